@@ -1,0 +1,1 @@
+"""Constructs and codegen for the AppSync model-management API."""

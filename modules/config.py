@@ -1,0 +1,172 @@
+"""One typed configuration object for a synth, validated before anything is written."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+    2922, 3288, 3653,
+)
+LOG_LEVELS = ("ALL", "ERROR", "NONE")
+# Auth modes this project wires end to end (API key and IAM); Cognito/OIDC need pool/issuer inputs.
+AUTH_TYPES = ("API_KEY", "AWS_IAM")
+# AppSync: an API key lives at least 1 day and at most 365 days.
+API_KEY_EXPIRY_DAYS = (1, 365)
+# AppSync limits for the hardened switches (0 means "no limit" for both).
+QUERY_DEPTH_LIMIT = (0, 75)
+RESOLVER_COUNT_LIMIT = (0, 10000)
+
+# Lowest AWS provider version for what the stack always emits (measured: plans with 3.39.0),
+# and what each optional switch raises it to (the release that added the argument).
+PROVIDER_FLOOR = "3.39.0"
+SWITCH_FLOORS = {
+    "introspection_enabled": "5.37.0",
+    "query_depth_limit": "5.37.0",
+    "resolver_count_limit": "5.37.0",
+    "deletion_protection": "4.59.0",
+}
+
+_PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+_TAG_KEY = re.compile(r"^[\w .:/=+@-]{1,128}$")
+
+
+class ConfigError(ValueError):
+    """A configuration value that synth refuses; the message names the key and the fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a synth can be told. Defaults give a working API-key API in us-east-1."""
+
+    name_prefix: str = "mlapi"
+    region: str = "us-east-1"
+    tags: dict[str, str] = field(
+        default_factory=lambda: {"project": "appsync-model-api", "managed-by": "cdktf"}
+    )
+    schema_path: str = "schema/model_registry.graphql"
+    authentication_type: str = "API_KEY"
+    additional_authentication_types: tuple[str, ...] = ()
+    log_level: str = "ERROR"
+    log_retention_days: int = 30
+    api_key_expiry_days: int = 30
+    xray_enabled: bool = False
+    # Hardened switches: None means "do not emit the argument", which keeps the provider floor low.
+    introspection_enabled: bool | None = None
+    query_depth_limit: int | None = None
+    resolver_count_limit: int | None = None
+    deletion_protection: bool | None = None
+
+    def __post_init__(self) -> None:
+        # Normalise JSON lists to tuples so the object stays hashable and comparable.
+        object.__setattr__(
+            self, "additional_authentication_types", tuple(self.additional_authentication_types)
+        )
+        self.validate()
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any], source: str = "config") -> Settings:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(
+                f"{source}: unknown setting(s) {', '.join(unknown)}; "
+                f"known settings are {', '.join(sorted(known))}"
+            )
+        try:
+            return cls(**values)
+        except ConfigError as err:
+            raise ConfigError(f"{source}: {err}") from None
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        """Read the `context` block of a cdktf.json-style file (or a bare JSON object)."""
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as err:
+            raise ConfigError(f"{path}: cannot read configuration: {err}") from None
+        values = data.get("context", data) if isinstance(data, dict) else None
+        if not isinstance(values, dict):
+            raise ConfigError(f"{path}: expected a JSON object of settings")
+        return cls.from_mapping(values, source=str(path))
+
+    def validate(self) -> None:
+        def fail(key: str, fix: str) -> None:
+            raise ConfigError(f"{key}={getattr(self, key)!r} is invalid: {fix}")
+
+        _check_types(self)
+        if not _PREFIX.match(self.name_prefix):
+            fail("name_prefix", "use 3-24 characters: lower-case letters, digits and '-', "
+                 "starting with a letter and not ending with '-'")
+        if not _REGION.match(self.region):
+            fail("region", "use an AWS region code such as 'us-east-1'")
+        if len(self.tags) > 45:
+            fail("tags", "AWS allows at most 50 tags and the stack adds its own; use at most 45")
+        for key, value in self.tags.items():
+            if not _TAG_KEY.match(key) or key.lower().startswith("aws:"):
+                fail("tags", f"tag key {key!r} must be 1-128 characters of letters, digits, "
+                     "spaces and _.:/=+-@ and must not start with 'aws:'")
+            if len(value) > 256:
+                fail("tags", f"tag {key!r} has a value longer than 256 characters")
+        if self.authentication_type not in AUTH_TYPES:
+            fail("authentication_type", f"use one of {', '.join(AUTH_TYPES)}")
+        for extra in self.additional_authentication_types:
+            if extra not in AUTH_TYPES or extra == self.authentication_type:
+                fail("additional_authentication_types", f"use values from {', '.join(AUTH_TYPES)} "
+                     "other than authentication_type, each once")
+        if len(set(self.additional_authentication_types)) != len(self.additional_authentication_types):
+            fail("additional_authentication_types", "list each authentication type once")
+        if self.log_level not in LOG_LEVELS:
+            fail("log_level", f"use one of {', '.join(LOG_LEVELS)}")
+        if self.log_retention_days not in LOG_RETENTION_DAYS:
+            fail("log_retention_days", "use a CloudWatch retention period: "
+                 + ", ".join(map(str, LOG_RETENTION_DAYS)))
+        lo, hi = API_KEY_EXPIRY_DAYS
+        if not lo <= self.api_key_expiry_days <= hi:
+            fail("api_key_expiry_days", f"AppSync API keys live {lo} to {hi} days")
+        for key, (lo, hi) in (("query_depth_limit", QUERY_DEPTH_LIMIT),
+                              ("resolver_count_limit", RESOLVER_COUNT_LIMIT)):
+            value = getattr(self, key)
+            if value is not None and not lo <= value <= hi:
+                fail(key, f"AppSync accepts {lo} to {hi} (0 = no limit), or leave it unset")
+
+    @property
+    def api_key_enabled(self) -> bool:
+        return "API_KEY" in (self.authentication_type, *self.additional_authentication_types)
+
+    @property
+    def provider_floor(self) -> str:
+        """The lowest AWS provider that knows every argument these settings make us emit."""
+        floors = [PROVIDER_FLOOR] + [
+            v for k, v in SWITCH_FLOORS.items() if getattr(self, k) is not None
+        ]
+        return max(floors, key=lambda v: tuple(int(p) for p in v.split(".")))
+
+
+def _check_types(settings: Settings) -> None:
+    """Reject wrong JSON types early (a string where a number belongs, and so on)."""
+    hints = {
+        "str": str, "int": int, "bool": bool, "dict[str, str]": dict,
+        "tuple[str, ...]": tuple, "bool | None": (bool, type(None)),
+        "int | None": (int, type(None)),
+    }
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        expected = hints[f.type]
+        # bool is an int in Python; a flag given for a number (or the reverse) is a mistake.
+        wrong_bool = isinstance(value, bool) and "int" in f.type
+        if not isinstance(value, expected) or wrong_bool:
+            raise ConfigError(
+                f"{f.name}={value!r} is invalid: expected {f.type}, got {type(value).__name__}"
+            )
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in settings.tags.items()):
+        raise ConfigError("tags is invalid: keys and values must be strings")
+    if not all(isinstance(v, str) for v in settings.additional_authentication_types):
+        raise ConfigError("additional_authentication_types is invalid: use a list of strings")

@@ -1,0 +1,155 @@
+"""What the constructs are built from: literal settings (root stack) or Terraform variables (module).
+
+Both stacks build the same constructs from an `Inputs`. The root stack bakes the validated
+settings in as literals; the module stack passes `var.*` references, so platform teams set them.
+Structural switches (which arguments exist at all) stay synth-time settings, because an argument
+an old provider does not know fails `terraform validate` even when its value is null.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cdktf import TerraformStack, TerraformVariable, TerraformVariableValidationConfig, Token
+
+from .config import (
+    API_KEY_EXPIRY_DAYS,
+    AUTH_TYPES,
+    LOG_LEVELS,
+    LOG_RETENTION_DAYS,
+    QUERY_DEPTH_LIMIT,
+    RESOLVER_COUNT_LIMIT,
+    Settings,
+)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    settings: Settings
+    name_prefix: str
+    tags: Any
+    authentication_type: str
+    additional_authentication_types: Any
+    log_level: str
+    log_retention_days: Any
+    xray_enabled: Any
+    # Terraform expressions (without ${}) so one code path serves literals and variables.
+    api_key_count_expr: str
+    api_key_hours_expr: str
+    introspection_enabled: Any = None
+    query_depth_limit: Any = None
+    resolver_count_limit: Any = None
+    deletion_protection: Any = None
+
+    @classmethod
+    def literal(cls, s: Settings) -> Inputs:
+        # AppSync rounds `expires` down to the hour and needs >= 1 day: add an hour, except at
+        # the 365-day maximum, where rounding down keeps it inside the limit.
+        hours = s.api_key_expiry_days * 24 + (1 if s.api_key_expiry_days < 365 else 0)
+        return cls(
+            settings=s,
+            name_prefix=s.name_prefix,
+            tags=dict(s.tags),
+            authentication_type=s.authentication_type,
+            additional_authentication_types=list(s.additional_authentication_types),
+            log_level=s.log_level,
+            log_retention_days=s.log_retention_days,
+            xray_enabled=s.xray_enabled,
+            api_key_count_expr="1" if s.api_key_enabled else "0",
+            api_key_hours_expr=str(hours),
+            introspection_enabled=s.introspection_enabled,
+            query_depth_limit=s.query_depth_limit,
+            resolver_count_limit=s.resolver_count_limit,
+            deletion_protection=s.deletion_protection,
+        )
+
+    @classmethod
+    def variables(cls, stack: TerraformStack, s: Settings) -> Inputs:
+        """Declare typed, validated variables whose defaults are the settings' values."""
+
+        def var(name: str, type_: str, default: Any, description: str,
+                condition: str | None = None, message: str | None = None) -> TerraformVariable:
+            validation = None
+            if condition:
+                validation = [TerraformVariableValidationConfig(
+                    condition=condition, error_message=message)]
+            return TerraformVariable(stack, name, type=type_, default=default,
+                                     description=description, nullable=False,
+                                     validation=validation)
+
+        def one_of(name: str, values: tuple) -> str:
+            return "${contains(%s, var.%s)}" % (_hcl_list(values), name)
+
+        prefix = var("name_prefix", "string", s.name_prefix,
+                     "Prefix of every global name (tables, roles, API).",
+                     "${can(regex(\"^[a-z][a-z0-9-]{1,22}[a-z0-9]$\", var.name_prefix))}",
+                     "The name_prefix must be 3-24 characters: lower-case letters, digits and "
+                     "'-', starting with a letter.")
+        tags = var("tags", "map(string)", dict(s.tags), "Tags added to every taggable resource.")
+        auth = var("authentication_type", "string", s.authentication_type,
+                   "Default authorization mode of the API.", one_of("authentication_type",
+                                                                    AUTH_TYPES),
+                   f"The authentication_type must be one of {', '.join(AUTH_TYPES)}.")
+        extra = var("additional_authentication_types", "list(string)",
+                    list(s.additional_authentication_types),
+                    "More authorization modes (API_KEY creates a key).",
+                    "${alltrue([for t in var.additional_authentication_types : contains(%s, t) "
+                    "&& t != var.authentication_type])}" % _hcl_list(AUTH_TYPES),
+                    "Each additional authentication type must be API_KEY or AWS_IAM and differ "
+                    "from authentication_type.")
+        level = var("log_level", "string", s.log_level, "AppSync field log level.",
+                    one_of("log_level", LOG_LEVELS),
+                    f"The log_level must be one of {', '.join(LOG_LEVELS)}.")
+        retention = var("log_retention_days", "number", s.log_retention_days,
+                        "Retention of the API's CloudWatch log group, in days.",
+                        one_of("log_retention_days", LOG_RETENTION_DAYS),
+                        "The log_retention_days must be a CloudWatch retention period.")
+        lo, hi = API_KEY_EXPIRY_DAYS
+        expiry = var("api_key_expiry_days", "number", s.api_key_expiry_days,
+                     "Days until the API key expires (AppSync allows 1-365).",
+                     f"${{var.api_key_expiry_days >= {lo} && var.api_key_expiry_days <= {hi} && "
+                     "floor(var.api_key_expiry_days) == var.api_key_expiry_days}",
+                     f"The api_key_expiry_days must be a whole number from {lo} to {hi}.")
+        xray = var("xray_enabled", "bool", s.xray_enabled, "Send traces to AWS X-Ray.")
+        optional: dict[str, Any] = {}
+        if s.introspection_enabled is not None:
+            optional["introspection_enabled"] = var(
+                "introspection_enabled", "bool", s.introspection_enabled,
+                "Allow schema introspection queries.").boolean_value
+        for key, (lo, hi), what in (("query_depth_limit", QUERY_DEPTH_LIMIT, "query depth"),
+                                    ("resolver_count_limit", RESOLVER_COUNT_LIMIT,
+                                     "resolvers per request")):
+            if getattr(s, key) is not None:
+                optional[key] = var(
+                    key, "number", getattr(s, key), f"Maximum {what} (0 = AppSync's default).",
+                    f"${{var.{key} >= {lo} && var.{key} <= {hi}}}",
+                    f"The {key} must be from {lo} to {hi}.").number_value
+        if s.deletion_protection is not None:
+            optional["deletion_protection"] = var(
+                "deletion_protection", "bool", s.deletion_protection,
+                "Protect the DynamoDB tables from deletion.").boolean_value
+        return cls(
+            settings=s,
+            name_prefix=prefix.string_value,
+            tags=Token.as_string_map(tags.value),
+            authentication_type=auth.string_value,
+            additional_authentication_types=extra.list_value,
+            log_level=level.string_value,
+            log_retention_days=retention.number_value,
+            xray_enabled=xray.boolean_value,
+            api_key_count_expr=(
+                "contains(concat([var.authentication_type], "
+                "var.additional_authentication_types), \"API_KEY\") ? 1 : 0"),
+            api_key_hours_expr=(
+                "var.api_key_expiry_days * 24 + (var.api_key_expiry_days < 365 ? 1 : 0)"),
+            **optional,
+        )
+
+    def expression(self, expr: str) -> str:
+        """A raw Terraform expression; cdktf passes `${...}` strings through unchanged."""
+        return "${" + expr + "}"
+
+
+def _hcl_list(values: tuple) -> str:
+    return "[" + ", ".join(f'"{v}"' if isinstance(v, str) else str(v) for v in values) + "]"
