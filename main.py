@@ -42,13 +42,23 @@ def load_settings() -> Settings:
     return Settings.from_mapping(values, source=source)
 
 
-def synth(settings: Settings, outdir: Path) -> None:
+def load_schema(settings: Settings):
+    """Parse, check and render once with placeholder table names: any schema or template
+    error stops here, before cdktf starts and before anything is written."""
+    from modules.codegen import load
+    from modules.codegen.render import check_terraform_safe, render
+
+    schema = load(ROOT / settings.schema_path)
+    check_terraform_safe(render(schema, lambda e: f"<{e.table}>"), lambda rest: False)
+    return schema
+
+
+def synth(settings: Settings, schema, outdir: Path) -> None:
     # Imported here so a bad config fails in a second instead of after jsii's start-up.
     from cdktf import App
 
     from modules.stacks import ModuleStack, RootStack
 
-    schema = (ROOT / settings.schema_path).read_text()
     hardened = dataclasses.replace(settings, **HARDENED)
     base = dataclasses.replace(
         settings, **{k: None for k in HARDENED})
@@ -84,13 +94,16 @@ def _make_portable(outdir: Path) -> None:
 
 
 def main() -> int:
+    from modules.codegen import SchemaError
+
     try:
         settings = load_settings()
-    except ConfigError as err:
+        schema = load_schema(settings)
+    except (ConfigError, SchemaError, ValueError) as err:
         print(f"synth refused: {err}", file=sys.stderr)
         return 2
     outdir = Path(os.environ.get("CDKTF_OUTDIR", ROOT / "cdktf.out")).resolve()
-    synth(settings, outdir)
+    synth(settings, schema, outdir)
     shutil.rmtree(outdir.parent / ".synth-old", ignore_errors=True)
     print(f"synthesized {ROOT_STACK}, module, module-hardened into {outdir.name}/stacks")
     return 0

@@ -10,7 +10,11 @@ from cdktf_cdktf_provider_aws.appsync_function import AppsyncFunction
 from cdktf_cdktf_provider_aws.appsync_graphql_api import AppsyncGraphqlApi
 from cdktf_cdktf_provider_aws.appsync_resolver import AppsyncResolver
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable
+from cdktf_cdktf_provider_aws.dynamodb_table import (
+    DynamodbTable,
+    DynamodbTableAttribute,
+    DynamodbTableGlobalSecondaryIndex,
+)
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
@@ -25,6 +29,8 @@ __all__ = [
     "AwsProvider",
     "CloudwatchLogGroup",
     "DynamodbTable",
+    "DynamodbTableAttribute",
+    "DynamodbTableGlobalSecondaryIndex",
     "IamRole",
     "IamRolePolicy",
     "IamRolePolicyAttachment",

@@ -1,33 +1,15 @@
-"""The two stacks a synth writes: a deployable root configuration and a callable module."""
+"""The stacks a synth writes: a deployable root configuration and callable modules."""
 
 from __future__ import annotations
 
-from cdktf import LocalBackend, TerraformOutput, TerraformStack
+from cdktf import LocalBackend, TerraformStack
 from constructs import Construct
 
-from .api import GraphqlApi
 from .aws import AwsProvider
 from .config import Settings
+from .codegen.ir import Schema
 from .inputs import Inputs
-
-
-class ModelApi(Construct):
-    """Everything the API is made of; the stacks differ only in where inputs come from."""
-
-    def __init__(self, scope: Construct, id_: str, *, inputs: Inputs, schema: str) -> None:
-        super().__init__(scope, id_)
-        self.graphql = GraphqlApi(self, "graphql", inputs=inputs, schema=schema)
-
-    def outputs(self, stack: TerraformStack) -> None:
-        api = self.graphql.api
-        TerraformOutput(stack, "appsync_graphql_url", value=api.uris.lookup("GRAPHQL"),
-                        description="GraphQL endpoint of the API.")
-        TerraformOutput(stack, "appsync_api_id", value=api.id, description="AppSync API id.")
-        TerraformOutput(stack, "appsync_api_arn", value=api.arn, description="AppSync API ARN.")
-        TerraformOutput(stack, "appsync_api_key", value=self.graphql.api_key_value,
-                        sensitive=True, description="The API key (empty when API_KEY is off).")
-        TerraformOutput(stack, "iam_role_arns", value={"logs": self.graphql.logs_role.arn},
-                        description="IAM roles AppSync assumes, by purpose.")
+from .model_api import ModelApi
 
 
 def _require_provider_range(stack: TerraformStack, settings: Settings) -> None:
@@ -41,7 +23,7 @@ def _require_provider_range(stack: TerraformStack, settings: Settings) -> None:
 class RootStack(TerraformStack):
     """A root configuration: provider, relative local state, settings baked in as literals."""
 
-    def __init__(self, scope: Construct, id_: str, *, settings: Settings, schema: str) -> None:
+    def __init__(self, scope: Construct, id_: str, *, settings: Settings, schema: Schema) -> None:
         super().__init__(scope, id_)
         AwsProvider(self, "aws", region=settings.region)
         # cdktf's default backend writes an absolute path of the machine; keep state beside
@@ -55,7 +37,7 @@ class RootStack(TerraformStack):
 class ModuleStack(TerraformStack):
     """A module for platform teams: typed variables, outputs, no provider and no backend."""
 
-    def __init__(self, scope: Construct, id_: str, *, settings: Settings, schema: str) -> None:
+    def __init__(self, scope: Construct, id_: str, *, settings: Settings, schema: Schema) -> None:
         super().__init__(scope, id_)
         # cdktf refuses resources without a provider construct; main.py strips this block
         # (and the default backend) after synth, since a module inherits the caller's provider.

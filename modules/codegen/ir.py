@@ -1,0 +1,147 @@
+"""The intermediate model: what the schema says, in plain dataclasses the templates read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Default and maximum page size of every list (a BatchGetItem takes at most 100 keys, so a
+# page of 100 can still prefetch one related item each in a single request).
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Key:
+    hash: str
+    range: str | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.hash,) if self.range is None else (self.hash, self.range)
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    key: Key
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A stored attribute computed on write: a constant, or `{field}` parts joined by text."""
+
+    name: str
+    value: str
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The fields the value is made of (empty for a constant)."""
+        import re
+
+        return tuple(re.findall(r"\{(\w+)\}", self.value))
+
+
+@dataclass
+class Entity:
+    type_name: str
+    table: str  # table name suffix; the full name is `<prefix>-<table>`
+    key: Key
+    indexes: list[Index] = field(default_factory=list)
+    derived: list[Derived] = field(default_factory=list)
+    # field name -> DynamoDB scalar type of the stored attribute ("S", "N", "L", "M", ...)
+    attributes: dict[str, str] = field(default_factory=dict)
+    # enum field -> its first value, stored on create when the input leaves the field out
+    enum_defaults: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ident(self) -> str:
+        """Identifier used for construct ids and data source names (AppSync: [_A-Za-z0-9])."""
+        return self.type_name
+
+    @property
+    def logical_id(self) -> str:
+        return self.table
+
+    def index(self, name: str) -> Index:
+        return next(i for i in self.indexes if i.name == name)
+
+    def attribute_type(self, name: str) -> str:
+        if name in self.attributes:
+            return self.attributes[name]
+        return "S"  # derived attributes are strings
+
+    def derived_for(self, name: str) -> Derived | None:
+        return next((d for d in self.derived if d.name == name), None)
+
+
+@dataclass(frozen=True)
+class Constraint:
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    min: int | None = None
+    max: int | None = None
+    max_items: int | None = None
+
+
+@dataclass(frozen=True)
+class Arg:
+    name: str
+    type_name: str  # named type, wrappers removed
+    required: bool
+    is_list: bool = False
+    constraint: Constraint | None = None
+
+
+@dataclass
+class Operation:
+    parent: str  # Query or Mutation
+    field: str
+    kind: str  # get, list, create, update, delete, setAlias, removeAlias
+    entity: Entity
+    args: list[Arg]  # the field's arguments, or the input object's fields when `input` is used
+    from_input: bool = False  # True when the values come from $ctx.args.input
+    indexes: list[Index] = field(default_factory=list)  # for list, in order of preference
+    descending: bool = False
+    counter: tuple[Entity, str] | None = None  # parent entity and its counter attribute
+    unless: str | None = None
+    target: Entity | None = None
+    transitions: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # field -> to -> froms
+    line: int = 0
+
+    @property
+    def name(self) -> str:
+        return f"{self.parent}.{self.field}"
+
+    def arg(self, name: str) -> Arg | None:
+        return next((a for a in self.args if a.name == name), None)
+
+
+@dataclass
+class Relation:
+    parent: Entity | None  # None for a non-table type
+    parent_type: str
+    field: str
+    kind: str  # hasMany, belongsTo, aliases
+    target: Entity | None
+    fields: list[str]
+    descending: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.parent_type}.{self.field}"
+
+
+@dataclass
+class Schema:
+    """The whole intermediate model of one domain schema."""
+
+    source: str
+    entities: dict[str, Entity]
+    operations: list[Operation]
+    relations: list[Relation]
+    appsync_sdl: str
+
+    def belongs_to(self, type_name: str) -> list[Relation]:
+        """Single-item relations of a type: the ones a list prefetches with BatchGetItem."""
+        return [r for r in self.relations if r.parent_type == type_name and r.kind == "belongsTo"]

@@ -1,0 +1,398 @@
+"""Parse the annotated schema with graphql-core and build the intermediate model.
+
+Every refusal is a SchemaError naming file:line and the fix; nothing is written by this module.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from graphql import (
+    DirectiveNode,
+    DocumentNode,
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    Node,
+    ScalarTypeDefinitionNode,
+    Source,
+    build_ast_schema,
+    parse,
+    print_ast,
+    value_from_ast_untyped,
+)
+from graphql.language import Visitor, visit
+from graphql.validation.validate import validate_sdl
+
+from .ir import (
+    Arg,
+    Constraint,
+    Derived,
+    Entity,
+    Index,
+    Key,
+    Operation,
+    Relation,
+    Schema,
+)
+
+DIRECTIVES_FILE = Path(__file__).resolve().parents[2] / "schema" / "directives.graphql"
+AWS_SCALARS = {"AWSDate", "AWSTime", "AWSDateTime", "AWSTimestamp", "AWSEmail", "AWSJSON",
+               "AWSURL", "AWSPhone", "AWSIPAddress"}
+BUILTIN_SCALARS = {"String", "ID", "Int", "Float", "Boolean"}
+NUMERIC = {"Int", "Float", "AWSTimestamp"}
+KEY_SCALARS = {"String", "ID", "Int", "Float", "AWSDateTime", "AWSDate", "AWSTimestamp"}
+OPERATIONS = ("get", "list", "create", "update", "delete", "setAlias", "removeAlias")
+RELATIONS = ("hasMany", "belongsTo", "aliases")
+# DynamoDB table names: 3-255 of [a-zA-Z0-9_.-]; the prefix takes up to 25 of those.
+TABLE_NAME = re.compile(r"^[a-zA-Z0-9_.-]{1,200}$")
+# Fields every table type gets from the server, never from input.
+SERVER_FIELDS = ("id", "createdAt", "updatedAt", "revision")
+
+
+class SchemaError(Exception):
+    """Bad schema input: `file:line: message. Fix: ...`."""
+
+
+def _where(node: Node | None, default: str) -> str:
+    if node is not None and node.loc is not None:
+        loc = node.loc.source.get_location(node.loc.start)
+        return f"{node.loc.source.name}:{loc.line}"
+    return default
+
+
+def _fail(node: Node | None, message: str, fix: str, default: str = "schema") -> SchemaError:
+    return SchemaError(f"{_where(node, default)}: {message}. Fix: {fix}")
+
+
+_HINTS = (
+    (re.compile(r"Unknown directive"), "use one of the directives in schema/directives.graphql "
+     "(README: Directives), or an AppSync @aws_* directive"),
+    (re.compile(r"Unknown type"), "define the type in the schema or correct its name"),
+    (re.compile(r"Syntax Error"), "correct the GraphQL syntax at that position"),
+    (re.compile(r"required"), "give the directive its required arguments"),
+)
+
+
+def _graphql_error(err: GraphQLError, default: str) -> SchemaError:
+    where = default
+    if err.source is not None and err.locations:
+        where = f"{err.source.name}:{err.locations[0].line}"
+    fix = next((hint for pattern, hint in _HINTS if pattern.search(err.message)),
+               "correct the schema as the message says")
+    return SchemaError(f"{where}: {err.message.rstrip('.')}. Fix: {fix}")
+
+
+def load(path: Path) -> Schema:
+    """Read and check the domain schema at `path`; return the intermediate model."""
+    name = str(path)
+    try:
+        body = path.read_text()
+    except OSError as err:
+        raise SchemaError(f"{name}: cannot read the schema: {err.strerror}. Fix: check "
+                          "schema_path in the settings") from None
+    try:
+        directives = parse(Source(DIRECTIVES_FILE.read_text(), "schema/directives.graphql"))
+        domain = parse(Source(body, name))
+    except GraphQLError as err:
+        raise _graphql_error(err, name) from None
+    _check_scalars(domain)
+    doc = DocumentNode(definitions=(*directives.definitions, *domain.definitions))
+    errors = validate_sdl(doc)
+    if errors:
+        raise _graphql_error(errors[0], name)
+    gql = build_ast_schema(doc, assume_valid_sdl=True)
+    return _Builder(gql, domain, name).build()
+
+
+def _check_scalars(domain: DocumentNode) -> None:
+    for node in domain.definitions:
+        if isinstance(node, ScalarTypeDefinitionNode):
+            raise _fail(node, f"custom scalar {node.name.value} is not supported by AppSync",
+                        "use a built-in scalar or an AWS scalar such as AWSDateTime or AWSJSON")
+        name = getattr(getattr(node, "name", None), "value", "")
+        if name.startswith("AWS"):
+            raise _fail(node, f"type name {name} is reserved by AppSync (prefix AWS)",
+                        "rename the type")
+
+
+def _named(type_):
+    while isinstance(type_, (GraphQLNonNull, GraphQLList)):
+        type_ = type_.of_type
+    return type_
+
+
+def _is_list(type_) -> bool:
+    if isinstance(type_, GraphQLNonNull):
+        type_ = type_.of_type
+    return isinstance(type_, GraphQLList)
+
+
+def _directives(node: Node | None, name: str) -> list[DirectiveNode]:
+    return [d for d in getattr(node, "directives", None) or () if d.name.value == name]
+
+
+def _args(directive: DirectiveNode) -> dict:
+    return {a.name.value: value_from_ast_untyped(a.value) for a in directive.arguments or ()}
+
+
+class _Builder:
+    def __init__(self, gql: GraphQLSchema, domain: DocumentNode, name: str) -> None:
+        self.gql = gql
+        self.domain = domain
+        self.name = name
+        self.entities: dict[str, Entity] = {}
+
+    def build(self) -> Schema:
+        self._check_field_types()
+        for type_ in self._object_types():
+            table = _directives(type_.ast_node, "table")
+            if table:
+                self.entities[type_.name] = self._entity(type_, table[0])
+        for entity in self.entities.values():
+            self._check_keys(entity, self.gql.type_map[entity.type_name])
+        relations = [r for t in self._object_types() for r in self._relations(t)]
+        operations = [op for root in ("Query", "Mutation") for op in self._operations(root)]
+        return Schema(self.name, self.entities, operations, relations, self._appsync_sdl())
+
+    # -- types ---------------------------------------------------------------------------
+
+    def _object_types(self) -> list[GraphQLObjectType]:
+        return [t for n, t in sorted(self.gql.type_map.items())
+                if isinstance(t, GraphQLObjectType) and not n.startswith("__")
+                and t.ast_node is not None]
+
+    def _check_field_types(self) -> None:
+        for type_ in self.gql.type_map.values():
+            if type_.ast_node is None or type_.name.startswith("__"):
+                continue
+            if type_.ast_node.kind in ("interface_type_definition", "union_type_definition"):
+                raise _fail(type_.ast_node, f"{type_.name} is an interface or union, which the "
+                            "codegen does not generate resolvers for",
+                            "use object types (one per table) instead")
+
+    def _entity(self, type_: GraphQLObjectType, directive: DirectiveNode) -> Entity:
+        args = _args(directive)
+        if not TABLE_NAME.match(args["name"]):
+            raise _fail(directive, f"table name {args['name']!r} is not a valid DynamoDB name",
+                        "use letters, digits, '_', '.' or '-' (at most 200)")
+        attributes = {}
+        for fname, f in type_.fields.items():
+            if _directives(f.ast_node, "hasMany") or _directives(f.ast_node, "belongsTo") or \
+                    _directives(f.ast_node, "aliases") or f.args:
+                continue
+            named = _named(f.type)
+            if isinstance(named, GraphQLObjectType):
+                raise _fail(f.ast_node, f"{type_.name}.{fname} refers to {named.name} without a "
+                            "relation", f"add @belongsTo or @hasMany, or store it as AWSJSON")
+            attributes[fname] = ("L" if _is_list(f.type) else
+                                 "N" if named.name in NUMERIC else
+                                 "BOOL" if named.name == "Boolean" else "S")
+        enum_defaults = {fname: next(iter(_named(f.type).values))
+                         for fname, f in type_.fields.items()
+                         if fname in attributes and isinstance(_named(f.type), GraphQLEnumType)}
+        derived = [Derived(**_args(d)) for d in _directives(type_.ast_node, "attribute")]
+        for d in derived:
+            if "'" in d.value:
+                raise _fail(type_.ast_node, f"@attribute {d.name} value contains a quote",
+                            "use letters, digits, '#', '_', '-' and {field} parts")
+            for part in d.parts:
+                if attributes.get(part) != "S":
+                    raise _fail(type_.ast_node, f"@attribute {d.name} uses {{{part}}}, which is "
+                                f"not a stored string field of {type_.name}",
+                                "name a String, ID or enum field of the type")
+        indexes = [Index(a["name"], Key(a["hashKey"], a.get("rangeKey")))
+                   for a in map(_args, _directives(type_.ast_node, "index"))]
+        return Entity(type_.name, args["name"], Key(args["hashKey"], args.get("rangeKey")),
+                      indexes, derived, attributes, enum_defaults)
+
+    def _check_keys(self, entity: Entity, type_: GraphQLObjectType) -> None:
+        node = type_.ast_node
+        keys = [("@table", entity.key)] + [(f"@index {i.name}", i.key) for i in entity.indexes]
+        for label, key in keys:
+            for attr in key.names:
+                if attr in entity.attributes:
+                    named = _named(type_.fields[attr].type).name
+                    if named not in KEY_SCALARS or _is_list(type_.fields[attr].type):
+                        raise _fail(node, f"{label} key {attr} has type {named}, which cannot "
+                                    "be a DynamoDB key", "key on a String, ID, Int or date field")
+                elif entity.derived_for(attr) is None:
+                    raise _fail(node, f"{label} of {entity.type_name} names key field {attr}, "
+                                "which is not a field of the type",
+                                f"add the field {attr} to {entity.type_name}, or derive it with "
+                                f"@attribute(name: \"{attr}\", value: ...)")
+
+    # -- relations -----------------------------------------------------------------------
+
+    def _target(self, node: Node, table: str) -> Entity:
+        if table not in self.entities:
+            raise _fail(node, f"{table} is not a type with @table",
+                        "name a type that has @table(...)")
+        return self.entities[table]
+
+    def _relations(self, type_: GraphQLObjectType) -> list[Relation]:
+        out = []
+        parent = self.entities.get(type_.name)
+        for fname, f in type_.fields.items():
+            for kind in RELATIONS:
+                for d in _directives(f.ast_node, kind):
+                    args = _args(d)
+                    target = self._target(d, args["table"]) if "table" in args else None
+                    fields = list(args.get("fields", []))
+                    for source_field in fields:
+                        if source_field not in type_.fields:
+                            raise _fail(d, f"@{kind} on {type_.name}.{fname} uses "
+                                        f"{source_field}, not a field of {type_.name}",
+                                        "name fields of the parent type")
+                    if kind == "belongsTo" and len(fields) != len(target.key.names):
+                        raise _fail(d, f"@belongsTo on {type_.name}.{fname} gives {len(fields)} "
+                                    f"field(s) for the {len(target.key.names)}-part key of "
+                                    f"{target.type_name}", "give one parent field per key part")
+                    if kind == "hasMany" and len(fields) != 1:
+                        raise _fail(d, f"@hasMany on {type_.name}.{fname} needs exactly the "
+                                    "hash key of the target", "give one parent field")
+                    out.append(Relation(parent, type_.name, fname, kind, target, fields,
+                                        bool(args.get("descending", False))))
+        return out
+
+    # -- operations ----------------------------------------------------------------------
+
+    def _operations(self, root: str) -> list[Operation]:
+        type_ = self.gql.type_map.get(root)
+        if type_ is None:
+            return []
+        ops = []
+        for fname, f in type_.fields.items():
+            found = [(k, d) for k in OPERATIONS for d in _directives(f.ast_node, k)]
+            if len(found) != 1:
+                raise _fail(f.ast_node, f"{root}.{fname} has {len(found)} operation directives",
+                            f"give it exactly one of @{', @'.join(OPERATIONS)}")
+            kind, d = found[0]
+            args = _args(d)
+            entity = self._target(d, args["table"])
+            ops.append(self._operation(root, fname, f, kind, d, args, entity))
+        return ops
+
+    def _operation(self, root, fname, f, kind, d, args, entity) -> Operation:
+        input_type = f.args.get("input")
+        from_input = input_type is not None and isinstance(_named(input_type.type),
+                                                           GraphQLInputObjectType)
+        if from_input:
+            fields = _named(input_type.type).fields
+        else:
+            fields = f.args
+        op_args = [Arg(n, _named(a.type).name, isinstance(a.type, GraphQLNonNull),
+                       _is_list(a.type), self._constraint(a.ast_node))
+                   for n, a in fields.items()]
+        op = Operation(root, fname, kind, entity, op_args, from_input,
+                       descending=bool(args.get("descending", False)),
+                       line=f.ast_node.loc.source.get_location(f.ast_node.loc.start).line)
+        returns = _named(f.type)
+        expected = entity.type_name if kind != "list" else f"{entity.type_name}Connection"
+        if returns.name != expected:
+            raise _fail(f.ast_node, f"{root}.{fname} returns {returns.name} but @{kind} on "
+                        f"{entity.type_name} gives {expected}", f"return {expected}")
+        given = {a.name for a in op_args}
+        if kind in ("get", "update", "delete", "setAlias", "removeAlias"):
+            hash_arg = "name" if kind in ("setAlias", "removeAlias") else None
+            for attr in entity.key.names:
+                if attr not in given and attr != hash_arg:
+                    raise _fail(f.ast_node, f"{root}.{fname} (@{kind}) does not give key field "
+                                f"{attr} of {entity.type_name}", f"add the argument {attr}")
+        if kind in ("update", "delete") and entity.type_name == "Model" and \
+                "expectedRevision" not in given:
+            raise _fail(f.ast_node, f"{root}.{fname} changes a Model without expectedRevision",
+                        "add expectedRevision: Int! so stale writes are refused")
+        if kind == "list":
+            names = args.get("indexes") or []
+            for name in names:
+                if name not in {i.name for i in entity.indexes}:
+                    raise _fail(d, f"@list names index {name}, which {entity.type_name} does "
+                                "not declare", "add @index(name: ...) to the type or fix the name")
+            op.indexes = [entity.index(n) for n in names] or [Index("", entity.key)]
+            for index in op.indexes:
+                hashes = self._key_inputs(entity, index.key.hash)
+                if not all(h in given or entity.derived_for(index.key.hash) for h in hashes):
+                    raise _fail(d, f"@list cannot build the key {index.key.hash} of index "
+                                f"{index.name or 'table'} from the arguments", "add arguments")
+            for extra in ("limit", "nextToken"):
+                if extra not in given:
+                    raise _fail(f.ast_node, f"{root}.{fname} (@list) has no {extra} argument",
+                                f"add {extra}: {'Int' if extra == 'limit' else 'String'}")
+        if kind == "create":
+            missing = [a for a in entity.key.names
+                       if a not in given and a not in ("id",) and not args.get("counter")]
+            if missing:
+                raise _fail(f.ast_node, f"{root}.{fname} (@create) does not give key field "
+                            f"{missing[0]} of {entity.type_name}", f"add {missing[0]} to the input")
+            if args.get("counter"):
+                parent_name, _, attr = args["counter"].partition(".")
+                parent = self._target(d, parent_name)
+                if attr not in parent.attributes:
+                    raise _fail(d, f"counter {args['counter']} is not a field of {parent_name}",
+                                "name an Int field of the parent type")
+                op.counter = (parent, attr)
+        if kind == "delete" and args.get("unless"):
+            if args["unless"] not in entity.attributes:
+                raise _fail(d, f"unless names {args['unless']}, not a field of "
+                            f"{entity.type_name}", "name a numeric field")
+            op.unless = args["unless"]
+        if kind == "setAlias":
+            op.target = self._target(d, args["target"])
+        for arg in op_args:
+            named = self.gql.type_map[arg.type_name]
+            if isinstance(named, GraphQLEnumType):
+                edges = _directives(named.ast_node, "transitions")
+                if edges and kind == "update":
+                    op.transitions[arg.name] = self._transitions(named, edges[0])
+            elif isinstance(named, GraphQLInputObjectType) and from_input:
+                raise _fail(f.ast_node, f"nested input {arg.type_name} is not supported",
+                            "store nested data as AWSJSON")
+        return op
+
+    def _key_inputs(self, entity: Entity, attr: str) -> tuple[str, ...]:
+        derived = entity.derived_for(attr)
+        return derived.parts if derived else (attr,)
+
+    def _transitions(self, enum: GraphQLEnumType, directive: DirectiveNode) -> dict:
+        allowed: dict[str, list[str]] = {}
+        for edge in _args(directive)["edges"]:
+            src, sep, dst = (p.strip() for p in edge.partition("->"))
+            if not sep or src not in enum.values or dst not in enum.values:
+                raise _fail(directive, f"transition {edge!r} is not `FROM -> TO` over values of "
+                            f"{enum.name}", f"use values of {enum.name}")
+            allowed.setdefault(dst, []).append(src)
+        return allowed
+
+    def _constraint(self, node: Node | None) -> Constraint | None:
+        found = _directives(node, "constraint")
+        if not found:
+            return None
+        args = _args(found[0])
+        constraint = Constraint(**{re.sub(r"([A-Z])", r"_\1", k).lower(): v
+                                   for k, v in args.items()})
+        if constraint.pattern is not None:
+            try:
+                re.compile(constraint.pattern)
+            except re.error as err:
+                raise _fail(found[0], f"pattern {constraint.pattern!r} is not a regular "
+                            f"expression ({err})", "correct the pattern") from None
+        return constraint
+
+    # -- the schema AppSync receives -----------------------------------------------------
+
+    def _appsync_sdl(self) -> str:
+        ours = {d.name.value for d in parse(DIRECTIVES_FILE.read_text()).definitions
+                if d.kind == "directive_definition"}
+
+        class Strip(Visitor):
+            def enter_directive(self, node, *_):
+                # Keep AppSync's own @aws_* auth directives; drop the codegen's.
+                return self.REMOVE if node.name.value in ours else None
+
+        return print_ast(visit(self.domain, Strip())) + "\n"

@@ -1,0 +1,300 @@
+"""Render the intermediate model into resolver and function specs with their VTL.
+
+Nothing here touches disk except reading templates/: the caller decides where output goes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from .ir import DEFAULT_LIMIT, MAX_LIMIT, Derived, Entity, Index, Operation, Relation, Schema
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "vtl"
+# What each template operation needs in IAM (TransactWriteItems is listed per item).
+ACTIONS = {
+    "GetItem": "dynamodb:GetItem",
+    "PutItem": "dynamodb:PutItem",
+    "UpdateItem": "dynamodb:UpdateItem",
+    "DeleteItem": "dynamodb:DeleteItem",
+    "Query": "dynamodb:Query",
+    "BatchGetItem": "dynamodb:BatchGetItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+}
+# Terraform reads `${` and `%{` in any string as interpolation: rendered VTL must not hold them.
+_TERRAFORM_SYNTAX = re.compile(r"[$%]\{")
+
+
+@dataclass(frozen=True)
+class Access:
+    """One DynamoDB action a template sends, on a table or one of its indexes."""
+
+    action: str  # template operation name, e.g. "Query"
+    entity: str  # type name of the table
+    index: str | None = None
+
+
+@dataclass
+class Function:
+    name: str
+    data_source: str | None  # entity type name; None = NONE data source
+    request: str
+    response: str
+    access: tuple[Access, ...]
+
+
+@dataclass
+class Resolver:
+    type: str
+    field: str
+    request: str
+    response: str
+    data_source: str | None = None  # unit resolvers
+    functions: list[str] = field(default_factory=list)  # pipeline resolvers
+    access: tuple[Access, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return f"{self.type}.{self.field}"
+
+    @property
+    def kind(self) -> str:
+        return "PIPELINE" if self.functions else "UNIT"
+
+
+@dataclass
+class Plan:
+    schema: Schema
+    functions: list[Function]
+    resolvers: list[Resolver]
+
+    def templates(self) -> dict[str, str]:
+        """Every rendered template by a stable file name (for golden files and checks)."""
+        out = {}
+        for r in self.resolvers:
+            out[f"resolvers/{r.name}.req.vtl"] = r.request
+            out[f"resolvers/{r.name}.res.vtl"] = r.response
+        for f in self.functions:
+            out[f"functions/{f.name}.req.vtl"] = f.request
+            out[f"functions/{f.name}.res.vtl"] = f.response
+        return out
+
+    def access_by_data_source(self) -> dict[str, set[Access]]:
+        """What each data source's templates do: the source of its IAM policy."""
+        out: dict[str, set[Access]] = {e: set() for e in self.schema.entities}
+        for unit in (*self.functions, *(r for r in self.resolvers if not r.functions)):
+            if unit.data_source is not None:
+                out[unit.data_source].update(unit.access)
+        return out
+
+
+class _Renderer:
+    def __init__(self, schema: Schema, table_name: Callable[[Entity], str]) -> None:
+        self.schema = schema
+        self.env = Environment(
+            loader=FileSystemLoader(str(TEMPLATES)),
+            undefined=StrictUndefined,
+            autoescape=False,  # VTL, not HTML
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.globals.update(table=table_name, default_limit=DEFAULT_LIMIT,
+                                max_limit=MAX_LIMIT)
+        self.functions: list[Function] = []
+        self.resolvers: list[Resolver] = []
+
+    def render(self, template: str, **context) -> str:
+        text = self.env.get_template(f"{template}.vtl.j2").render(**context)
+        # Collapse the blank lines Jinja's control blocks leave behind.
+        text = re.sub(r"\n\s*\n+", "\n", text).strip() + "\n"
+        return text
+
+    def function(self, name: str, data_source: str | None, req: str, res: str,
+                 access: tuple[Access, ...], **context) -> str:
+        self.functions.append(Function(name, data_source, self.render(req, **context),
+                                       self.render(res, **context), access))
+        return name
+
+    def pipeline(self, type_: str, field_: str, functions: list[str]) -> None:
+        self.resolvers.append(Resolver(type_, field_, self.render("pipeline.req"),
+                                       self.render("pipeline.res"), functions=functions))
+
+    def unit(self, type_: str, field_: str, data_source: str | None, req: str, res: str,
+             access: tuple[Access, ...], **context) -> None:
+        self.resolvers.append(Resolver(type_, field_, self.render(req, **context),
+                                       self.render(res, **context), data_source,
+                                       access=access))
+
+    # -- operations ----------------------------------------------------------------------
+
+    def operation(self, op: Operation) -> None:
+        e = op.entity
+        src = "$ctx.args.input" if op.from_input else "$ctx.args"
+        ctx = {"op": op, "entity": e, "src": src}
+        fn = f"{op.parent}_{op.field}"
+        if op.kind == "get":
+            self.unit(op.parent, op.field, e.type_name, "get.req", "item.res",
+                      (Access("GetItem", e.type_name),), key_args=list(e.key.names),
+                      conditional_message=None, conditional_type=None, **ctx)
+        elif op.kind == "list":
+            self.list(op, ctx)
+        elif op.kind == "create":
+            self.create(op, ctx)
+        elif op.kind in ("update", "delete"):
+            read = self.function(f"{fn}_read", e.type_name, "read.req", "read.res",
+                                 (Access("GetItem", e.type_name),), **ctx)
+            stored = [a.name for a in op.args
+                      if a.name in e.attributes and a.name not in e.key.names]
+            derived = [d for d in e.derived if set(d.parts) & set(stored)]
+            action = "UpdateItem" if op.kind == "update" else "DeleteItem"
+            write = self.function(
+                f"{fn}_write", e.type_name, f"{op.kind}.req", "item.res",
+                (Access(action, e.type_name),), stored_args=stored, derived=derived,
+                conditional_message=f"{e.type_name} was changed concurrently; read it again "
+                                    "and retry", conditional_type="StaleRevision", **ctx)
+            self.pipeline(op.parent, op.field, [read, write])
+        elif op.kind == "setAlias":
+            target = op.target
+            aliases = self._aliases_field(e)
+            write = self.function(
+                f"{fn}_write", e.type_name, "set_alias.req", "set_alias.res",
+                (Access("ConditionCheck", target.type_name), Access("UpdateItem", e.type_name)),
+                target=target, aliases_field=aliases,
+                target_key_args=[e.key.hash, target.key.range], **ctx)
+            get = self.function(
+                f"{fn}_get", e.type_name, "get.req", "item.res",
+                (Access("GetItem", e.type_name),), key_args=list(e.key.names),
+                conditional_message=None, conditional_type=None, **ctx)
+            self.pipeline(op.parent, op.field, [write, get])
+        elif op.kind == "removeAlias":
+            self.unit(op.parent, op.field, e.type_name, "remove_alias.req", "item.res",
+                      (Access("UpdateItem", e.type_name),), aliases_field=self._aliases_field(e),
+                      conditional_message=f"{e.type_name} not found", conditional_type="NotFound",
+                      **ctx)
+
+    def list(self, op: Operation, ctx: dict) -> None:
+        e = op.entity
+        choices = [self._choice(e, index) for index in op.indexes]
+        access = tuple(Access("Query", e.type_name, i.name or None) for i in op.indexes)
+        related = self.schema.belongs_to(e.type_name)
+        if not related:
+            self.unit(op.parent, op.field, e.type_name, "list.req", "page.res", access,
+                      choices=choices, **ctx)
+            return
+        fn = f"{op.parent}_{op.field}"
+        steps = [self.function(f"{fn}_query", e.type_name, "list.req", "page.res", access,
+                               choices=choices, **ctx)]
+        for rel in related:
+            steps.append(self.function(
+                f"{fn}_{rel.field}", rel.target.type_name, "prefetch.req", "prefetch.res",
+                (Access("BatchGetItem", rel.target.type_name),), rel=rel))
+        self.pipeline(op.parent, op.field, steps)
+
+    @staticmethod
+    def _choice(e: Entity, index: Index) -> dict:
+        derived = e.derived_for(index.key.hash)
+        if derived is None:
+            return {"index": index, "inputs": [index.key.hash], "derived": None,
+                    "value": f"$ctx.args.{index.key.hash}"}
+        return {"index": index, "inputs": list(derived.parts),
+                "derived": derived if derived.parts else None,
+                "value": f"${derived.name}" if derived.parts else f'"{derived.value}"'}
+
+    def create(self, op: Operation, ctx: dict) -> None:
+        e = op.entity
+        given = {a.name for a in op.args}
+        key_values = []
+        for name in e.key.names:
+            if name in given:
+                key_values.append((name, f"$input.{name}"))
+            elif op.counter and name == e.key.range:
+                key_values.append((name, "$ctx.stash.allocated"))
+            else:  # parser guarantees this is `id`
+                key_values.append((name, "$util.autoId()"))
+        stored = [a.name for a in op.args if a.name in e.attributes and a.name not in e.key.names]
+        defaults = self._create_defaults(e, given)
+        context = dict(ctx, stored_args=stored, defaults=defaults, key_values=key_values,
+                       conditional_message=f"{e.type_name} already exists",
+                       conditional_type="AlreadyExists")
+        access = (Access("PutItem", e.type_name),)
+        if not op.counter:
+            self.unit(op.parent, op.field, e.type_name, "create.req", "item.res", access,
+                      **context)
+            return
+        parent, counter = op.counter
+        fn = f"{op.parent}_{op.field}"
+        allocate = self.function(
+            f"{fn}_allocate", parent.type_name, "counter.req", "counter.res",
+            (Access("UpdateItem", parent.type_name),), parent=parent, counter=counter,
+            parent_key_args=[e.key.hash], **ctx)
+        put = self.function(f"{fn}_put", e.type_name, "create.req", "item.res", access,
+                            **context)
+        self.pipeline(op.parent, op.field, [allocate, put])
+
+    def _create_defaults(self, e: Entity, given: set[str]) -> list[tuple[str, str]]:
+        """Server-side values of a new item: ids, timestamps, revision, counters, enums."""
+        out = []
+        if "id" in e.attributes and "id" not in e.key.names and "id" not in given:
+            out.append(("id", "$util.autoId()"))
+        for name in ("createdAt", "updatedAt"):
+            if name in e.attributes:
+                out.append((name, "$now"))
+        if "revision" in e.attributes:
+            out.append(("revision", "1"))
+        counters = {op.counter[1] for op in self.schema.operations
+                    if op.counter and op.counter[0] is e}
+        out += [(name, "0") for name in sorted(counters)]
+        out += [(r.field, "{}") for r in self.schema.relations
+                if r.parent is e and r.kind == "aliases"]
+        out += [(name, f'"{value}"') for name, value in e.enum_defaults.items()
+                if name not in given]
+        return out
+
+    def _aliases_field(self, e: Entity) -> str:
+        return next(r.field for r in self.schema.relations
+                    if r.parent is e and r.kind == "aliases")
+
+    # -- nested fields -------------------------------------------------------------------
+
+    def relation(self, rel: Relation) -> None:
+        if rel.kind == "aliases":
+            self.unit(rel.parent_type, rel.field, None, "aliases.req", "aliases.res", (),
+                      rel=rel)
+        elif rel.kind == "belongsTo":
+            self.unit(rel.parent_type, rel.field, rel.target.type_name, "belongs_to.req",
+                      "item.res", (Access("GetItem", rel.target.type_name),), rel=rel,
+                      conditional_message=None, conditional_type=None)
+        else:
+            self.unit(rel.parent_type, rel.field, rel.target.type_name, "has_many.req",
+                      "page.res", (Access("Query", rel.target.type_name),), rel=rel,
+                      index=Index("", rel.target.key))
+
+
+def render(schema: Schema, table_name: Callable[[Entity], str]) -> Plan:
+    """Render every resolver; `table_name` gives the name templates use for a table."""
+    r = _Renderer(schema, table_name)
+    for op in schema.operations:
+        r.operation(op)
+    for rel in schema.relations:
+        r.relation(rel)
+    plan = Plan(schema, r.functions, sorted(r.resolvers, key=lambda x: x.name))
+    return plan
+
+
+def check_terraform_safe(plan: Plan, allowed: Callable[[str], bool]) -> None:
+    """Refuse VTL that Terraform would read as interpolation (other than table names)."""
+    for name, text in plan.templates().items():
+        for match in _TERRAFORM_SYNTAX.finditer(text):
+            rest = text[match.start():]
+            if not allowed(rest):
+                line = text.count("\n", 0, match.start()) + 1
+                raise ValueError(f"{name}:{line}: rendered VTL holds {match.group()!r}, which "
+                                 "Terraform would interpolate; use $ref, not ${ref}")
+
+
+__all__ = ["Access", "Derived", "Function", "Plan", "Resolver", "check_terraform_safe", "render"]

@@ -1,0 +1,49 @@
+"""The whole API as one construct; the stacks differ only in where its inputs come from."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput, TerraformStack
+from constructs import Construct
+
+from .api import GraphqlApi
+from .codegen.ir import Schema
+from .codegen.render import Plan, render
+from .data_sources import DataSources
+from .inputs import Inputs
+from .resolvers import Resolvers
+from .tables import Tables, table_name
+
+
+class ModelApi(Construct):
+    def __init__(self, scope: Construct, id_: str, *, inputs: Inputs, schema: Schema) -> None:
+        super().__init__(scope, id_)
+        # Templates name tables by their final name: a literal in the root stack,
+        # "${var.name_prefix}-..." in the module.
+        self.plan: Plan = render(schema, lambda e: table_name(inputs, e))
+        self.graphql = GraphqlApi(self, "graphql", inputs=inputs, schema=schema.appsync_sdl)
+        self.tables = Tables(self, "tables", inputs=inputs, schema=schema)
+        self.sources = DataSources(self, "sources", inputs=inputs, api=self.graphql.api,
+                                   plan=self.plan, tables=self.tables.by_type)
+        self.resolvers = Resolvers(self, "resolvers", api=self.graphql.api, plan=self.plan,
+                                   sources=self.sources.by_type)
+
+    def outputs(self, stack: TerraformStack) -> None:
+        api = self.graphql.api
+        out = {
+            "appsync_graphql_url": (api.uris.lookup("GRAPHQL"), "GraphQL endpoint of the API."),
+            "appsync_api_id": (api.id, "AppSync API id."),
+            "appsync_api_arn": (api.arn, "AppSync API ARN."),
+            "dynamodb_table_names": ({t: table.name for t, table in self.tables.by_type.items()},
+                                     "DynamoDB table names by GraphQL type."),
+            "dynamodb_table_arns": ({t: table.arn for t, table in self.tables.by_type.items()},
+                                    "DynamoDB table ARNs by GraphQL type."),
+            "iam_role_arns": ({"logs": self.graphql.logs_role.arn,
+                               **{t: r.arn for t, r in self.sources.roles.items()}},
+                              "IAM roles AppSync assumes: logs, and one per data source."),
+            "appsync_resolver_arns": ({n: r.arn for n, r in self.resolvers.resolvers.items()},
+                                      "Resolver ARNs keyed \"Type.field\"."),
+        }
+        for name, (value, description) in out.items():
+            TerraformOutput(stack, name, value=value, description=description)
+        TerraformOutput(stack, "appsync_api_key", value=self.graphql.api_key_value,
+                        sensitive=True, description="The API key (empty when API_KEY is off).")
