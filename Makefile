@@ -24,7 +24,7 @@ export NODE_OPTIONS := --no-deprecation
 TEST_DEPS :=
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: help install synth test lint clean distclean
+.PHONY: help install synth test lint clean distclean golden
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -62,3 +62,6 @@ clean: ## Remove generated output (keeps the installed toolchains)
 
 distclean: clean ## Also remove the venv, node_modules and install stamps
 	rm -rf $(VENV) node_modules $(STAMPS)
+
+golden: $(INSTALL_STAMP) ## Rewrite tests/golden/ from the current templates (after an intended change)
+	$(VENV_PY) -m tests.codegen.golden --update

@@ -121,7 +121,8 @@ class Settings:
             if extra not in AUTH_TYPES or extra == self.authentication_type:
                 fail("additional_authentication_types", f"use values from {', '.join(AUTH_TYPES)} "
                      "other than authentication_type, each once")
-        if len(set(self.additional_authentication_types)) != len(self.additional_authentication_types):
+        extras = self.additional_authentication_types
+        if len(set(extras)) != len(extras):
             fail("additional_authentication_types", "list each authentication type once")
         if self.log_level not in LOG_LEVELS:
             fail("log_level", f"use one of {', '.join(LOG_LEVELS)}")

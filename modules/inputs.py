@@ -1,4 +1,4 @@
-"""What the constructs are built from: literal settings (root stack) or Terraform variables (module).
+"""What the constructs are built from: literal settings (root) or Terraform variables (module).
 
 Both stacks build the same constructs from an `Inputs`. The root stack bakes the validated
 settings in as literals; the module stack passes `var.*` references, so platform teams set them.
@@ -79,7 +79,7 @@ class Inputs:
                                      validation=validation)
 
         def one_of(name: str, values: tuple) -> str:
-            return "${contains(%s, var.%s)}" % (_hcl_list(values), name)
+            return f"${{contains({_hcl_list(values)}, var.{name})}}"
 
         prefix = var("name_prefix", "string", s.name_prefix,
                      "Prefix of every global name (tables, roles, API).",
@@ -94,8 +94,8 @@ class Inputs:
         extra = var("additional_authentication_types", "list(string)",
                     list(s.additional_authentication_types),
                     "More authorization modes (API_KEY creates a key).",
-                    "${alltrue([for t in var.additional_authentication_types : contains(%s, t) "
-                    "&& t != var.authentication_type])}" % _hcl_list(AUTH_TYPES),
+                    "${alltrue([for t in var.additional_authentication_types : "
+                    f"contains({_hcl_list(AUTH_TYPES)}, t) && t != var.authentication_type])}}",
                     "Each additional authentication type must be API_KEY or AWS_IAM and differ "
                     "from authentication_type.")
         level = var("log_level", "string", s.log_level, "AppSync field log level.",
@@ -106,7 +106,7 @@ class Inputs:
                         one_of("log_retention_days", LOG_RETENTION_DAYS),
                         "The log_retention_days must be a CloudWatch retention period.")
         lo, hi = API_KEY_EXPIRY_DAYS
-        expiry = var("api_key_expiry_days", "number", s.api_key_expiry_days,
+        var("api_key_expiry_days", "number", s.api_key_expiry_days,
                      "Days until the API key expires (AppSync allows 1-365).",
                      f"${{var.api_key_expiry_days >= {lo} && var.api_key_expiry_days <= {hi} && "
                      "floor(var.api_key_expiry_days) == var.api_key_expiry_days}",

@@ -6,8 +6,8 @@ from cdktf import LocalBackend, TerraformStack
 from constructs import Construct
 
 from .aws import AwsProvider
-from .config import Settings
 from .codegen.ir import Schema
+from .config import Settings
 from .inputs import Inputs
 from .model_api import ModelApi
 

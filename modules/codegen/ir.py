@@ -106,7 +106,8 @@ class Operation:
     counter: tuple[Entity, str] | None = None  # parent entity and its counter attribute
     unless: str | None = None
     target: Entity | None = None
-    transitions: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # field -> to -> froms
+    # field -> new value -> the values it may change from
+    transitions: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     line: int = 0
 
     @property

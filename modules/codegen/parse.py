@@ -189,7 +189,7 @@ class _Builder:
             named = _named(f.type)
             if isinstance(named, GraphQLObjectType):
                 raise _fail(f.ast_node, f"{type_.name}.{fname} refers to {named.name} without a "
-                            "relation", f"add @belongsTo or @hasMany, or store it as AWSJSON")
+                            "relation", "add @belongsTo or @hasMany, or store it as AWSJSON")
             attributes[fname] = ("L" if _is_list(f.type) else
                                  "N" if named.name in NUMERIC else
                                  "BOOL" if named.name == "Boolean" else "S")

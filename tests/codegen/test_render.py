@@ -1,0 +1,117 @@
+"""Codegen units over the domain schema, and golden files for every generated template."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+import pytest
+
+from modules.codegen import load
+from modules.codegen.render import check_terraform_safe, render
+from tests.codegen.golden import GOLDEN, SCHEMA, rendered
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return load(SCHEMA)
+
+
+@pytest.fixture(scope="module")
+def plan(schema):
+    return render(schema, lambda e: f"<{e.table}>")
+
+
+def test_golden_files_match_the_rendered_templates():
+    files = rendered()
+    on_disk = {str(p.relative_to(GOLDEN)): p.read_text()
+               for p in GOLDEN.rglob("*") if p.is_file()}
+    assert sorted(on_disk) == sorted(files), "run `make golden` after an intended change"
+    for name, text in files.items():
+        if on_disk[name] != text:
+            diff = "".join(difflib.unified_diff(on_disk[name].splitlines(True),
+                                                text.splitlines(True), name, "rendered", n=1))
+            pytest.fail(f"{name} differs from its golden file (`make golden` if intended):\n"
+                        f"{diff[:2000]}")
+
+
+def test_every_query_and_mutation_field_has_a_resolver(schema, plan):
+    fields = {f"{t}.{f}" for t in ("Query", "Mutation")
+              for f in re.findall(r"^  (\w+)[(:]", _type_body(schema.appsync_sdl, t), re.M)}
+    assert fields == {r.name for r in plan.resolvers if r.type in ("Query", "Mutation")}
+    assert len(fields) == 19
+
+
+def test_no_template_scans_and_every_list_is_a_bounded_query(plan):
+    for name, text in plan.templates().items():
+        assert '"Scan"' not in text, name
+        if '"operation": "Query"' in text:
+            assert "$limit > 100" in text and '"limit": $limit' in text, name
+
+
+def test_seed_operations_keep_their_shape(schema):
+    sdl = schema.appsync_sdl
+    assert "getModel(name: String!): Model" in sdl
+    assert "addModel(name: String!): Model" in sdl
+    model = _type_body(sdl, "Model")
+    for line in ("id: ID!", "name: String", "status: String"):
+        assert f"  {line}\n" in model
+
+
+def test_appsync_schema_has_no_codegen_directives_or_aws_scalar_declarations(schema):
+    sdl = schema.appsync_sdl
+    for word in ("@table", "@index", "@get", "@list", "@constraint", "@transitions",
+                 "@belongsTo", "@hasMany", "scalar AWS", "directive @"):
+        assert word not in sdl
+
+
+def test_transitions_are_read_from_the_enum(schema):
+    op = next(o for o in schema.operations if o.field == "updateTrainingJob")
+    allowed = op.transitions["status"]
+    assert allowed["COMPLETED"] == ["IN_PROGRESS"]
+    assert "COMPLETED" not in {src for froms in allowed.values() for src in froms}
+
+
+def test_list_of_models_prefetches_latest_version_in_one_batch(plan):
+    listing = next(r for r in plan.resolvers if r.name == "Query.listModels")
+    assert listing.functions == ["Query_listModels_query", "Query_listModels_latestVersion"]
+    prefetch = next(f for f in plan.functions if f.name == "Query_listModels_latestVersion")
+    assert '"operation": "BatchGetItem"' in prefetch.request
+    assert '"<model_versions>"' in prefetch.request
+    nested = next(r for r in plan.resolvers if r.name == "Model.latestVersion")
+    assert "#return($ctx.source.__related.get(\"latestVersion\"))" in nested.request
+
+
+def test_register_version_allocates_then_puts(plan):
+    register = next(r for r in plan.resolvers if r.name == "Mutation.registerModelVersion")
+    allocate, put = (next(f for f in plan.functions if f.name == n) for n in register.functions)
+    assert allocate.data_source == "Model" and "ADD #n_counter :one" in allocate.request
+    assert put.data_source == "ModelVersion" and "$ctx.stash.allocated" in put.request
+
+
+def test_user_values_only_reach_dynamodb_through_util(plan):
+    # No template splices an argument into JSON text: every $ctx.args / $input value
+    # that lands inside the request is wrapped by $util.dynamodb.* or $util.toJson.
+    for name, text in plan.templates().items():
+        for line in text.splitlines():
+            if line.lstrip().startswith(("#", "$util.error", "$util.qr")):
+                continue
+            for m in re.finditer(r"\$(ctx\.args|input)\.\w+", line):
+                before = line[:m.start()]
+                assert re.search(r"\$util\.(dynamodb\.\w+|toJson|defaultIfNull)\($", before) \
+                    or before.rstrip().endswith("$util.toJson($util.defaultIfNull("), (name, line)
+
+
+def test_terraform_interpolation_in_vtl_is_refused(plan):
+    bad = next(f for f in plan.functions if f.name == "Mutation_updateModel_read")
+    original = bad.request
+    bad.request = original + "${oops}\n"
+    with pytest.raises(ValueError, match=r"Mutation_updateModel_read.req.vtl:\d+: rendered VTL"):
+        check_terraform_safe(plan, lambda rest: False)
+    bad.request = original
+    check_terraform_safe(plan, lambda rest: False)
+
+
+def _type_body(sdl: str, name: str) -> str:
+    start = sdl.index(f"type {name} {{")
+    return sdl[start:sdl.index("\n}", start)] + "\n"
