@@ -23,7 +23,7 @@ def policy_statements(access: set[Access], arn) -> list[dict]:
     """
     grouped: dict[tuple[str, str | None], set[str]] = defaultdict(set)
     for a in access:
-        grouped[(a.entity, a.index)].add(ACTIONS[a.action])
+        grouped[(a.table, a.index)].add(ACTIONS[a.action])
     statements = []
     for (entity, index), actions in sorted(grouped.items(), key=lambda kv: (kv[0][0],
                                                                             kv[0][1] or "")):
@@ -39,7 +39,7 @@ class DataSources(Construct):
         self.by_type: dict[str | None, AppsyncDatasource] = {}
         self.roles: dict[str, IamRole] = {}
         for type_name, access in plan.access_by_data_source().items():
-            entity = plan.schema.entities[type_name]
+            entity = plan.schema.table(type_name)
             table = tables[type_name]
             role = named(IamRole(
                 self, f"role_{entity.table}",

@@ -5,23 +5,24 @@ from __future__ import annotations
 from constructs import Construct
 
 from .aws import DynamodbTable, DynamodbTableAttribute, DynamodbTableGlobalSecondaryIndex
-from .codegen.ir import Entity, Schema
+from .codegen.ir import Entity, Membership, Schema
 from .inputs import Inputs
 from .naming import named
 
 
-def table_name(inputs: Inputs, entity: Entity) -> str:
+def table_name(inputs: Inputs, entity: Entity | Membership) -> str:
     return f"{inputs.name_prefix}-{entity.table}"
 
 
 class Tables(Construct):
     def __init__(self, scope: Construct, id_: str, *, inputs: Inputs, schema: Schema) -> None:
         super().__init__(scope, id_)
+        # One per entity and one per @membership list, keyed by data source name.
         self.by_type: dict[str, DynamodbTable] = {}
-        for entity in schema.entities.values():
-            self.by_type[entity.type_name] = self._table(inputs, entity)
+        for table in schema.tables:
+            self.by_type[table.ident] = self._table(inputs, table)
 
-    def _table(self, inputs: Inputs, e: Entity) -> DynamodbTable:
+    def _table(self, inputs: Inputs, e: Entity | Membership) -> DynamodbTable:
         keys = list(e.key.names)
         for index in e.indexes:
             keys += [k for k in index.key.names if k not in keys]

@@ -41,6 +41,29 @@ class Derived:
         return tuple(re.findall(r"\{(\w+)\}", self.value))
 
 
+@dataclass(frozen=True)
+class Membership:
+    """A list field kept queryable: one item per element in a table of its own
+    (`<key>`, `<entity hash key>`), written in the same transaction as the entity."""
+
+    entity_type: str
+    field: str
+    table: str
+    key: Key  # hash: the element attribute; range: the entity's hash key attribute
+    index: str  # the name @list uses for it
+
+    @property
+    def ident(self) -> str:
+        return f"{self.entity_type}_{self.field}"
+
+    @property
+    def indexes(self) -> list[Index]:
+        return []
+
+    def attribute_type(self, name: str) -> str:
+        return "S"
+
+
 @dataclass
 class Entity:
     type_name: str
@@ -52,6 +75,7 @@ class Entity:
     attributes: dict[str, str] = field(default_factory=dict)
     # enum field -> its first value, stored on create when the input leaves the field out
     enum_defaults: dict[str, str] = field(default_factory=dict)
+    memberships: list[Membership] = field(default_factory=list)
 
     @property
     def ident(self) -> str:
@@ -64,6 +88,9 @@ class Entity:
 
     def index(self, name: str) -> Index:
         return next(i for i in self.indexes if i.name == name)
+
+    def membership(self, index_name: str) -> Membership | None:
+        return next((m for m in self.memberships if m.index == index_name), None)
 
     def attribute_type(self, name: str) -> str:
         if name in self.attributes:
@@ -102,6 +129,7 @@ class Operation:
     args: list[Arg]  # the field's arguments, or the input object's fields when `input` is used
     from_input: bool = False  # True when the values come from $ctx.args.input
     indexes: list[Index] = field(default_factory=list)  # for list, in order of preference
+    via: Membership | None = None  # for list: a membership table it may query first
     descending: bool = False
     counter: tuple[Entity, str] | None = None  # parent entity and its counter attribute
     unless: str | None = None
@@ -142,6 +170,17 @@ class Schema:
     operations: list[Operation]
     relations: list[Relation]
     appsync_sdl: str
+
+    @property
+    def tables(self) -> list:
+        """Every table: one per entity, one per membership (both have ident/table/key)."""
+        out: list = []
+        for e in self.entities.values():
+            out += [e, *e.memberships]
+        return out
+
+    def table(self, ident: str):
+        return next(t for t in self.tables if t.ident == ident)
 
     def belongs_to(self, type_name: str) -> list[Relation]:
         """Single-item relations of a type: the ones a list prefetches with BatchGetItem."""

@@ -36,6 +36,7 @@ from .ir import (
     Entity,
     Index,
     Key,
+    Membership,
     Operation,
     Relation,
     Schema,
@@ -208,8 +209,23 @@ class _Builder:
                                 "name a String, ID or enum field of the type")
         indexes = [Index(a["name"], Key(a["hashKey"], a.get("rangeKey")))
                    for a in map(_args, _directives(type_.ast_node, "index"))]
-        return Entity(type_.name, args["name"], Key(args["hashKey"], args.get("rangeKey")),
-                      indexes, derived, attributes, enum_defaults)
+        key = Key(args["hashKey"], args.get("rangeKey"))
+        memberships = []
+        for fname, f in type_.fields.items():
+            for d in _directives(f.ast_node, "membership"):
+                m = _args(d)
+                if not (_is_list(f.type) and _named(f.type).name == "String") or key.range or \
+                        attributes.get(key.hash) != "S":
+                    raise _fail(d, f"@membership on {type_.name}.{fname} needs a [String!] "
+                                "field on a type keyed by one string field",
+                                "use it on a list of strings of a type with a hashKey only")
+                if not TABLE_NAME.match(m["table"]):
+                    raise _fail(d, f"table name {m['table']!r} is not a valid DynamoDB name",
+                                "use letters, digits, '_', '.' or '-'")
+                memberships.append(Membership(type_.name, fname, m["table"],
+                                              Key(m["key"], key.hash), m["index"]))
+        return Entity(type_.name, args["name"], key, indexes, derived, attributes,
+                      enum_defaults, memberships)
 
     def _check_keys(self, entity: Entity, type_: GraphQLObjectType) -> None:
         node = type_.ast_node
@@ -309,11 +325,20 @@ class _Builder:
             raise _fail(f.ast_node, f"{root}.{fname} changes a Model without expectedRevision",
                         "add expectedRevision: Int! so stale writes are refused")
         if kind == "list":
-            names = args.get("indexes") or []
+            names = list(args.get("indexes") or [])
             for name in names:
-                if name not in {i.name for i in entity.indexes}:
+                if entity.membership(name):
+                    if op.via:
+                        raise _fail(d, "@list names two @membership indexes",
+                                    "name at most one")
+                    op.via = entity.membership(name)
+                    if op.via.key.hash not in given:
+                        raise _fail(d, f"@list names {name} but has no argument "
+                                    f"{op.via.key.hash}", f"add {op.via.key.hash}: String")
+                elif name not in {i.name for i in entity.indexes}:
                     raise _fail(d, f"@list names index {name}, which {entity.type_name} does "
                                 "not declare", "add @index(name: ...) to the type or fix the name")
+            names = [n for n in names if not entity.membership(n)]
             op.indexes = [entity.index(n) for n in names] or [Index("", entity.key)]
             for index in op.indexes:
                 hashes = self._key_inputs(entity, index.key.hash)

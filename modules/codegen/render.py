@@ -34,7 +34,7 @@ class Access:
     """One DynamoDB action a template sends, on a table or one of its indexes."""
 
     action: str  # template operation name, e.g. "Query"
-    entity: str  # type name of the table
+    table: str  # ident of the table (its data source name)
     index: str | None = None
 
 
@@ -85,7 +85,7 @@ class Plan:
 
     def access_by_data_source(self) -> dict[str, set[Access]]:
         """What each data source's templates do: the source of its IAM policy."""
-        out: dict[str, set[Access]] = {e: set() for e in self.schema.entities}
+        out: dict[str, set[Access]] = {t.ident: set() for t in self.schema.tables}
         for unit in (*self.functions, *(r for r in self.resolvers if not r.functions)):
             if unit.data_source is not None:
                 out[unit.data_source].update(unit.access)
@@ -152,12 +152,19 @@ class _Renderer:
                       if a.name in e.attributes and a.name not in e.key.names]
             derived = [d for d in e.derived if set(d.parts) & set(stored)]
             action = "UpdateItem" if op.kind == "update" else "DeleteItem"
+            members = [ms for ms in e.memberships if op.kind == "delete" or ms.field in stored]
+            access = (Access(action, e.type_name),
+                      *(Access("DeleteItem", ms.ident) for ms in members),
+                      *(Access("PutItem", ms.ident) for ms in members if op.kind == "update"))
             write = self.function(
-                f"{fn}_write", e.type_name, f"{op.kind}.req", "item.res",
-                (Access(action, e.type_name),), stored_args=stored, derived=derived,
+                f"{fn}_write", e.type_name, f"{op.kind}.req", "write.res", access,
+                stored_args=stored, derived=derived, returns_current=op.kind == "delete",
                 conditional_message=f"{e.type_name} was changed concurrently; read it again "
                                     "and retry", conditional_type="StaleRevision", **ctx)
-            self.pipeline(op.parent, op.field, [read, write])
+            steps = [read, write]
+            if op.kind == "update" and members:
+                steps.append(self._refetch(fn, e))
+            self.pipeline(op.parent, op.field, steps)
         elif op.kind == "setAlias":
             target = op.target
             aliases = self._aliases_field(e)
@@ -181,14 +188,27 @@ class _Renderer:
         e = op.entity
         choices = [self._choice(e, index) for index in op.indexes]
         access = tuple(Access("Query", e.type_name, i.name or None) for i in op.indexes)
+        # Optional arguments that pick an index: at most one may be given.
+        picked = {n for c in choices for n in c["inputs"]} | (
+            {op.via.key.hash} if op.via else set())
+        filters = [a.name for a in op.args if a.name in picked and not a.required]
         related = self.schema.belongs_to(e.type_name)
-        if not related:
+        if not related and not op.via:
             self.unit(op.parent, op.field, e.type_name, "list.req", "page.res", access,
-                      choices=choices, **ctx)
+                      choices=choices, filters=filters, **ctx)
             return
         fn = f"{op.parent}_{op.field}"
-        steps = [self.function(f"{fn}_query", e.type_name, "list.req", "page.res", access,
-                               choices=choices, **ctx)]
+        steps = []
+        response = "page.res"
+        if op.via:
+            steps.append(self.function(
+                f"{fn}_{op.via.index}", op.via.ident, "members.req", "members.res",
+                (Access("Query", op.via.ident),), via=op.via, filters=filters,
+                index=Index("", op.via.key)))
+            access += (Access("BatchGetItem", e.type_name),)
+            response = "list_via.res"
+        steps.append(self.function(f"{fn}_query", e.type_name, "list.req", response, access,
+                                   choices=choices, filters=filters, **ctx))
         for rel in related:
             steps.append(self.function(
                 f"{fn}_{rel.field}", rel.target.type_name, "prefetch.req", "prefetch.res",
@@ -221,20 +241,30 @@ class _Renderer:
         context = dict(ctx, stored_args=stored, defaults=defaults, key_values=key_values,
                        conditional_message=f"{e.type_name} already exists",
                        conditional_type="AlreadyExists")
-        access = (Access("PutItem", e.type_name),)
-        if not op.counter:
-            self.unit(op.parent, op.field, e.type_name, "create.req", "item.res", access,
-                      **context)
-            return
-        parent, counter = op.counter
+        access = (Access("PutItem", e.type_name),
+                  *(Access("PutItem", ms.ident) for ms in e.memberships))
         fn = f"{op.parent}_{op.field}"
-        allocate = self.function(
-            f"{fn}_allocate", parent.type_name, "counter.req", "counter.res",
-            (Access("UpdateItem", parent.type_name),), parent=parent, counter=counter,
-            parent_key_args=[e.key.hash], **ctx)
-        put = self.function(f"{fn}_put", e.type_name, "create.req", "item.res", access,
-                            **context)
-        self.pipeline(op.parent, op.field, [allocate, put])
+        if not op.counter and not e.memberships:
+            self.unit(op.parent, op.field, e.type_name, "create.req", "write.res", access,
+                      returns_current=False, **context)
+            return
+        steps = []
+        if op.counter:
+            parent, counter = op.counter
+            steps.append(self.function(
+                f"{fn}_allocate", parent.type_name, "counter.req", "counter.res",
+                (Access("UpdateItem", parent.type_name),), parent=parent, counter=counter,
+                parent_key_args=[e.key.hash], **ctx))
+        steps.append(self.function(f"{fn}_put", e.type_name, "create.req", "write.res",
+                                   access, returns_current=False, **context))
+        if e.memberships:
+            steps.append(self._refetch(fn, e))
+        self.pipeline(op.parent, op.field, steps)
+
+    def _refetch(self, fn: str, e: Entity) -> str:
+        return self.function(f"{fn}_get", e.type_name, "refetch.req", "item.res",
+                             (Access("GetItem", e.type_name),), conditional_message=None,
+                             conditional_type=None)
 
     def _create_defaults(self, e: Entity, given: set[str]) -> list[tuple[str, str]]:
         """Server-side values of a new item: ids, timestamps, revision, counters, enums."""

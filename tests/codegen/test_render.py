@@ -74,7 +74,8 @@ def test_transitions_are_read_from_the_enum(schema):
 
 def test_list_of_models_prefetches_latest_version_in_one_batch(plan):
     listing = next(r for r in plan.resolvers if r.name == "Query.listModels")
-    assert listing.functions == ["Query_listModels_query", "Query_listModels_latestVersion"]
+    assert listing.functions == ["Query_listModels_byTag", "Query_listModels_query",
+                                 "Query_listModels_latestVersion"]
     prefetch = next(f for f in plan.functions if f.name == "Query_listModels_latestVersion")
     assert '"operation": "BatchGetItem"' in prefetch.request
     assert '"<model_versions>"' in prefetch.request

@@ -80,8 +80,13 @@ def table_arns(res) -> dict[str, str]:
 def used_by_template(text: str, own_table_arn: str, arns: dict[str, str]) -> set[tuple]:
     """(action, resource) pairs a request template sends, read from its text alone."""
     used = set()
-    top = re.search(r'^  "operation": "(\w+)"', text, re.M)
-    op = top.group(1) if top else None
+    for op in set(re.findall(r'^  "operation": "(\w+)"', text, re.M)):
+        used |= _used_by(op, text, own_table_arn, arns)
+    return used
+
+
+def _used_by(op: str, text: str, own_table_arn: str, arns: dict[str, str]) -> set[tuple]:
+    used = set()
     if op == "Query":
         indexes = re.findall(r'"index": "(\w+)"', text)
         for index in indexes or [None]:
@@ -94,7 +99,7 @@ def used_by_template(text: str, own_table_arn: str, arns: dict[str, str]) -> set
         assert items
         for table, item_op in items:
             used.add((ACTIONS[item_op], arns[table]))
-    elif op:
+    else:
         used.add((f"dynamodb:{op}", own_table_arn))
     return used
 
@@ -112,7 +117,7 @@ def test_each_role_allows_exactly_what_its_templates_do(res):
         table = ref(ds["dynamodb_config"]["table_name"])[1]
         own_arn = f"${{aws_dynamodb_table.{table}.arn}}"
         wanted[ref(ds["service_role_arn"])[1]] |= used_by_template(text, own_arn, arns)
-    assert len(wanted) == 4
+    assert len(wanted) == 5
     for policy in res["aws_iam_role_policy"].values():
         role = ref(policy["role"])[1]
         doc = json.loads(policy["policy"])
@@ -141,7 +146,7 @@ def test_functions_and_resolvers_are_created_in_one_chain(res):
 
 
 def test_tables_are_on_demand_recoverable_and_encrypted(res):
-    assert len(res["aws_dynamodb_table"]) == 4
+    assert len(res["aws_dynamodb_table"]) == 5
     for name, table in res["aws_dynamodb_table"].items():
         assert table["billing_mode"] == "PAY_PER_REQUEST", name
         assert table["point_in_time_recovery"] == {"enabled": True}, name
