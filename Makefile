@@ -61,7 +61,7 @@ clean: ## Remove generated output (keeps the installed toolchains)
 	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
 
 distclean: clean ## Also remove the venv, node_modules and install stamps
-	rm -rf $(VENV) node_modules $(STAMPS)
+	rm -rf $(VENV) .venv-tf .venv-scan node_modules $(STAMPS)
 
 golden: $(INSTALL_STAMP) ## Rewrite tests/golden/ from the current templates (after an intended change)
 	$(VENV_PY) -m tests.codegen.golden --update

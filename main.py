@@ -17,13 +17,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from modules.config import ConfigError, Settings
+from modules.config import SWITCH_FLOORS, ConfigError, Settings
 
 ROOT = Path(__file__).resolve().parent
 ROOT_STACK = "model-api"
 # The hardened module emits every switch; its variables default to the strict values.
 HARDENED = {"introspection_enabled": False, "query_depth_limit": 10,
-            "resolver_count_limit": 1000, "deletion_protection": True}
+            "resolver_count_limit": 1000, "deletion_protection": True, "waf_enabled": True,
+            "log_retention_days": 365,
+            # Only marks the switch: the module's kms_key_arn variable has no default.
+            "kms_key_arn": "arn:aws:kms:us-east-1:000000000000:key/required-input"}
 
 
 def load_settings() -> Settings:
@@ -60,8 +63,7 @@ def synth(settings: Settings, schema, outdir: Path) -> None:
     from modules.stacks import ModuleStack, RootStack
 
     hardened = dataclasses.replace(settings, **HARDENED)
-    base = dataclasses.replace(
-        settings, **{k: None for k in HARDENED})
+    base = dataclasses.replace(settings, **{k: None for k in SWITCH_FLOORS})
 
     with tempfile.TemporaryDirectory(prefix=".synth-", dir=outdir.parent) as tmp:
         staging = Path(tmp) / "out"

@@ -80,6 +80,7 @@ class GraphqlApi(Construct):
             self, "log_group",
             name=f"/aws/appsync/apis/{self.api.id}",
             retention_in_days=inputs.log_retention_days,
+            kms_key_id=inputs.kms_key_arn,
             tags=inputs.tags,
         ), "api_logs")
 

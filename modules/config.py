@@ -31,10 +31,14 @@ SWITCH_FLOORS = {
     "query_depth_limit": "5.37.0",
     "resolver_count_limit": "5.37.0",
     "deletion_protection": "4.59.0",
+    # Known to 3.39.0 (planned there): no raise.
+    "kms_key_arn": PROVIDER_FLOOR,
+    "waf_enabled": PROVIDER_FLOOR,
 }
 
 _PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+_KMS_KEY = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 _TAG_KEY = re.compile(r"^[\w .:/=+@-]{1,128}$")
 
 
@@ -63,6 +67,10 @@ class Settings:
     query_depth_limit: int | None = None
     resolver_count_limit: int | None = None
     deletion_protection: bool | None = None
+    # A customer managed KMS key for tables and log groups (None: AWS-managed keys).
+    kms_key_arn: str | None = None
+    # A WAFv2 web ACL (AWS managed rule groups, logged) in front of the API.
+    waf_enabled: bool | None = None
 
     def __post_init__(self) -> None:
         # Normalise JSON lists to tuples so the object stays hashable and comparable.
@@ -132,6 +140,8 @@ class Settings:
         lo, hi = API_KEY_EXPIRY_DAYS
         if not lo <= self.api_key_expiry_days <= hi:
             fail("api_key_expiry_days", f"AppSync API keys live {lo} to {hi} days")
+        if self.kms_key_arn is not None and not _KMS_KEY.match(self.kms_key_arn):
+            fail("kms_key_arn", "use a KMS key ARN, arn:aws:kms:<region>:<account>:key/<id>")
         for key, (lo, hi) in (("query_depth_limit", QUERY_DEPTH_LIMIT),
                               ("resolver_count_limit", RESOLVER_COUNT_LIMIT)):
             value = getattr(self, key)
@@ -156,7 +166,7 @@ def _check_types(settings: Settings) -> None:
     hints = {
         "str": str, "int": int, "bool": bool, "dict[str, str]": dict,
         "tuple[str, ...]": tuple, "bool | None": (bool, type(None)),
-        "int | None": (int, type(None)),
+        "int | None": (int, type(None)), "str | None": (str, type(None)),
     }
     for f in dataclasses.fields(settings):
         value = getattr(settings, f.name)

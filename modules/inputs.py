@@ -41,6 +41,8 @@ class Inputs:
     query_depth_limit: Any = None
     resolver_count_limit: Any = None
     deletion_protection: Any = None
+    kms_key_arn: Any = None
+    waf_enabled: bool = False
 
     @classmethod
     def literal(cls, s: Settings) -> Inputs:
@@ -62,6 +64,8 @@ class Inputs:
             query_depth_limit=s.query_depth_limit,
             resolver_count_limit=s.resolver_count_limit,
             deletion_protection=s.deletion_protection,
+            kms_key_arn=s.kms_key_arn,
+            waf_enabled=bool(s.waf_enabled),
         )
 
     @classmethod
@@ -129,8 +133,18 @@ class Inputs:
             optional["deletion_protection"] = var(
                 "deletion_protection", "bool", s.deletion_protection,
                 "Protect the DynamoDB tables from deletion.").boolean_value
+        if s.kms_key_arn is not None:
+            # No default: whoever turns encryption with their own key on must name the key.
+            optional["kms_key_arn"] = TerraformVariable(
+                stack, "kms_key_arn", type="string", nullable=False,
+                description="Customer managed KMS key for the tables and log groups.",
+                validation=[TerraformVariableValidationConfig(
+                    condition="${can(regex(\"^arn:aws[a-z-]*:kms:\", var.kms_key_arn))}",
+                    error_message="The kms_key_arn must be a KMS key ARN.")],
+            ).string_value
         return cls(
             settings=s,
+            waf_enabled=bool(s.waf_enabled),
             name_prefix=prefix.string_value,
             tags=Token.as_string_map(tags.value),
             authentication_type=auth.string_value,

@@ -12,6 +12,7 @@ from .data_sources import DataSources
 from .inputs import Inputs
 from .resolvers import Resolvers
 from .tables import Tables, table_name
+from .waf import Waf
 
 
 class ModelApi(Construct):
@@ -26,6 +27,8 @@ class ModelApi(Construct):
                                    plan=self.plan, tables=self.tables.by_type)
         self.resolvers = Resolvers(self, "resolvers", api=self.graphql.api, plan=self.plan,
                                    sources=self.sources.by_type)
+        self.waf = Waf(self, "waf", inputs=inputs, api=self.graphql.api) \
+            if inputs.waf_enabled else None
 
     def outputs(self, stack: TerraformStack) -> None:
         api = self.graphql.api

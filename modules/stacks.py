@@ -46,3 +46,5 @@ class ModuleStack(TerraformStack):
         self.api = ModelApi(self, "model_api", inputs=inputs, schema=schema)
         self.api.outputs(self)
         _require_provider_range(self, settings)
+        # Variable validations that name another variable need Terraform 1.9.
+        self.add_override("terraform.required_version", ">= 1.9.0")

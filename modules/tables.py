@@ -41,8 +41,9 @@ class Tables(Construct):
                 name=i.name, hash_key=i.key.hash, range_key=i.key.range, projection_type="ALL",
             ) for i in e.indexes] or None,
             point_in_time_recovery={"enabled": True},
-            # AWS-owned key by default; a customer key is a later switch.
-            server_side_encryption={"enabled": True},
+            # AWS-managed key unless the settings name a customer managed one.
+            server_side_encryption={"enabled": True, **(
+                {"kms_key_arn": inputs.kms_key_arn} if inputs.kms_key_arn else {})},
             tags=inputs.tags,
             **optional,
         ), f"table_{e.table}")

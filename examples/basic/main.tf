@@ -1,0 +1,33 @@
+# The model-management API with API-key auth (plus IAM for back-end callers).
+# Copy this directory next to your own code and point `source` at the published module.
+
+terraform {
+  # 1.9: the module validates variables against each other.
+  required_version = ">= 1.9"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 3.39.0"
+    }
+  }
+}
+
+provider "aws" {
+  region = var.region
+}
+
+module "model_api" {
+  source = "../../cdktf.out/stacks/module"
+
+  name_prefix                     = var.name_prefix
+  authentication_type             = "API_KEY"
+  additional_authentication_types = ["AWS_IAM"]
+  api_key_expiry_days             = 30
+  log_level                       = "ERROR"
+  log_retention_days              = 30
+  xray_enabled                    = false
+  tags = {
+    project     = "model-api"
+    environment = "dev"
+  }
+}

@@ -1,0 +1,20 @@
+output "graphql_url" {
+  description = "GraphQL endpoint."
+  value       = module.model_api.appsync_graphql_url
+}
+
+output "api_key" {
+  description = "API key for clients (read it with `terraform output -raw api_key`)."
+  value       = module.model_api.appsync_api_key
+  sensitive   = true
+}
+
+output "table_names" {
+  description = "DynamoDB tables, by purpose."
+  value       = module.model_api.dynamodb_table_names
+}
+
+output "role_arns" {
+  description = "IAM roles AppSync assumes, by purpose."
+  value       = module.model_api.iam_role_arns
+}

@@ -1,0 +1,39 @@
+# The model-management API locked down: IAM auth only (no API key), no schema introspection,
+# query depth and resolver count limits, tables protected from deletion, tables and logs
+# encrypted with your KMS key, and a WAF web ACL (AWS managed rules, logged) in front.
+# Needs a recent hashicorp/aws: the module declares the floor its arguments require.
+
+terraform {
+  # 1.9: the module validates variables against each other.
+  required_version = ">= 1.9"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.37.0"
+    }
+  }
+}
+
+provider "aws" {
+  region = var.region
+}
+
+module "model_api" {
+  source = "../../cdktf.out/stacks/module-hardened"
+
+  name_prefix                     = var.name_prefix
+  authentication_type             = "AWS_IAM"
+  additional_authentication_types = []
+  log_level                       = "ALL"
+  log_retention_days              = 365
+  xray_enabled                    = true
+  introspection_enabled           = false
+  query_depth_limit               = 8
+  resolver_count_limit            = 500
+  deletion_protection             = true
+  kms_key_arn                     = var.kms_key_arn
+  tags = {
+    project     = "model-api"
+    environment = "prod"
+  }
+}

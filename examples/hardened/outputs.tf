@@ -1,0 +1,14 @@
+output "graphql_url" {
+  description = "GraphQL endpoint."
+  value       = module.model_api.appsync_graphql_url
+}
+
+output "table_names" {
+  description = "DynamoDB tables, by purpose."
+  value       = module.model_api.dynamodb_table_names
+}
+
+output "role_arns" {
+  description = "IAM roles AppSync assumes, by purpose."
+  value       = module.model_api.iam_role_arns
+}

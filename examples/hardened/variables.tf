@@ -1,0 +1,17 @@
+variable "region" {
+  description = "AWS region to deploy into."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "name_prefix" {
+  description = "Prefix of every name the module creates."
+  type        = string
+  default     = "mlapi-prod"
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key for the tables and log groups (its policy must allow logs.<region>.amazonaws.com)."
+  type        = string
+  default     = "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000"
+}

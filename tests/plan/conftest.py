@@ -1,0 +1,49 @@
+"""Session fixtures of the plan tier: each example is planned once per test session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import warnings
+from pathlib import Path
+
+import pytest
+import tftest
+import yaml
+
+from .tfplan import EXAMPLES_DIR, ROOT, PlanSummary, Skip, plan_example
+
+INVENTORIES = Path(__file__).with_name("inventories")
+EXAMPLES = sorted(p.name for p in EXAMPLES_DIR.iterdir() if (p / "main.tf").is_file())
+
+
+@pytest.fixture(scope="session")
+def plan_synth_dir(request: pytest.FixtureRequest) -> Path:
+    """cdktf.out/ from the suite's shared `synth_dir`; PLAN_SYNTH_DIR points at another tree."""
+    if os.environ.get("PLAN_SYNTH_DIR"):
+        return Path(os.environ["PLAN_SYNTH_DIR"])
+    try:
+        return request.getfixturevalue("synth_dir")
+    except pytest.FixtureLookupError:
+        subprocess.run(["make", "-s", "synth"], cwd=ROOT, check=True)
+        return ROOT / "cdktf.out"
+
+
+@pytest.fixture(scope="session", params=EXAMPLES)
+def planned(request: pytest.FixtureRequest, plan_synth_dir: Path,
+            tmp_path_factory: pytest.TempPathFactory) -> tuple[PlanSummary, dict]:
+    """(flattened plan, inventory) of one example; skipped, with both versions named, when
+    the module's provider floor is above every installed hashicorp/aws."""
+    example = request.param
+    try:
+        summary = plan_example(example, plan_synth_dir, tmp_path_factory.mktemp(example))
+    except Skip as skip:
+        pytest.skip(str(skip))
+    except tftest.TerraformTestError as err:
+        detail = err.args[1] if len(err.args) > 1 and err.args[1] else err.args[0]
+        pytest.fail(f"example {example}: terraform failed:\n{detail}", pytrace=False)
+    print(f"\n{summary.table()}")
+    for note in summary.notes:  # e.g. checks an old Terraform cannot parse: said, not hidden
+        warnings.warn(f"example {example}: {note}", stacklevel=1)
+    inventory = yaml.safe_load((INVENTORIES / f"{example}.yaml").read_text())
+    return summary, inventory

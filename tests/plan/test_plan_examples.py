@@ -1,0 +1,80 @@
+"""Plan tier: each example, planned once offline, against its inventory (inventories/*.yaml).
+
+Inventory keys are plan addresses or the aliases tfplan.py adds ("aws_dynamodb_table:<name>",
+"aws_appsync_resolver:<Type>.<field>", the bare type of a resource planned once, ...).
+"""
+
+from __future__ import annotations
+
+from .tfplan import mismatches
+
+
+def _fail_on(problems: list[str], example: str) -> None:
+    assert not problems, f"example {example}:\n  " + "\n  ".join(problems)
+
+
+def test_resource_counts(planned):
+    summary, inventory = planned
+    assert summary.counts == inventory["counts"], f"example {summary.example}: counts by type"
+
+
+def test_values(planned):
+    summary, inventory = planned
+    problems = []
+    for key, expected in inventory["values"].items():
+        if key not in summary.values:
+            near = sorted(k for k in summary.values if k.split(":")[0] == key.split(":")[0])
+            problems.append(f"{key}: not planned (planned of that type: {near})")
+            continue
+        problems += mismatches(expected, summary.values[key], key)
+    _fail_on(problems, summary.example)
+
+
+def test_outputs(planned):
+    summary, inventory = planned
+    assert set(summary.outputs) == set(inventory["outputs"]), "root outputs of the example"
+    problems = mismatches(inventory["outputs"], summary.outputs, "output")
+    # The module's declarations (not values: most are known only after apply).
+    problems += mismatches(inventory["module_outputs"], summary.module_outputs, "module output")
+    _fail_on(problems, summary.example)
+
+
+def test_iam_trust_policies(planned):
+    """Every role trusts only the listed services, through sts:AssumeRole alone."""
+    summary, inventory = planned
+    trusted = set(inventory["iam"]["trusted_services"])
+    problems = []
+    roles = [k for k in summary.values if k.startswith("aws_iam_role:")]
+    assert len(roles) == summary.counts.get("aws_iam_role", 0), "every role has a known name"
+    for role in roles:
+        document = summary.policy(role, "assume_role_policy")
+        for statement in document["Statement"]:
+            services = statement.get("Principal", {}).get("Service", [])
+            services = {services} if isinstance(services, str) else set(services)
+            if (statement.get("Effect") != "Allow" or statement.get("Action") != "sts:AssumeRole"
+                    or set(statement.get("Principal", {})) != {"Service"}
+                    or not services <= trusted):
+                problems.append(f"{role}: trust statement {statement}")
+    _fail_on(problems, summary.example)
+
+
+def test_iam_policies(planned):
+    """Inline policies: no wildcard action or resource, and the listed documents match."""
+    summary, inventory = planned
+    problems = []
+    policies = [k for k in summary.values if k.startswith("aws_iam_role_policy:")]
+    assert len(policies) == summary.counts.get("aws_iam_role_policy", 0), "policies have aliases"
+    for key in policies:
+        for statement in summary.policy(key)["Statement"]:
+            actions = statement.get("Action", [])
+            actions = [actions] if isinstance(actions, str) else actions
+            resources = statement.get("Resource", [])
+            resources = [resources] if isinstance(resources, str) else resources
+            if any(a == "*" or a.endswith(":*") for a in actions) or "*" in resources:
+                problems.append(f"{key}: wildcard in {statement}")
+    for key, expected in inventory["iam"].get("policies", {}).items():
+        if key not in summary.values:
+            problems.append(f"{key}: no such policy (planned: {policies})")
+            continue
+        problems += mismatches(expected, summary.policy(key), key)
+    _fail_on(problems, summary.example)
