@@ -38,6 +38,18 @@ SWITCH_FLOORS = {
 
 _PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+# The Terraform arguments each switch emits: what an older provider rejects.
+SWITCH_ARGUMENTS = {
+    "introspection_enabled": [("aws_appsync_graphql_api", "introspection_config")],
+    "query_depth_limit": [("aws_appsync_graphql_api", "query_depth_limit")],
+    "resolver_count_limit": [("aws_appsync_graphql_api", "resolver_count_limit")],
+    "deletion_protection": [("aws_dynamodb_table", "deletion_protection_enabled")],
+    "kms_key_arn": [("aws_dynamodb_table", "server_side_encryption.kms_key_arn"),
+                    ("aws_cloudwatch_log_group", "kms_key_id")],
+    "waf_enabled": [("aws_wafv2_web_acl", ""), ("aws_wafv2_web_acl_association", ""),
+                    ("aws_wafv2_web_acl_logging_configuration", "")],
+}
+
 _KMS_KEY = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 _TAG_KEY = re.compile(r"^[\w .:/=+@-]{1,128}$")
 

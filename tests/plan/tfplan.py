@@ -175,8 +175,20 @@ def downlevel(doc: dict, tf_version: tuple[int, ...]) -> list[str]:
         if cross else [])
 
 
+def strip_arguments(doc: dict, strip: dict[str, list[str]]) -> list[str]:
+    """Remove top-level arguments {resource type: [names]} from a module; returns what went."""
+    gone = []
+    for rtype, names in strip.items():
+        for rname, body in doc.get("resource", {}).get(rtype, {}).items():
+            for name in names:
+                if body.pop(name, None) is not None:
+                    gone.append(f"{rtype}.{rname}.{name}")
+    return gone
+
+
 def stage(example: str, synth_dir: Path, dest: Path, tf_version: tuple[int, ...],
-          provider: tuple[int, ...], force_provider: bool = False) -> tuple[Path, list[str]]:
+          provider: tuple[int, ...], force_provider: bool = False,
+          strip: dict[str, list[str]] | None = None) -> tuple[Path, list[str]]:
     """Copy examples/<example> and the module it calls into dest; returns (tfdir, notes)."""
     src = EXAMPLES_DIR / example
     module = example_module(src)
@@ -187,6 +199,9 @@ def stage(example: str, synth_dir: Path, dest: Path, tf_version: tuple[int, ...]
     module_dir.mkdir(parents=True)
     doc = json.loads((synth_dir / "stacks" / module / "cdk.tf.json").read_text())
     notes = [f"{module}: {item}" for item in downlevel(doc, tf_version)]
+    if strip:
+        notes.append(f"{module}: removed {len(strip_arguments(doc, strip))} argument(s) newer "
+                     f"than hashicorp/aws {fmt(provider)}")
     override = OFFLINE_PROVIDER % (EC2_PLATFORMS if provider < (5,) else "")
     wanted = re.search(r'required_version\s*=\s*"([^"]+)"',
                        "\n".join(p.read_text() for p in tfdir.glob("*.tf")))
@@ -379,7 +394,8 @@ def mismatches(expected, actual, path: str = "") -> list[str]:
 
 
 def plan_example(example: str, synth_dir: Path, workdir: Path,
-                 force_provider: str | None = None) -> PlanSummary:
+                 force_provider: str | None = None,
+                 strip: dict[str, list[str]] | None = None) -> PlanSummary:
     """init + plan one example offline; raises Skip when no installed provider fits."""
     binary = terraform_binary()
     config = cli_config()
@@ -407,7 +423,7 @@ def plan_example(example: str, synth_dir: Path, workdir: Path,
                 f"{', '.join(map(fmt, available)) or 'none'}; not planned")
         provider = fitting[0]  # terraform picks the newest that fits
     tfdir, notes = stage(example, synth_dir, workdir, tf_version, provider,
-                         force_provider=bool(force_provider))
+                         force_provider=bool(force_provider), strip=strip)
     tf = tftest.TerraformTest(str(tfdir), binary=binary, env=env)
     start = time.monotonic()
     tf.setup(cleanup_on_exit=False)
