@@ -1,0 +1,325 @@
+'use strict';
+// A DynamoDB data loader for the AppSync simulator with AppSync's request and result shapes
+// (resolver mapping template reference for DynamoDB), including the batch and transaction
+// operations the simulator's own loader lacks. Every DynamoDB call goes through `call`, which
+// records it for the per-request cost (stats.js).
+
+const ddb = require('@aws-sdk/client-dynamodb');
+// The simulator's unmarshall also turns DynamoDB sets into plain lists, as AppSync does.
+const { unmarshall } = require('@aws-amplify/amplify-appsync-simulator/lib/data-loader/dynamo-db/utils');
+const stats = require('./stats');
+
+const itemsOf = (list) => (list || []).map((i) => unmarshall(i));
+const nonEmpty = (obj) => (obj && Object.keys(obj).length ? obj : undefined);
+
+// Stable text of a value (attribute maps compare equal whatever their key order).
+function canonical(v) {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+// Merges the names/values of several expressions (condition, update, filter, projection...).
+function expressionParams(...parts) {
+  const names = {};
+  const values = {};
+  for (const p of parts) {
+    if (!p) continue;
+    Object.assign(names, p.expressionNames || {});
+    Object.assign(values, p.expressionValues || {});
+  }
+  return { ExpressionAttributeNames: nonEmpty(names), ExpressionAttributeValues: nonEmpty(values) };
+}
+
+function conditionParams(condition) {
+  if (!condition || !condition.expression) return {};
+  return { ConditionExpression: condition.expression, ...expressionParams(condition) };
+}
+
+// An error as AppSync reports it: errorType `DynamoDB:<exception>`, readable by $ctx.error.type.
+function appsyncError(e, data) {
+  const name = e.name || 'InternalFailure';
+  const err = new Error(e.message || name);
+  err.type = `DynamoDB:${name}`;
+  err.extensions = { message: err.message, errorType: err.type };
+  if (data !== undefined) {
+    err.data = data;
+    err.extensions.data = data;
+  }
+  return err;
+}
+
+const encodeToken = (key) => (key ? Buffer.from(JSON.stringify(key)).toString('base64') : null);
+const decodeToken = (token) => (token ? JSON.parse(Buffer.from(token, 'base64').toString()) : undefined);
+
+class LocalDynamoDBLoader {
+  constructor(dsConfig) {
+    const { tableName, endpoint, region, credentials } = dsConfig.config || {};
+    if (!tableName || !endpoint) throw new Error(`Invalid DynamoDB data source ${dsConfig.name}`);
+    this.tableName = tableName;
+    this.ddbConfig = dsConfig; // the simulator's clearData() looks for ddbConfig.type
+    this.client = new ddb.DynamoDBClient({ endpoint, region: region || 'us-east-1', credentials, maxAttempts: 1 });
+  }
+
+  // One DynamoDB API call, counted; `read` says how many items the answer read.
+  async call(operation, params, read = () => 0) {
+    let out;
+    try {
+      out = await this.client.send(new ddb[`${operation}Command`](params));
+    } finally {
+      // A failed call still went to DynamoDB: count it, with what it read when known.
+      stats.record(operation, out ? read(out) : 0);
+    }
+    return out;
+  }
+
+  async load(payload) {
+    const handler = this[`op${payload.operation}`];
+    if (!handler) {
+      const e = new Error(`Unsupported operation '${payload.operation}'`);
+      e.extensions = { message: e.message, errorType: 'MappingTemplate' };
+      e.type = 'MappingTemplate';
+      throw e;
+    }
+    try {
+      return await handler.call(this, payload);
+    } catch (e) {
+      if (e.extensions) throw e;
+      throw appsyncError(e);
+    }
+  }
+
+  // The explorer's "Clear data" button (simulator's DELETE /clear-data): empties the table.
+  async opDeleteAllItems() {
+    const { Table } = await this.call('DescribeTable', { TableName: this.tableName });
+    const keyNames = Table.KeySchema.map((k) => k.AttributeName);
+    let start;
+    do {
+      const page = await this.call('Scan', { TableName: this.tableName, ExclusiveStartKey: start },
+        (o) => o.ScannedCount || 0);
+      const keys = page.Items.map((i) => Object.fromEntries(keyNames.map((k) => [k, i[k]])));
+      for (let i = 0; i < keys.length; i += 25) {
+        const chunk = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
+        await this.call('BatchWriteItem', { RequestItems: { [this.tableName]: chunk } });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return [this.tableName];
+  }
+
+  async opGetItem({ key, consistentRead = false, projection }) {
+    const out = await this.call('GetItem', {
+      TableName: this.tableName,
+      Key: key,
+      ConsistentRead: consistentRead,
+      ...(projection ? { ProjectionExpression: projection.expression, ...expressionParams(projection) } : {}),
+    }, (o) => (o.Item ? 1 : 0));
+    return out.Item ? unmarshall(out.Item) : null;
+  }
+
+  async opPutItem({ key, attributeValues = {}, condition }) {
+    const item = { ...attributeValues, ...key };
+    try {
+      await this.call('PutItem', { TableName: this.tableName, Item: item, ...conditionParams(condition) });
+    } catch (e) {
+      if (e.name !== 'ConditionalCheckFailedException') throw e;
+      // AppSync reads the current item after a failed condition: when it already equals the
+      // item to write (less `equalsIgnore`), the put counts as done; else the error carries it.
+      const current = await this.call('GetItem', {
+        TableName: this.tableName, Key: key, ConsistentRead: condition.consistentRead !== false,
+      }, (o) => (o.Item ? 1 : 0));
+      const strip = (i) => {
+        const copy = { ...(i || {}) };
+        for (const k of condition.equalsIgnore || []) delete copy[k];
+        return canonical(copy);
+      };
+      if (current.Item && strip(current.Item) === strip(item)) return unmarshall(current.Item);
+      throw appsyncError(e, current.Item ? unmarshall(current.Item) : null);
+    }
+    return unmarshall(item);
+  }
+
+  async opUpdateItem({ key, update = {}, condition }) {
+    try {
+      const out = await this.call('UpdateItem', {
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: update.expression,
+        ...conditionParams(condition),
+        ...expressionParams(update, condition),
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
+      return out.Attributes ? unmarshall(out.Attributes) : null;
+    } catch (e) {
+      if (e.name === 'ConditionalCheckFailedException') throw appsyncError(e, e.Item ? unmarshall(e.Item) : null);
+      throw e;
+    }
+  }
+
+  async opDeleteItem({ key, condition }) {
+    try {
+      const out = await this.call('DeleteItem', {
+        TableName: this.tableName,
+        Key: key,
+        ...conditionParams(condition),
+        ReturnValues: 'ALL_OLD',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
+      return out.Attributes ? unmarshall(out.Attributes) : null;
+    } catch (e) {
+      if (e.name === 'ConditionalCheckFailedException') throw appsyncError(e, e.Item ? unmarshall(e.Item) : null);
+      throw e;
+    }
+  }
+
+  // Query and Scan share paging and the result shape {items, nextToken, scannedCount}.
+  async page(operation, params, p, keyCondition) {
+    const { filter, projection } = p;
+    const out = await this.call(operation, {
+      TableName: this.tableName,
+      IndexName: p.index,
+      Limit: p.limit,
+      ConsistentRead: p.consistentRead || false,
+      ExclusiveStartKey: decodeToken(p.nextToken),
+      Select: p.select,
+      ...(filter && filter.expression ? { FilterExpression: filter.expression } : {}),
+      ...(projection ? { ProjectionExpression: projection.expression } : {}),
+      ...params,
+      ...expressionParams(keyCondition, filter, projection),
+    }, (o) => o.ScannedCount || 0);
+    return { items: itemsOf(out.Items), nextToken: encodeToken(out.LastEvaluatedKey), scannedCount: out.ScannedCount };
+  }
+
+  async opQuery(p) {
+    const query = p.query || {};
+    const params = { KeyConditionExpression: query.expression, ScanIndexForward: p.scanIndexForward !== false };
+    return this.page('Query', params, p, query);
+  }
+
+  async opScan(p) {
+    return this.page('Scan', { Segment: p.segment, TotalSegments: p.totalSegments }, p);
+  }
+
+  // BatchGetItem: $ctx.result.data.<table> lists the items in the order of the keys, null when
+  // missing; keys DynamoDB left unprocessed are in unprocessedKeys.<table>.
+  async opBatchGetItem({ tables = {} }) {
+    const RequestItems = {};
+    for (const [table, spec] of Object.entries(tables)) {
+      RequestItems[table] = {
+        Keys: spec.keys,
+        ConsistentRead: spec.consistentRead || false,
+        ...(spec.projection ? { ProjectionExpression: spec.projection.expression, ...expressionParams(spec.projection) } : {}),
+      };
+    }
+    const out = await this.call('BatchGetItem', { RequestItems },
+      (o) => Object.values(o.Responses || {}).reduce((n, items) => n + items.length, 0));
+    const data = {};
+    const unprocessedKeys = {};
+    for (const [table, spec] of Object.entries(tables)) {
+      const found = out.Responses?.[table] || [];
+      const matches = (item, key) => Object.entries(key).every(([k, v]) => canonical(item[k]) === canonical(v));
+      data[table] = spec.keys.map((key) => {
+        const item = found.find((i) => matches(i, key));
+        return item ? unmarshall(item) : null;
+      });
+      unprocessedKeys[table] = itemsOf(out.UnprocessedKeys?.[table]?.Keys);
+    }
+    return { data, unprocessedKeys };
+  }
+
+  async opBatchPutItem({ tables = {} }) {
+    const RequestItems = {};
+    for (const [table, items] of Object.entries(tables)) {
+      RequestItems[table] = items.map((Item) => ({ PutRequest: { Item } }));
+    }
+    const out = await this.call('BatchWriteItem', { RequestItems });
+    const data = {};
+    const unprocessedItems = {};
+    for (const [table, items] of Object.entries(tables)) {
+      const left = (out.UnprocessedItems?.[table] || []).map((r) => r.PutRequest.Item);
+      data[table] = items.filter((i) => !left.some((l) => canonical(l) === canonical(i))).map((i) => unmarshall(i));
+      unprocessedItems[table] = itemsOf(left);
+    }
+    return { data, unprocessedItems };
+  }
+
+  async opBatchDeleteItem({ tables = {} }) {
+    const RequestItems = {};
+    for (const [table, keys] of Object.entries(tables)) {
+      RequestItems[table] = keys.map((Key) => ({ DeleteRequest: { Key } }));
+    }
+    const out = await this.call('BatchWriteItem', { RequestItems });
+    const data = {};
+    const unprocessedKeys = {};
+    for (const [table, keys] of Object.entries(tables)) {
+      const left = (out.UnprocessedItems?.[table] || []).map((r) => r.DeleteRequest.Key);
+      data[table] = keys.filter((k) => !left.some((l) => canonical(l) === canonical(k))).map((k) => unmarshall(k));
+      unprocessedKeys[table] = itemsOf(left);
+    }
+    return { data, unprocessedKeys };
+  }
+
+  async opTransactGetItems({ transactItems = [] }) {
+    const out = await this.call('TransactGetItems', {
+      TransactItems: transactItems.map((t) => ({
+        Get: {
+          TableName: t.table,
+          Key: t.key,
+          ...(t.projection ? { ProjectionExpression: t.projection.expression, ...expressionParams(t.projection) } : {}),
+        },
+      })),
+    }, (o) => (o.Responses || []).filter((r) => r.Item).length);
+    return { items: (out.Responses || []).map((r) => (r.Item ? unmarshall(r.Item) : null)), cancellationReasons: null };
+  }
+
+  // TransactWriteItems: $ctx.result.keys lists the key of each item. On a cancelled transaction
+  // $ctx.error is DynamoDB:TransactionCanceledException and $ctx.result.cancellationReasons
+  // gives {type, message[, item]} per request item, in order.
+  async opTransactWriteItems({ transactItems = [] }) {
+    const TransactItems = transactItems.map((t) => {
+      const base = {
+        TableName: t.table,
+        Key: t.key,
+        ...conditionParams(t.condition),
+        ReturnValuesOnConditionCheckFailure: t.condition && t.condition.returnValuesOnConditionCheckFailure === false
+          ? 'NONE' : 'ALL_OLD',
+      };
+      switch (t.operation) {
+        case 'PutItem': {
+          const { Key, ...rest } = base;
+          return { Put: { ...rest, Item: { ...(t.attributeValues || {}), ...Key } } };
+        }
+        case 'UpdateItem':
+          return { Update: { ...base, UpdateExpression: t.update.expression, ...expressionParams(t.update, t.condition) } };
+        case 'DeleteItem':
+          return { Delete: base };
+        case 'ConditionCheck':
+          return { ConditionCheck: base };
+        default:
+          throw Object.assign(new Error(`Unsupported transactItems operation '${t.operation}'`), {
+            type: 'MappingTemplate', extensions: { errorType: 'MappingTemplate' },
+          });
+      }
+    });
+    try {
+      await this.call('TransactWriteItems', { TransactItems });
+    } catch (e) {
+      if (e.name !== 'TransactionCanceledException') throw e;
+      const err = appsyncError(e);
+      const cancellationReasons = (e.CancellationReasons || []).map((r) => ({
+        type: r.Code || 'None',
+        message: r.Message || null,
+        ...(r.Item ? { item: unmarshall(r.Item) } : {}),
+      }));
+      err.appsyncResult = { keys: null, cancellationReasons };
+      err.extensions.data = err.appsyncResult;
+      throw err;
+    }
+    return { keys: transactItems.map((t) => unmarshall(t.key)), cancellationReasons: null };
+  }
+}
+
+module.exports = { LocalDynamoDBLoader };

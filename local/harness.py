@@ -1,0 +1,84 @@
+"""Start the local runtime (local/run.py) from Python: for tests and benchmarks.
+
+    with LocalRuntime(Path("cdktf.out/stacks/model-api/cdk.tf.json")) as rt:
+        rt.graphql, rt.api_key, rt.explorer, rt.stats
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_PY = ROOT / "local" / "run.py"
+
+
+class LocalRuntime:
+    """local/run.py on free loopback ports; stopped (SIGTERM, then SIGKILL) on exit."""
+
+    def __init__(self, stack: Path, api_key: str = "local-dev-key", startup_timeout: float = 90):
+        self.stack = Path(stack)
+        self.api_key = api_key
+        self.startup_timeout = startup_timeout
+        self.proc: subprocess.Popen | None = None
+        self.info: dict = {}
+        self._dir = tempfile.TemporaryDirectory(prefix="local-runtime-")
+        self.log_path = Path(self._dir.name) / "run.log"
+
+    def start(self) -> LocalRuntime:
+        ready = Path(self._dir.name) / "ready.json"
+        self._log = self.log_path.open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, str(RUN_PY), "--stack", str(self.stack), "--port", "0",
+             "--api-key", self.api_key, "--ready-file", str(ready)],
+            cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, env=dict(os.environ),
+        )
+        deadline = time.monotonic() + self.startup_timeout
+        while not ready.exists():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"local runtime did not start:\n{self.log()}")
+            time.sleep(0.1)
+        self.info = json.loads(ready.read_text())
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text() if self.log_path.exists() else ""
+
+    @property
+    def graphql(self) -> str:
+        return self.info["graphql"]
+
+    @property
+    def explorer(self) -> str:
+        return self.info["explorer"]
+
+    @property
+    def stats(self) -> str:
+        return self.info["stats"]
+
+    def stop(self, timeout: float = 20) -> int | None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        code = self.proc.returncode if self.proc else None
+        if getattr(self, "_log", None):
+            self._log.close()
+        return code
+
+    def __enter__(self) -> LocalRuntime:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+        self._dir.cleanup()

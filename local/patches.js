@@ -1,0 +1,47 @@
+'use strict';
+// Small, targeted fixes to the AppSync simulator where it differs from AppSync. Each patch says
+// what AppSync does and what the simulator did.
+
+const sim = require('@aws-amplify/amplify-appsync-simulator');
+const { TemplateSentError } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/util/errors');
+const { dynamodbUtils } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/util/dynamodb-utils');
+
+const render = sim.VelocityTemplate.prototype.render;
+sim.VelocityTemplate.prototype.render = function patchedRender(values, requestContext, info) {
+  // 1. AppSync hands a failed TransactWriteItems both $ctx.error and $ctx.result (the
+  //    cancellation reasons); the simulator passes only the error, so the loader hangs the
+  //    result on it and it is put back here.
+  if (values && values.error && values.error.appsyncResult !== undefined && values.result == null) {
+    values = { ...values, result: values.error.appsyncResult };
+  }
+  // 2. A template that throws (a bad method call, a marshalling failure) made the simulator
+  //    resolve the field to null with no error at all; AppSync reports a MappingTemplate error.
+  if (!this.compiler.patchedRender) {
+    const compilerRender = this.compiler.render.bind(this.compiler);
+    this.compiler.render = (ctx) => {
+      this.lastException = null;
+      try {
+        return compilerRender(ctx);
+      } catch (e) {
+        this.lastException = e;
+        throw e;
+      }
+    };
+    this.compiler.patchedRender = true;
+  }
+  const out = render.call(this, values, requestContext, info);
+  if (out.hadException && out.errors.length === 0 && this.lastException) {
+    const where = this.template && this.template.path ? ` in ${this.template.path}` : '';
+    out.errors = [new TemplateSentError(`${this.lastException.message}${where}`, 'MappingTemplate', null, null, info)];
+  }
+  return out;
+};
+
+// 3. A null or missing value: AppSync's $util.dynamodb.toDynamoDB (and toMapValues...) gives
+//    {"NULL": true}; the simulator threw on `undefined` (an argument the query left out).
+const toDynamoDB = dynamodbUtils.toDynamoDB;
+dynamodbUtils.toDynamoDB = function patchedToDynamoDB(value) {
+  return toDynamoDB.call(this, value === undefined ? null : value);
+};
+
+module.exports = sim;

@@ -1,0 +1,187 @@
+"""`make local`: serve the synthesized AppSync API on loopback, with no AWS account.
+
+Starts moto's DynamoDB on a free loopback port, creates every aws_dynamodb_table of the Terraform
+JSON in it, then runs local/server.js (AWS's AppSync simulator) with the schema, data sources,
+functions and resolvers of the same JSON. Ctrl-C or SIGTERM stops everything.
+
+    .venv/bin/python local/run.py --stack cdktf.out/stacks/model-api/cdk.tf.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER_JS = ROOT / "local" / "server.js"
+FAKE_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+
+
+class LocalError(Exception):
+    """A problem with the stack or the environment, reported without a traceback."""
+
+
+def free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def literal(value: object, where: str) -> str:
+    if not isinstance(value, str) or "${" in value:
+        raise LocalError(f"{where}: {value!r} is not a literal (synthesize the root stack)")
+    return value
+
+
+def table_requests(stack: dict) -> list[dict]:
+    """CreateTable requests for every aws_dynamodb_table: keys, attributes, GSIs and LSIs."""
+    out = []
+    for rid, t in stack.get("resource", {}).get("aws_dynamodb_table", {}).items():
+        if rid == "//":
+            continue
+        where = f"aws_dynamodb_table.{rid}"
+
+        def keys(hash_key: str, range_key: str | None) -> list[dict]:
+            ks = [{"AttributeName": hash_key, "KeyType": "HASH"}]
+            return ks + ([{"AttributeName": range_key, "KeyType": "RANGE"}] if range_key else [])
+
+        def projection(ix: dict) -> dict:
+            p = {"ProjectionType": ix.get("projection_type", "ALL")}
+            if ix.get("non_key_attributes"):
+                p["NonKeyAttributes"] = ix["non_key_attributes"]
+            return p
+
+        req = {
+            "TableName": literal(t.get("name"), f"{where}.name"),
+            "KeySchema": keys(t["hash_key"], t.get("range_key")),
+            "AttributeDefinitions": [
+                {"AttributeName": a["name"], "AttributeType": a["type"]}
+                for a in t.get("attribute", [])
+            ],
+            # Capacity means nothing locally: on-demand whatever the stack says.
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        gsis = [
+            {"IndexName": ix["name"], "KeySchema": keys(ix["hash_key"], ix.get("range_key")),
+             "Projection": projection(ix)}
+            for ix in t.get("global_secondary_index", [])
+        ]
+        lsis = [
+            {"IndexName": ix["name"], "KeySchema": keys(t["hash_key"], ix["range_key"]),
+             "Projection": projection(ix)}
+            for ix in t.get("local_secondary_index", [])
+        ]
+        if gsis:
+            req["GlobalSecondaryIndexes"] = gsis
+        if lsis:
+            req["LocalSecondaryIndexes"] = lsis
+        out.append(req)
+    return out
+
+
+def stack_region(stack: dict) -> str:
+    providers = stack.get("provider", {}).get("aws", [])
+    region = providers[0].get("region") if providers else None
+    return region if isinstance(region, str) and "${" not in region else "us-east-1"
+
+
+def node_binary() -> str:
+    local = ROOT / "node_modules" / ".bin" / "node"
+    found = str(local) if local.exists() else shutil.which("node")
+    if not found:
+        raise LocalError("node not found: run `make install`")
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--stack", default="cdktf.out/stacks/model-api/cdk.tf.json", type=Path)
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=int(os.environ.get("LOCAL_PORT", "20002")),
+                    help="GraphQL port (0: a free one); env LOCAL_PORT")
+    ap.add_argument("--api-key", default=os.environ.get("LOCAL_API_KEY", "local-dev-key"),
+                    help="env LOCAL_API_KEY")
+    ap.add_argument("--ready-file", type=Path, help="write the endpoints here as JSON once serving")
+    args = ap.parse_args(argv)
+
+    # SIGTERM takes the same way out as Ctrl-C, through the `finally` below.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    moto = node = None
+    try:
+        if not args.stack.is_file():
+            raise LocalError(f"{args.stack} not found: run `make synth` first")
+        stack = json.loads(args.stack.read_text())
+        tables = table_requests(stack)
+        region = stack_region(stack)
+        port = args.port or free_port(args.host)
+
+        import boto3  # noqa: PLC0415 - heavy imports only once the arguments are fine
+        from moto.server import ThreadedMotoServer  # noqa: PLC0415
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
+
+        moto_port = free_port(args.host)
+        moto = ThreadedMotoServer(ip_address=args.host, port=moto_port, verbose=False)
+        moto.start()
+        endpoint = f"http://{args.host}:{moto_port}"
+        client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=region,
+                              **FAKE_CREDENTIALS)
+        for req in tables:
+            client.create_table(**req)
+
+        node = subprocess.Popen(
+            [node_binary(), str(SERVER_JS), "--stack", str(args.stack), "--host", args.host,
+             "--port", str(port), "--api-key", args.api_key, "--region", region,
+             "--dynamodb-endpoint", endpoint, "--parent-pid", str(os.getpid())],
+            cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "NODE_OPTIONS": ""},
+        )
+        ready = None
+        for line in node.stdout:
+            if line.startswith("READY "):
+                ready = json.loads(line[6:])
+                break
+            sys.stdout.write(line)
+        if ready is None:
+            raise LocalError(f"the AppSync simulator exited (code {node.wait()}) before serving")
+        ready.update(api_key=args.api_key, dynamodb=endpoint, region=region,
+                     tables=[t["TableName"] for t in tables], pid=os.getpid())
+        print(f"Local AppSync API from {args.stack} (DynamoDB: moto at {endpoint}, {region})")
+        print(f"  GraphQL:  {ready['graphql']}")
+        print(f"  API key:  {args.api_key}  (header x-api-key)")
+        print(f"  Explorer: {ready['explorer']}")
+        print(f"  Stats:    {ready['stats']}  (POST {ready['stats']}/reset)")
+        print("Ctrl-C stops.", flush=True)
+        if args.ready_file:
+            args.ready_file.write_text(json.dumps(ready))
+        # Pass the simulator's log through until it ends.
+        threading.Thread(target=lambda: sys.stdout.writelines(node.stdout), daemon=True).start()
+        return node.wait()
+    except LocalError as e:
+        print(f"local: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if node and node.poll() is None:
+            node.terminate()
+            try:
+                node.wait(10)
+            except subprocess.TimeoutExpired:
+                node.kill()
+                node.wait()
+        if moto:
+            moto.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

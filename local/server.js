@@ -1,0 +1,142 @@
+'use strict';
+// The local AppSync endpoint: AWS's AppSync simulator configured from the synthesized Terraform
+// JSON, with our DynamoDB loader, per-request DynamoDB cost accounting and loopback binding.
+// Started by local/run.py, which owns moto and the tables; usable alone with the same flags.
+//
+//   node local/server.js --stack cdk.tf.json --dynamodb-endpoint http://127.0.0.1:PORT
+//        [--host 127.0.0.1] [--port 20002] [--api-key local-dev-key] [--region us-east-1]
+//        [--parent-pid PID]
+
+const fs = require('fs');
+const path = require('path');
+const { parseArgs } = require('util');
+const express = require('express');
+const sim = require('./patches');
+const { buildConfig, loadStack, StackError } = require('./tfstack');
+const { LocalDynamoDBLoader } = require('./dynamodb-loader');
+const stats = require('./stats');
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+sim.removeDataLoader('AMAZON_DYNAMODB');
+sim.addDataLoader('AMAZON_DYNAMODB', LocalDynamoDBLoader);
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      stack: { type: 'string' },
+      'dynamodb-endpoint': { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: process.env.LOCAL_PORT || '20002' },
+      'api-key': { type: 'string', default: process.env.LOCAL_API_KEY || 'local-dev-key' },
+      region: { type: 'string' },
+      'parent-pid': { type: 'string' },
+    },
+  });
+  if (!values.stack || !values['dynamodb-endpoint']) {
+    throw new StackError('--stack and --dynamodb-endpoint are required');
+  }
+  return values;
+}
+
+// The simulator's explorer (Amplify GraphiQL, in its public/) sends a key hard-coded in its
+// bundle and its CSS imports a web font from the internet: serve both patched, from memory.
+const PUBLIC = path.join(path.dirname(require.resolve('@aws-amplify/amplify-appsync-simulator')), '..', 'public');
+const AMPLIFY_MOCK_KEY = '"da2-fakeApiId123456"';
+
+function explorerAssets(apiKey) {
+  const assets = {};
+  for (const [dir, type, patch] of [
+    ['js', 'application/javascript', (t) => t.split(AMPLIFY_MOCK_KEY).join(JSON.stringify(apiKey))],
+    ['css', 'text/css', (t) => t.replace(/@import url\(https?:[^)]*\);?/g, '')],
+  ]) {
+    for (const name of fs.readdirSync(path.join(PUBLIC, 'static', dir)).filter((n) => n.endsWith(`.${dir}`))) {
+      const text = fs.readFileSync(path.join(PUBLIC, 'static', dir, name), 'utf8');
+      const patched = patch(text);
+      if (patched !== text) assets[`/static/${dir}/${name}`] = { type, body: patched };
+    }
+  }
+  if (!Object.keys(assets).some((k) => k.endsWith('.js'))) {
+    console.warn('local: the explorer bundle has no mock API key to replace; use its "Update Auth" button');
+  }
+  return (req, res, next) => {
+    const asset = req.method === 'GET' && assets[req.path];
+    return asset ? res.type(asset.type).send(asset.body) : next();
+  };
+}
+
+// Routes in front of the simulator's app: stats endpoints and per-request cost accounting.
+function frontApp(simApp, apiKey) {
+  const app = express();
+  app.use(explorerAssets(apiKey));
+  const loopbackOnly = (req, res, next) =>
+    LOOPBACK.has(req.socket.remoteAddress) ? next() : res.status(403).send({ message: 'loopback only' });
+  app.get('/__stats', loopbackOnly, (req, res) => res.send(stats.snapshot()));
+  app.post('/__stats/reset', loopbackOnly, (req, res) => {
+    stats.reset();
+    res.send(stats.snapshot());
+  });
+  // The body is parsed here, before the counter is entered: body parsing continues in stream
+  // callbacks that would lose the async context. The simulator's own parser then skips it.
+  app.post('/graphql', express.json({ limit: '10mb' }), (req, res, next) => {
+    const counter = stats.track(() => next());
+    const json = res.json.bind(res);
+    res.json = (body) => {
+      res.set('x-dynamodb-requests', String(counter.requests));
+      res.set('x-dynamodb-items-read', String(counter.itemsRead));
+      if (body && typeof body === 'object' && !Array.isArray(body)) {
+        body = { ...body, extensions: { ...(body.extensions || {}), dynamodb: counter } };
+      }
+      return json(body);
+    };
+  });
+  app.use(simApp);
+  return app;
+}
+
+async function main() {
+  const opts = options();
+  const stack = loadStack(opts.stack);
+  const providerRegion = (((stack.provider || {}).aws || [])[0] || {}).region;
+  const region = opts.region || (providerRegion && !providerRegion.includes('${') ? providerRegion : 'us-east-1');
+  const config = buildConfig(stack, { endpoint: opts['dynamodb-endpoint'], region, apiKey: opts['api-key'] });
+
+  const simulator = new sim.AmplifyAppSyncSimulator({ port: Number(opts.port) });
+  simulator.init(config);
+  // The simulator listens on every interface and has no host option: bind it to --host.
+  const server = simulator._server._httpServer;
+  const listen = server.listen.bind(server);
+  server.listen = (port) => listen(port, opts.host);
+  const simApp = server.listeners('request')[0];
+  server.removeAllListeners('request');
+  server.on('request', frontApp(simApp, opts['api-key']));
+  await simulator.start();
+
+  const stop = async (code) => {
+    try {
+      await simulator.stop();
+    } finally {
+      process.exit(code);
+    }
+  };
+  process.on('SIGTERM', () => stop(0));
+  process.on('SIGINT', () => stop(0));
+  // Never outlive the launcher, even if it was killed without a chance to stop us.
+  if (opts['parent-pid']) {
+    const parent = Number(opts['parent-pid']);
+    setInterval(() => {
+      try {
+        process.kill(parent, 0);
+      } catch {
+        stop(0);
+      }
+    }, 1000).unref();
+  }
+  const base = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${server.address().port}`;
+  console.log(`READY ${JSON.stringify({ graphql: `${base}/graphql`, explorer: `${base}/`, stats: `${base}/__stats` })}`);
+}
+
+main().catch((e) => {
+  console.error(e instanceof StackError ? `local: ${e.message}` : e);
+  process.exit(2);
+});

@@ -1,0 +1,155 @@
+'use strict';
+// Reads a synthesized Terraform JSON stack (cdktf output) and builds the AppSync simulator config
+// from it, so `make local` serves exactly the schema and VTL that deploy. Only literal values and
+// references to resources of the same stack are understood; anything else is a startup error.
+
+const fs = require('fs');
+
+class StackError extends Error {}
+
+// cdktf writes "//" metadata keys next to real arguments; they are never part of a resource.
+function resources(stack, type) {
+  const found = (stack.resource || {})[type] || {};
+  return Object.entries(found).filter(([id]) => id !== '//');
+}
+
+// Attributes of other resources that a reference may name, and how to read them.
+const REFERENCEABLE = {
+  aws_dynamodb_table: { name: (r) => r.name },
+  aws_appsync_datasource: { name: (r) => r.name },
+  aws_appsync_function: { name: (r) => r.name, function_id: (r) => r.name },
+};
+
+function makeResolver(stack) {
+  // One pass over the string: `$${` and `%%{` are Terraform's escapes for a literal `${`/`%{`;
+  // every other `${...}` must be a reference to a literal attribute of this stack.
+  function resolve(value, where) {
+    if (typeof value !== 'string') return value;
+    return value.replace(/\$\$\{|%%\{|\$\{([^}]*)\}/g, (match, expr) => {
+      if (match === '$${') return '${';
+      if (match === '%%{') return '%{';
+      const m = /^\s*([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)\s*$/.exec(expr);
+      const read = m && REFERENCEABLE[m[1]] && REFERENCEABLE[m[1]][m[3]];
+      const target = m && ((stack.resource || {})[m[1]] || {})[m[2]];
+      if (!read || !target) {
+        throw new StackError(`${where}: cannot resolve \${${expr}} (only ${Object.entries(REFERENCEABLE)
+          .map(([t, attrs]) => `${t}.<id>.{${Object.keys(attrs).join(',')}}`)
+          .join(', ')} of this stack are known locally)`);
+      }
+      const out = read(target);
+      if (typeof out !== 'string' || out.includes('${')) {
+        throw new StackError(`${where}: \${${expr}} is not a literal in the stack (${JSON.stringify(out)})`);
+      }
+      return out;
+    });
+  }
+  return resolve;
+}
+
+// aws_appsync_graphql_api.additional_authentication_provider, either a plain list or cdktf's
+// `dynamic` block iterating over a literal `${toset([...])}`.
+function additionalAuth(api, where) {
+  const out = [...(api.additional_authentication_provider || [])].map((p) => p.authentication_type);
+  const dyn = (api.dynamic || {}).additional_authentication_provider;
+  if (dyn) {
+    const m = /^\$\{toset\((\[.*\])\)\}$/s.exec(dyn.for_each || '');
+    const content = (dyn.content || {}).authentication_type;
+    if (!m || !/^\$\{(each|[a-z_]+)\.value\}$/.test(content || '')) {
+      throw new StackError(`${where}.dynamic.additional_authentication_provider: only a literal toset([...]) is supported`);
+    }
+    out.push(...JSON.parse(m[1]));
+  }
+  return out;
+}
+
+// The simulator config (schema, auth, data sources, functions, resolvers, templates).
+function buildConfig(stack, { endpoint, region, apiKey }) {
+  const resolve = makeResolver(stack);
+  const apis = resources(stack, 'aws_appsync_graphql_api');
+  if (apis.length !== 1) throw new StackError(`expected one aws_appsync_graphql_api, found ${apis.length}`);
+  const [apiId, api] = apis[0];
+  const where = `aws_appsync_graphql_api.${apiId}`;
+  const auth = [api.authentication_type, ...additionalAuth(api, where)];
+  for (const a of auth) {
+    if (!['API_KEY', 'AWS_IAM'].includes(a)) throw new StackError(`${where}: authentication type ${a} is not served locally`);
+  }
+
+  const templates = [];
+  const template = (path, content, fallback) => {
+    templates.push({ path, content: content === undefined ? fallback : resolve(content, path) });
+    return path;
+  };
+
+  const dataSources = resources(stack, 'aws_appsync_datasource').map(([id, ds]) => {
+    const w = `aws_appsync_datasource.${id}`;
+    if (ds.type === 'NONE') return { name: ds.name, type: 'NONE' };
+    if (ds.type === 'AMAZON_DYNAMODB') {
+      const cfg = ds.dynamodb_config || {};
+      return {
+        name: ds.name,
+        type: 'AMAZON_DYNAMODB',
+        config: {
+          endpoint,
+          region: resolve(cfg.region, `${w}.dynamodb_config.region`) || region,
+          tableName: resolve(cfg.table_name, `${w}.dynamodb_config.table_name`),
+          // The simulator's loader passes `config` to the SDK client: credentials must be nested.
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        },
+      };
+    }
+    throw new StackError(`${w}: data source type ${ds.type} is not served locally`);
+  });
+
+  const functions = resources(stack, 'aws_appsync_function').map(([id, fn]) => {
+    const w = `aws_appsync_function.${id}`;
+    if (fn.code || fn.runtime) throw new StackError(`${w}: APPSYNC_JS functions are not served locally`);
+    return {
+      name: fn.name,
+      dataSourceName: resolve(fn.data_source, `${w}.data_source`),
+      requestMappingTemplateLocation: template(`${w}.request_mapping_template`, fn.request_mapping_template, '{}'),
+      responseMappingTemplateLocation: template(`${w}.response_mapping_template`, fn.response_mapping_template,
+        '$util.toJson($ctx.result)'),
+    };
+  });
+
+  const resolvers = resources(stack, 'aws_appsync_resolver').map(([id, r]) => {
+    const w = `aws_appsync_resolver.${id}`;
+    if (r.code || r.runtime) throw new StackError(`${w}: APPSYNC_JS resolvers are not served locally`);
+    const kind = r.kind || 'UNIT';
+    const out = {
+      kind,
+      typeName: r.type,
+      fieldName: r.field,
+      requestMappingTemplateLocation: template(`${w}.request_template`, r.request_template, '{}'),
+      responseMappingTemplateLocation: template(`${w}.response_template`, r.response_template,
+        '$util.toJson($ctx.result)'),
+    };
+    if (kind === 'PIPELINE') {
+      const fns = (r.pipeline_config || {}).functions || [];
+      out.functions = fns.map((f, i) => resolve(f, `${w}.pipeline_config.functions[${i}]`));
+    } else {
+      out.dataSourceName = resolve(r.data_source, `${w}.data_source`);
+    }
+    return out;
+  });
+
+  return {
+    schema: { path: `${where}.schema`, content: api.schema },
+    appSync: {
+      name: api.name,
+      apiKey,
+      defaultAuthenticationType: { authenticationType: auth[0] },
+      additionalAuthenticationProviders: auth.slice(1).map((a) => ({ authenticationType: a })),
+    },
+    dataSources,
+    functions,
+    resolvers,
+    mappingTemplates: templates,
+  };
+}
+
+function loadStack(path) {
+  return JSON.parse(fs.readFileSync(path, 'utf8'));
+}
+
+module.exports = { buildConfig, loadStack, StackError };

@@ -1,0 +1,58 @@
+"""A tiny GraphQL client for the local runtime: data, errors and the request's DynamoDB cost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import requests
+
+
+@dataclass
+class Result:
+    status: int
+    data: dict | None
+    errors: list[dict]
+    # {"requests": N, "itemsRead": M, "byOperation": {"GetItem": n, ...}} for this request
+    dynamodb: dict = field(default_factory=dict)
+
+    @property
+    def requests(self) -> int:
+        return self.dynamodb.get("requests", 0)
+
+    @property
+    def items_read(self) -> int:
+        return self.dynamodb.get("itemsRead", 0)
+
+    def error_types(self) -> list[str | None]:
+        return [e.get("errorType") for e in self.errors]
+
+
+class GraphQLClient:
+    def __init__(self, url: str, api_key: str | None, timeout: float = 30):
+        self.url = url
+        self.api_key = api_key
+        self.timeout = timeout
+        self.session = requests.Session()
+
+    def execute(self, query: str, variables: dict | None = None, *, api_key: str | None = ...,
+                headers: dict | None = None) -> Result:
+        key = self.api_key if api_key is ... else api_key
+        h = {"content-type": "application/json", **(headers or {})}
+        if key is not None:
+            h["x-api-key"] = key
+        r = self.session.post(self.url, json={"query": query, "variables": variables or {}},
+                              headers=h, timeout=self.timeout)
+        body = r.json()
+        return Result(
+            status=r.status_code,
+            data=body.get("data"),
+            errors=body.get("errors") or [],
+            dynamodb=(body.get("extensions") or {}).get("dynamodb", {}),
+        )
+
+    def data(self, query: str, variables: dict | None = None) -> dict:
+        """The data of a request that must succeed (raises with the errors otherwise)."""
+        res = self.execute(query, variables)
+        if res.errors or res.status != 200:
+            raise AssertionError(f"GraphQL errors ({res.status}): {res.errors}")
+        return res.data

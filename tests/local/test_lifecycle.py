@@ -1,0 +1,93 @@
+"""Starting and stopping the runtime: startup errors, SIGTERM leaves no process behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from local.harness import ROOT, RUN_PY, LocalRuntime
+
+from .conftest import TOY
+
+
+def children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(p) for p in out.stdout.split()]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for our purpose (its parent has not reaped it yet).
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split(") ")[1][0] != "Z"
+
+
+def port_open(url: str) -> bool:
+    host, port = url.split("//")[1].split("/")[0].rsplit(":", 1)
+    with socket.socket() as s:
+        return s.connect_ex((host, int(port))) == 0
+
+
+def test_sigterm_stops_everything():
+    rt = LocalRuntime(TOY).start()
+    node_pids = children(rt.proc.pid)
+    assert node_pids, "the launcher has no child process"
+    assert port_open(rt.graphql) and port_open(rt.info["dynamodb"])
+    assert rt.stop() == 0
+    deadline = time.monotonic() + 15
+    while any(alive(p) for p in node_pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(p) for p in node_pids), "orphan process after SIGTERM"
+    assert not port_open(rt.graphql) and not port_open(rt.info["dynamodb"])
+
+
+def test_server_exits_when_launcher_is_killed():
+    """Even a SIGKILLed launcher (no cleanup at all) leaves no Node server behind."""
+    rt = LocalRuntime(TOY).start()
+    node_pids = children(rt.proc.pid)
+    rt.proc.send_signal(signal.SIGKILL)
+    rt.proc.wait()
+    deadline = time.monotonic() + 15
+    while any(alive(p) for p in node_pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(alive(p) for p in node_pids)
+    rt.stop()
+
+
+def run_with_stack(tmp_path: Path, stack: dict) -> subprocess.CompletedProcess:
+    path = tmp_path / "stack.tf.json"
+    path.write_text(json.dumps(stack))
+    return subprocess.run([sys.executable, str(RUN_PY), "--stack", str(path), "--port", "0"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def toy_stack() -> dict:
+    return json.loads(TOY.read_text())
+
+
+def test_unresolved_reference_is_a_startup_error(tmp_path, toy_stack):
+    fn = toy_stack["resource"]["aws_appsync_resolver"]["Query_getItem"]
+    fn["request_template"] = fn["request_template"].replace(
+        '"GetItem"', '"GetItem", "bucket": "${aws_s3_bucket.b.arn}"')
+    res = run_with_stack(tmp_path, toy_stack)
+    assert res.returncode == 2
+    assert "aws_appsync_resolver.Query_getItem.request_template" in res.stderr
+    assert "${aws_s3_bucket.b.arn}" in res.stderr
+
+
+def test_missing_stack_is_a_clear_error(tmp_path):
+    res = subprocess.run([sys.executable, str(RUN_PY), "--stack", str(tmp_path / "none.json")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2 and "make synth" in res.stderr
