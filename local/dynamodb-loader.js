@@ -231,35 +231,31 @@ class LocalDynamoDBLoader {
   }
 
   async opBatchPutItem({ tables = {} }) {
-    const RequestItems = {};
-    for (const [table, items] of Object.entries(tables)) {
-      RequestItems[table] = items.map((Item) => ({ PutRequest: { Item } }));
-    }
-    const out = await this.call('BatchWriteItem', { RequestItems });
-    const data = {};
-    const unprocessedItems = {};
-    for (const [table, items] of Object.entries(tables)) {
-      const left = (out.UnprocessedItems?.[table] || []).map((r) => r.PutRequest.Item);
-      data[table] = items.filter((i) => !left.some((l) => canonical(l) === canonical(i))).map((i) => unmarshall(i));
-      unprocessedItems[table] = itemsOf(left);
-    }
-    return { data, unprocessedItems };
+    const { done, left } = await this.batchWrite(tables, 'PutRequest', 'Item');
+    return { data: done, unprocessedItems: left };
   }
 
   async opBatchDeleteItem({ tables = {} }) {
+    const { done, left } = await this.batchWrite(tables, 'DeleteRequest', 'Key');
+    return { data: done, unprocessedKeys: left };
+  }
+
+  // One BatchWriteItem of `request` (PutRequest with Item, or DeleteRequest with Key) per
+  // entry; AppSync returns what was written and, apart, what DynamoDB left unprocessed.
+  async batchWrite(tables, request, field) {
     const RequestItems = {};
-    for (const [table, keys] of Object.entries(tables)) {
-      RequestItems[table] = keys.map((Key) => ({ DeleteRequest: { Key } }));
+    for (const [table, entries] of Object.entries(tables)) {
+      RequestItems[table] = entries.map((entry) => ({ [request]: { [field]: entry } }));
     }
     const out = await this.call('BatchWriteItem', { RequestItems });
-    const data = {};
-    const unprocessedKeys = {};
-    for (const [table, keys] of Object.entries(tables)) {
-      const left = (out.UnprocessedItems?.[table] || []).map((r) => r.DeleteRequest.Key);
-      data[table] = keys.filter((k) => !left.some((l) => canonical(l) === canonical(k))).map((k) => unmarshall(k));
-      unprocessedKeys[table] = itemsOf(left);
+    const done = {};
+    const left = {};
+    for (const [table, entries] of Object.entries(tables)) {
+      const rest = (out.UnprocessedItems?.[table] || []).map((r) => r[request][field]);
+      done[table] = entries.filter((e) => !rest.some((l) => canonical(l) === canonical(e))).map((e) => unmarshall(e));
+      left[table] = itemsOf(rest);
     }
-    return { data, unprocessedKeys };
+    return { done, left };
   }
 
   async opTransactGetItems({ transactItems = [] }) {

@@ -113,8 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ready-file", type=Path, help="write the endpoints here as JSON once serving")
     args = ap.parse_args(argv)
 
-    # SIGTERM takes the same way out as Ctrl-C, through the `finally` below.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # SIGTERM and Ctrl-C only set a flag: raising from a signal handler could land inside
+    # Popen.wait while it holds its lock, and the cleanup below would then hang on it.
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
     moto = node = None
     try:
         if not args.stack.is_file():
@@ -162,14 +165,15 @@ def main(argv: list[str] | None = None) -> int:
         print("Ctrl-C stops.", flush=True)
         if args.ready_file:
             args.ready_file.write_text(json.dumps(ready))
-        # Pass the simulator's log through until it ends.
+        # Pass the simulator's log through; stop when it ends or when we are told to.
         threading.Thread(target=lambda: sys.stdout.writelines(node.stdout), daemon=True).start()
-        return node.wait()
+        threading.Thread(target=lambda: (node.wait(), stopping.set()), daemon=True).start()
+        while not stopping.wait(0.5):
+            pass
+        return node.returncode if node.poll() is not None else 0
     except LocalError as e:
         print(f"local: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 0
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if node and node.poll() is None:

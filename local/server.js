@@ -113,6 +113,10 @@ async function main() {
   await simulator.start();
 
   const stop = async (code) => {
+    // An HTTP server's close waits for idle keep-alive connections (a test's session, a
+    // browser tab): drop them, and exit anyway if closing still takes more than 2 s.
+    setTimeout(() => process.exit(code), 2000).unref();
+    if (typeof server.closeAllConnections === 'function') server.closeAllConnections();
     try {
       await simulator.stop();
     } finally {
