@@ -65,6 +65,7 @@ def synth(settings: Settings, schema, outdir: Path) -> None:
     hardened = dataclasses.replace(settings, **HARDENED)
     base = dataclasses.replace(settings, **{k: None for k in SWITCH_FLOORS})
 
+    outdir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".synth-", dir=outdir.parent) as tmp:
         staging = Path(tmp) / "out"
         app = App(outdir=str(staging), skip_validation=False)

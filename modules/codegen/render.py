@@ -200,7 +200,7 @@ class _Renderer:
                       choices=choices, filters=filters, **ctx)
             return
         fn = f"{op.parent}_{op.field}"
-        steps = []
+        steps: list[str] = []
         response = "page.res"
         if op.via:
             steps.append(self.function(
@@ -211,12 +211,14 @@ class _Renderer:
             response = "list_via.res"
         steps.append(self.function(f"{fn}_query", e.type_name, "list.req", response, access,
                                    choices=choices, filters=filters, **ctx))
-        for rel in related:
-            steps.append(self.function(
-                f"{fn}_{rel.field}", rel.target.type_name, "prefetch.req", "prefetch.res",
-                (Access("BatchGetItem", rel.target.type_name),), rel=rel,
-                zero_means_none=self._zero_means_none(rel)))
-        self.pipeline(op.parent, op.field, steps)
+        self.pipeline(op.parent, op.field, steps + self._prefetch(fn, related))
+
+    def _prefetch(self, fn: str, related: list[Relation]) -> list[str]:
+        """One BatchGetItem step per single-item relation of a page's items."""
+        return [self.function(
+            f"{fn}_{rel.field}", rel.target.type_name, "prefetch.req", "prefetch.res",
+            (Access("BatchGetItem", rel.target.type_name),), rel=rel,
+            zero_means_none=self._zero_means_none(rel)) for rel in related]
 
     @staticmethod
     def _choice(e: Entity, index: Index) -> dict:
@@ -315,9 +317,17 @@ class _Renderer:
                       zero_means_none=self._zero_means_none(rel),
                       conditional_message=None, conditional_type=None)
         else:
-            self.unit(rel.parent_type, rel.field, rel.target.type_name, "has_many.req",
-                      "page.res", (Access("Query", rel.target.type_name),), rel=rel,
-                      index=Index("", rel.target.key))
+            context = {"rel": rel, "index": Index("", rel.target.key)}
+            access = (Access("Query", rel.target.type_name),)
+            related = self.schema.belongs_to(rel.target.type_name)
+            if not related:
+                self.unit(rel.parent_type, rel.field, rel.target.type_name, "has_many.req",
+                          "page.res", access, **context)
+                return
+            fn = f"{rel.parent_type}_{rel.field}"
+            query = self.function(f"{fn}_query", rel.target.type_name, "has_many.req",
+                                  "page.res", access, **context)
+            self.pipeline(rel.parent_type, rel.field, [query, *self._prefetch(fn, related)])
 
 
 def render(schema: Schema, table_name: Callable[[Entity], str]) -> Plan:

@@ -301,6 +301,12 @@ def test_model_versions_field_pages_newest_first(graphql):
         'query($n: String!) { getModel(name: $n) { versions(limit: 2) '
         "{ items { version } nextToken } } }", {"n": name})["getModel"]["versions"]
     assert [v["version"] for v in page["items"]] == [3, 2] and page["nextToken"]
+    # The versions' own `model` comes from one BatchGetItem, not one read per version.
+    res = graphql.execute(
+        'query($n: String!) { getModel(name: $n) { versions { items { model { name } } } } }',
+        {"n": name})
+    assert [v["model"] for v in res.data["getModel"]["versions"]["items"]] == [{"name": name}] * 3
+    assert res.dynamodb["byOperation"] == {"GetItem": 1, "Query": 1, "BatchGetItem": 1}
 
 
 # --- training jobs and predictions ----------------------------------------------------------
