@@ -50,7 +50,7 @@ synth: $(SYNTH_OUT) ## Synthesize cdktf.out/ (skipped when no input changed)
 $(SYNTH_OUT): $(INSTALL_STAMP) $(SYNTH_INPUTS)
 	$(VENV_PY) main.py
 
-test: $(INSTALL_STAMP) synth $(TEST_DEPS) ## Every test tier (codegen, synth, plan, scan, end-to-end)
+test: $(INSTALL_STAMP) lint synth $(TEST_DEPS) ## Lint, then every test tier (codegen, synth, plan, scan, end-to-end)
 	$(VENV_PY) -m pytest $(PYTEST_ARGS) tests
 
 lint: $(INSTALL_STAMP) ## ruff over the Python code

@@ -1,0 +1,1 @@
+"""`make bench`: synth, resolver and load benchmarks (see bench/bench.py)."""

@@ -1,0 +1,356 @@
+"""Resolver cost and local load, against the local runtime (local/run.py: moto + AppSync simulator).
+
+The one interface to the runtime is `graphql()`: it runs a request and returns (data, errors,
+dynamodb_requests, items_read), the counts read from the response's `extensions.dynamodb` that
+local/server.js adds (the x-dynamodb-* headers are the fallback). Anything missing makes the
+section print "skipped: local runtime not available (reason)" instead of failing the bench.
+
+Amplify's cost is computed from the shape of the same response, with the model documented in
+AMPLIFY_MODEL below (and printed in the report).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = str(ROOT / ".venv" / "bin" / "python")
+STACK = ROOT / "cdktf.out" / "stacks" / "model-api" / "cdk.tf.json"
+RUNS = max(1, int(os.environ.get("BENCH_RUNS", "3")))
+LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "5"))
+LOAD_CONCURRENCY = int(os.environ.get("BENCH_LOAD_CONCURRENCY", "4"))
+SIZES = (1, 10, 50)
+SCAN_PAGE = 1 << 20  # a Scan or Query page stops at 1 MB of items read
+
+AMPLIFY_MODEL = [
+    "Amplify's cost is derived from the shape of the response we got (same items, same nesting),"
+    " following what Amplify's generated VTL resolvers do:",
+    "",
+    "- get: one GetItem (1 item read).",
+    "- list by the table's own partition key: one Query per 1 MB page (items returned).",
+    "- list by any other field (owner, framework, tag, status): Amplify's `listX` is a Scan"
+    " of the whole table with a filter expression: max(1, ceil(table bytes / 1 MB)) Scan pages,"
+    " every item of the table read. This is a lower bound: DynamoDB applies `limit` before the"
+    " filter, so a client paging for N matches issues ceil(table items / limit) GraphQL requests.",
+    "- has-many field: one Query per parent item (items returned).",
+    "- belongs-to field: one GetItem per parent item with the key set (1 item read each).",
+    "- mutation: one PutItem / UpdateItem / DeleteItem, nothing read (Amplify checks neither"
+    " revisions, transitions nor counters, so it does less than our resolvers by design).",
+]
+
+
+class Unavailable(Exception):
+    """The local runtime (or what it needs) is missing; the message says what."""
+
+
+def graphql(endpoint: str, api_key: str, query: str, variables: dict | None = None):
+    """One GraphQL request: (data, errors, dynamodb_requests, items_read)."""
+    req = urllib.request.Request(
+        endpoint, json.dumps({"query": query, "variables": variables or {}}).encode(),
+        {"content-type": "application/json", "x-api-key": api_key})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        doc = json.loads(resp.read())
+        headers = resp.headers
+    cost = (doc.get("extensions") or {}).get("dynamodb") or {}
+    requests = cost.get("requests", headers.get("x-dynamodb-requests"))
+    items = cost.get("itemsRead", headers.get("x-dynamodb-items-read"))
+    if requests is None:
+        raise Unavailable("the runtime reports no DynamoDB request counts")
+    return doc.get("data"), doc.get("errors"), int(requests), int(items or 0)
+
+
+class Runtime:
+    """local/run.py on a free loopback port, stopped on exit."""
+
+    def __enter__(self) -> Runtime:
+        run = ROOT / "local" / "run.py"
+        if not run.exists():
+            raise Unavailable("local/run.py not found")
+        if not STACK.exists():
+            raise Unavailable(f"{STACK.relative_to(ROOT)} not found (make synth)")
+        self.tmp = tempfile.TemporaryDirectory(prefix="bench-local-")
+        ready = Path(self.tmp.name, "ready.json")
+        self.log = open(Path(self.tmp.name, "log"), "w+")  # noqa: SIM115 - closed in __exit__
+        self.proc = subprocess.Popen(
+            [PY, str(run), "--stack", str(STACK), "--port", "0", "--ready-file", str(ready)],
+            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 90
+        while not ready.exists():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.log.seek(0)
+                tail = " ".join(self.log.read().split()[-40:])
+                self.__exit__()
+                raise Unavailable(f"local/run.py did not start: {tail or 'no output'}")
+            time.sleep(0.2)
+        time.sleep(0.1)  # the file is written in one call; let it be complete
+        self.info = json.loads(ready.read_text())
+        self.endpoint, self.api_key = self.info["graphql"], self.info["api_key"]
+        return self
+
+    def __exit__(self, *_) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        self.tmp.cleanup()
+
+    def q(self, query: str, **variables):
+        data, errors, requests, items = graphql(self.endpoint, self.api_key, query, variables)
+        if errors:
+            raise RuntimeError(errors[0].get("message"))
+        return data, requests, items
+
+    def table_sizes(self) -> dict[str, tuple[int, int]]:
+        """Items and approximate bytes of every table (for Amplify's Scan cost)."""
+        import boto3
+
+        client = boto3.client("dynamodb", endpoint_url=self.info["dynamodb"],
+                              region_name=self.info["region"], aws_access_key_id="local",
+                              aws_secret_access_key="local")
+        out = {}
+        for table in self.info["tables"]:
+            items = [i for page in client.get_paginator("scan").paginate(TableName=table)
+                     for i in page["Items"]]
+            out[table] = (len(items), sum(len(json.dumps(i)) for i in items))
+        return out
+
+
+# -- the domain's operations ---------------------------------------------------------------
+
+BIG, OWNER = "bench-big", "bench-owner-{n}"
+M_CREATE = "mutation($i: CreateModelInput!) { createModel(input: $i) { name } }"
+M_VERSION = ("mutation($i: RegisterModelVersionInput!) "
+             "{ registerModelVersion(input: $i) { version } }")
+M_JOB = "mutation($i: CreateTrainingJobInput!) { createTrainingJob(input: $i) { id } }"
+M_PRED = "mutation($i: RecordPredictionInput!) { recordPrediction(input: $i) { id } }"
+VERSION_FIELDS = "version model { name }"
+MODEL_FIELDS = "name owner latestVersion { version } versions(limit: 3) { items { version } }"
+
+
+def seed(rt: Runtime) -> dict:
+    """One model with 50 versions, jobs and predictions; per size N an owner with N models of
+    2 versions each. Returns ids the reads need."""
+    def model(name: str, owner: str, versions: int) -> None:
+        rt.q(M_CREATE, i={"name": name, "owner": owner, "framework": "bench"})
+        for _ in range(versions):
+            rt.q(M_VERSION, i={"modelName": name, "artifactUri": f"s3://bench/{name}"})
+
+    model(BIG, "bench-big-owner", max(SIZES))
+    for n in SIZES:
+        for k in range(n):
+            model(f"bench-{n}-{k}", OWNER.format(n=n), 2)
+    jobs = [rt.q(M_JOB, i={"modelName": BIG})[0]["createTrainingJob"]["id"]
+            for _ in range(max(SIZES))]
+    preds = [rt.q(M_PRED, i={"modelName": BIG, "input": "{}"})[0]["recordPrediction"]["id"]
+             for _ in range(max(SIZES))]
+    return {"job": jobs[0], "prediction": preds[0]}
+
+
+def reads(ids: dict) -> list[tuple[str, int | None, str]]:
+    """(operation, result size or None, query) for every read of the domain."""
+    out = []
+    for n in SIZES:
+        out += [
+            ("getModel", n, f'{{ getModel(name: "{BIG}") {{ name latestVersion {{ version }} '
+                            f"versions(limit: {n}) {{ items {{ {VERSION_FIELDS} }} }} }} }}"),
+            ("listModels", n, f'{{ listModels(owner: "{OWNER.format(n=n)}", limit: {n}) '
+                              f"{{ items {{ {MODEL_FIELDS} }} }} }}"),
+            ("listModelVersions", n, f'{{ listModelVersions(modelName: "{BIG}", limit: {n}) '
+                                     f"{{ items {{ {VERSION_FIELDS} }} }} }}"),
+            ("listTrainingJobs", n, f'{{ listTrainingJobs(modelName: "{BIG}", limit: {n}) '
+                                    "{ items { id status model { name } } } }"),
+            ("listPredictions", n, f'{{ listPredictions(modelName: "{BIG}", limit: {n}) '
+                                   "{ items { id model { name } } } }"),
+        ]
+    out += [
+        ("getModelVersion", None, f'{{ getModelVersion(modelName: "{BIG}", version: 1) '
+                                  f"{{ {VERSION_FIELDS} }} }}"),
+        ("getTrainingJob", None, f'{{ getTrainingJob(id: "{ids["job"]}") '
+                                 "{ id model { name } } }"),
+        ("getPrediction", None, f'{{ getPrediction(id: "{ids["prediction"]}") '
+                                "{ id model { name } } }"),
+    ]
+    return out
+
+
+def writes(ids: dict) -> list[tuple[str, str, dict]]:
+    """(operation, mutation, variables), run in this order (each builds on the last)."""
+    m = "bench-write"
+    return [
+        ("createModel", M_CREATE, {"i": {"name": m, "owner": "bench-w", "tags": ["a", "b"]}}),
+        ("addModel", 'mutation { addModel(name: "bench-add") { name } }', {}),
+        ("updateModel", "mutation($i: UpdateModelInput!) { updateModel(input: $i) { revision } }",
+         {"i": {"name": m, "expectedRevision": 1, "description": "x", "tags": ["c"]}}),
+        ("registerModelVersion", M_VERSION, {"i": {"modelName": m, "artifactUri": "s3://b/m"}}),
+        ("setModelVersionApproval", f'mutation {{ setModelVersionApproval(modelName: "{m}", '
+         "version: 1, approvalStatus: APPROVED) { version } }", {}),
+        ("setModelAlias", f'mutation {{ setModelAlias(name: "{m}", alias: "prod", version: 1) '
+         "{ name } }", {}),
+        ("removeModelAlias", f'mutation {{ removeModelAlias(name: "{m}", alias: "prod") '
+         "{ name } }", {}),
+        ("createTrainingJob", M_JOB, {"i": {"modelName": m}}),
+        ("updateTrainingJob", "mutation($i: UpdateTrainingJobInput!) "
+         "{ updateTrainingJob(input: $i) { status } }",
+         {"i": {"id": ids["job"], "status": "IN_PROGRESS"}}),
+        ("recordPrediction", M_PRED, {"i": {"modelName": m, "input": "{}"}}),
+        ("deleteModel", 'mutation { deleteModel(name: "bench-add", expectedRevision: 1) '
+         "{ name } }", {}),
+    ]
+
+
+# -- Amplify's cost for the same response --------------------------------------------------
+
+def amplify_cost(schema, op, data, tables: dict[str, tuple[int, int]], prefix: str):
+    """(requests, items read) Amplify's generated resolvers would issue for this response."""
+    rels = {(r.parent_type, r.field): r for r in schema.relations}
+    cost = [0, 0]
+
+    def walk(type_name: str, obj: dict | None) -> None:
+        for field, value in (obj or {}).items():
+            rel = rels.get((type_name, field))
+            if rel is None or rel.kind not in ("hasMany", "belongsTo"):
+                continue
+            if rel.kind == "belongsTo":  # one GetItem per parent with the key set
+                if value is not None:
+                    cost[0] += 1
+                    cost[1] += 1
+                    walk(rel.target.type_name, value)
+            else:  # one Query per parent
+                items = (value or {}).get("items", [])
+                cost[0] += 1
+                cost[1] += len(items)
+                for item in items:
+                    walk(rel.target.type_name, item)
+
+    top = data[op.field]
+    entity = op.entity.type_name
+    if op.kind == "get":
+        cost = [1, 1 if top else 0]
+        walk(entity, top)
+    else:
+        items = top["items"]
+        if op.indexes and op.indexes[0].name == "":  # the table's own key: a Query
+            cost = [1, len(items)]
+        else:  # any other field: Scan the whole table with a filter
+            count, size = tables[f"{prefix}-{op.entity.table}"]
+            cost = [max(1, math.ceil(size / SCAN_PAGE)), count]
+        for item in items:
+            walk(entity, item)
+    return tuple(cost)
+
+
+def ratio(ours: int, theirs: int) -> str:
+    return f"{ours / theirs:.2f}" if theirs else "-"
+
+
+def section() -> list[str]:
+    head = ["## Resolvers (local runtime)", ""]
+    load_head = ["## Local load (getModel, listModels)", ""]
+    try:
+        with Runtime() as rt:
+            return head + resolver_lines(rt) + [""] + load_head + load_lines(rt)
+    except Unavailable as err:
+        msg = f"skipped: local runtime not available ({err})"
+        print(msg, file=sys.stderr)
+        return head + [msg, ""] + load_head + [msg]
+
+
+def resolver_lines(rt: Runtime) -> list[str]:
+    from main import load_schema, load_settings
+
+    settings = load_settings()
+    schema = load_schema(settings)
+    ops = {o.field: o for o in schema.operations}
+    print("resolvers: seeding", file=sys.stderr)
+    ids = seed(rt)
+    tables = rt.table_sizes()
+    seeded = sum(count for count, _ in tables.values())
+    lines = [
+        f"Each read below runs once per result size on seeded data ({seeded} items in "
+        f"{len(tables)} tables); counts come from the runtime's "
+        "per-request DynamoDB accounting, so they do not depend on the machine.",
+        "",
+        "| operation | result size | nested fields | DynamoDB requests (ours / Amplify / ratio) "
+        "| items read (ours / Amplify / ratio) |",
+        "|---|---|---|---|---|",
+    ]
+    covered = set()
+    failed = []
+    for name, size, query in reads(ids):
+        covered.add(name)
+        selection = query.split(") ", 1)[1].rsplit("}", 1)[0].strip()  # the field's { ... }
+        cells = f"| {name} | {size or 1} | `{selection}` "
+        try:  # a failing operation is a result to report, not a reason to stop the bench
+            data, requests, items = rt.q(query)
+        except RuntimeError as err:
+            failed.append(f"{name} ({size or 1}): {err}")
+            lines.append(cells + "| error (below) | error |")
+            continue
+        a_req, a_items = amplify_cost(schema, ops[name], data, tables, settings.name_prefix)
+        lines.append(cells + f"| {requests} / {a_req} / {ratio(requests, a_req)} "
+                     f"| {items} / {a_items} / {ratio(items, a_items)} |")
+    for name, mutation, variables in writes(ids):
+        covered.add(name)
+        try:
+            _, requests, items = rt.q(mutation, **variables)
+        except RuntimeError as err:
+            failed.append(f"{name}: {err}")
+            lines.append(f"| {name} | - | - | error (below) | error |")
+            continue
+        lines.append(f"| {name} | - | - | {requests} / 1 / {ratio(requests, 1)} "
+                     f"| {items} / 0 / - |")
+    if failed:
+        lines += ["", "Errors from the local runtime:", "", *(f"- {f}" for f in failed)]
+    missing = sorted(set(ops) - covered)
+    lines += ["", *AMPLIFY_MODEL]
+    if missing:
+        lines += ["", f"Not measured (no query written for them in bench/resolvers.py): "
+                  f"{', '.join(missing)}."]
+    return lines
+
+
+def load_lines(rt: Runtime) -> list[str]:
+    queries = {
+        "getModel": f'{{ getModel(name: "{BIG}") {{ name owner latestVersion {{ version }} }} }}',
+        "listModels": f'{{ listModels(owner: "{OWNER.format(n=10)}", limit: 10) '
+                      "{ items { name owner } } }",
+    }
+    lines = [
+        f"Closed loop from a second process (`bench/load.py`): {LOAD_CONCURRENCY} keep-alive "
+        f"connections on loopback for {LOAD_SECONDS:g} s per run, {RUNS} runs; the simulator, "
+        "moto and the load share this machine's cores, so these are local numbers only.",
+        "",
+        "| operation | requests/s (min / median / max) | p50 ms (min / median / max) "
+        "| p99 ms (min / median / max) | requests | errors |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, query in queries.items():
+        print(f"load: {name} x{RUNS}", file=sys.stderr)
+        runs = []
+        for _ in range(RUNS):
+            out = subprocess.run(
+                [PY, str(ROOT / "bench" / "load.py"), rt.endpoint, rt.api_key,
+                 json.dumps({"query": query}), str(LOAD_CONCURRENCY), str(LOAD_SECONDS)],
+                cwd=ROOT, check=True, capture_output=True, text=True).stdout
+            runs.append(json.loads(out))
+        def mmm(key: str, k: float = 1, runs: list[dict] = runs) -> str:
+            values = [r[key] for r in runs]
+            return " / ".join(f"{v * k:.1f}" for v in (min(values), statistics.median(values),
+                                                       max(values)))
+
+        lines.append(f"| {name} | {mmm('rps')} | {mmm('p50', 1000)} | {mmm('p99', 1000)} "
+                     f"| {sum(r['requests'] for r in runs)} | {sum(r['errors'] for r in runs)} |")
+    return lines
