@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -52,7 +51,7 @@ def load_schema(settings: Settings):
     from modules.codegen.render import check_terraform_safe, render
 
     schema = load(ROOT / settings.schema_path)
-    check_terraform_safe(render(schema, lambda e: f"<{e.table}>"), lambda rest: False)
+    check_terraform_safe(render(schema, lambda e: f"<{e.table}>"))
     return schema
 
 
@@ -107,7 +106,6 @@ def main() -> int:
         return 2
     outdir = Path(os.environ.get("CDKTF_OUTDIR", ROOT / "cdktf.out")).resolve()
     synth(settings, schema, outdir)
-    shutil.rmtree(outdir.parent / ".synth-old", ignore_errors=True)
     print(f"synthesized {ROOT_STACK}, module, module-hardened into {outdir.name}/stacks")
     return 0
 

@@ -19,7 +19,7 @@ NONE_SOURCE = "Local"
 def policy_statements(access: set[Access], arn) -> list[dict]:
     """IAM statements for a set of accesses: one per table or index, exact actions only.
 
-    `arn(type_name)` gives the table ARN (a token in synth, a placeholder in tests).
+    `arn(ident)` gives the ARN of a table by its data source name (a token at synth time).
     """
     grouped: dict[tuple[str, str | None], set[str]] = defaultdict(set)
     for a in access:
