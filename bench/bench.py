@@ -278,8 +278,22 @@ def main(argv: list[str] | None = None) -> int:
         lines += resolvers.section() + [""]
     text = "\n".join(lines)
     REPORT.write_text(text)
+    if args.only is None:
+        update_readme(text)
     print(text)
     return 0
+
+
+def update_readme(report: str) -> None:
+    """Put the full report between the README's bench markers (it shows the latest run)."""
+    readme = ROOT / "README.md"
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    text = readme.read_text()
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        tail = rest.split(end, 1)[1]
+        body = report.replace("# Benchmark report", "### Latest report", 1)
+        readme.write_text(f"{head}{start}\n{body}\n{end}{tail}")
 
 
 if __name__ == "__main__":
