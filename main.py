@@ -16,9 +16,21 @@ import sys
 import tempfile
 from pathlib import Path
 
-from modules.config import SWITCH_FLOORS, ConfigError, Settings
-
 ROOT = Path(__file__).resolve().parent
+
+
+def _use_project_venv() -> None:
+    """cdktf.json says `python main.py`: run under the project's venv when one exists."""
+    venv = ROOT / ".venv"
+    if (venv / "bin" / "python").exists() and Path(sys.prefix).resolve() != venv.resolve():
+        os.execv(venv / "bin" / "python", [str(venv / "bin" / "python"), *sys.argv])
+
+
+if __name__ == "__main__":
+    _use_project_venv()
+
+from modules.config import SWITCH_FLOORS, ConfigError, Settings  # noqa: E402
+
 ROOT_STACK = "model-api"
 # The hardened module emits every switch; its variables default to the strict values.
 HARDENED = {"introspection_enabled": False, "query_depth_limit": 10,
