@@ -50,6 +50,10 @@ SWITCH_ARGUMENTS = {
                     ("aws_wafv2_web_acl_logging_configuration", "")],
 }
 
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+# SageMaker endpoint names and Bedrock model ids (the API references' patterns).
+ENDPOINT_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
+BEDROCK_MODEL_ID = r"^[a-zA-Z0-9][a-zA-Z0-9._:-]{0,127}$"
 _KMS_KEY = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 _TAG_KEY = re.compile(r"^[\w .:/=+@-]{1,128}$")
 
@@ -83,12 +87,18 @@ class Settings:
     kms_key_arn: str | None = None
     # A WAFv2 web ACL (AWS managed rule groups, logged) in front of the API.
     waf_enabled: bool | None = None
+    # SageMaker and Bedrock (startTrainingJob, predict). The role SageMaker runs training jobs
+    # with; None: "<account>:role/<name_prefix>-sagemaker-execution" in the API's account.
+    sagemaker_execution_role_arn: str | None = None
+    # The only endpoints and Bedrock models predict may call (IAM); empty: none.
+    sagemaker_endpoint_names: tuple[str, ...] = ()
+    bedrock_model_ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Normalise JSON lists to tuples so the object stays hashable and comparable.
-        object.__setattr__(
-            self, "additional_authentication_types", tuple(self.additional_authentication_types)
-        )
+        for key in ("additional_authentication_types", "sagemaker_endpoint_names",
+                    "bedrock_model_ids"):
+            object.__setattr__(self, key, tuple(getattr(self, key)))
         self.validate()
 
     @classmethod
@@ -154,6 +164,16 @@ class Settings:
             fail("api_key_expiry_days", f"AppSync API keys live {lo} to {hi} days")
         if self.kms_key_arn is not None and not _KMS_KEY.match(self.kms_key_arn):
             fail("kms_key_arn", "use a KMS key ARN, arn:aws:kms:<region>:<account>:key/<id>")
+        if self.sagemaker_execution_role_arn is not None and \
+                not _ROLE_ARN.match(self.sagemaker_execution_role_arn):
+            fail("sagemaker_execution_role_arn", "use an IAM role ARN, "
+                 "arn:aws:iam::<account>:role/<name>, or leave it unset")
+        for key, pattern in (("sagemaker_endpoint_names", ENDPOINT_NAME),
+                             ("bedrock_model_ids", BEDROCK_MODEL_ID)):
+            values = getattr(self, key)
+            if not all(isinstance(v, str) and re.match(pattern, v) for v in values) or \
+                    len(set(values)) != len(values):
+                fail(key, f"use distinct names matching {pattern}")
         for key, (lo, hi) in (("query_depth_limit", QUERY_DEPTH_LIMIT),
                               ("resolver_count_limit", RESOLVER_COUNT_LIMIT)):
             value = getattr(self, key)

@@ -136,6 +136,8 @@ class Operation:
     target: Entity | None = None
     # field -> new value -> the values it may change from
     transitions: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # @training/@predict: action and the related entities (modules/codegen/ml.py)
+    options: dict = field(default_factory=dict)
     line: int = 0
 
     @property
