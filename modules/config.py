@@ -31,6 +31,9 @@ SWITCH_FLOORS = {
     "query_depth_limit": "5.37.0",
     "resolver_count_limit": "5.37.0",
     "deletion_protection": "4.59.0",
+    # HTTP data sources signed with their role (SageMaker, Bedrock). 3.39.0 refuses the block
+    # (measured); 4.0.0 is a release known to have it, not a measured minimum.
+    "sagemaker_request_signing": "4.0.0",
     # Known to 3.39.0 (planned there): no raise.
     "kms_key_arn": PROVIDER_FLOOR,
     "waf_enabled": PROVIDER_FLOOR,
@@ -46,6 +49,7 @@ SWITCH_ARGUMENTS = {
     "deletion_protection": [("aws_dynamodb_table", "deletion_protection_enabled")],
     "kms_key_arn": [("aws_dynamodb_table", "server_side_encryption.kms_key_arn"),
                     ("aws_cloudwatch_log_group", "kms_key_id")],
+    "sagemaker_request_signing": [("aws_appsync_datasource", "http_config.authorization_config")],
     "waf_enabled": [("aws_wafv2_web_acl", ""), ("aws_wafv2_web_acl_association", ""),
                     ("aws_wafv2_web_acl_logging_configuration", "")],
 }
@@ -93,6 +97,9 @@ class Settings:
     # The only endpoints and Bedrock models predict may call (IAM); empty: none.
     sagemaker_endpoint_names: tuple[str, ...] = ()
     bedrock_model_ids: tuple[str, ...] = ()
+    # Sign SageMaker/Bedrock requests (http_config.authorization_config): without it AWS
+    # refuses them. A switch because it raises the provider floor (SWITCH_FLOORS).
+    sagemaker_request_signing: bool | None = None
 
     def __post_init__(self) -> None:
         # Normalise JSON lists to tuples so the object stays hashable and comparable.

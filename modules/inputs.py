@@ -53,6 +53,7 @@ class Inputs:
     ml_region: str = ""
     ml_partition: str = ""
     ml_lists_are_variables: bool = False
+    ml_signing: bool = False
 
     @classmethod
     def literal(cls, s: Settings) -> Inputs:
@@ -83,6 +84,7 @@ class Inputs:
             ml_bedrock_model_ids=list(s.bedrock_model_ids),
             ml_region=s.region,
             ml_partition=partition(s.region),
+            ml_signing=bool(s.sagemaker_request_signing),
         )
 
     @classmethod
@@ -187,6 +189,7 @@ class Inputs:
             ml_region=f"${{local.{API_REGION}}}",
             ml_partition=f"${{local.{API_PARTITION}}}",
             ml_lists_are_variables=True,
+            ml_signing=bool(s.sagemaker_request_signing),
         )
         return cls(
             settings=s,

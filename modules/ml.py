@@ -125,11 +125,11 @@ class MlDataSources(Construct):
                 service_role_arn=role.arn,
                 http_config={
                     "endpoint": f"https://{host}.{inputs.ml_region}.amazonaws.com",
-                    "authorization_config": {
+                    **({"authorization_config": {
                         "authorization_type": "AWS_IAM",
                         "aws_iam_config": {"signing_region": inputs.ml_region,
                                            "signing_service_name": service},
-                    },
+                    }} if inputs.ml_signing else {}),
                 },
             ), slug)
 
