@@ -44,4 +44,16 @@ dynamodbUtils.toDynamoDB = function patchedToDynamoDB(value) {
   return toDynamoDB.call(this, value === undefined ? null : value);
 };
 
+// 4. Java compares map keys with equals(): $seen.put($s, true) then $seen.containsKey($s2)
+//    is true for equal strings. The simulator keyed its Map by its string wrapper objects, so
+//    two equal strings from different places were different keys (a dedupe by map never hit).
+const { JavaMap } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/value-mapper/map');
+const plainKey = (key) => (key && typeof key.toJSON === 'function' ? key.toJSON() : key);
+for (const name of ['containsKey', 'put', 'remove', 'get']) {
+  const original = JavaMap.prototype[name];
+  JavaMap.prototype[name] = function keyedByValue(key, ...rest) {
+    return original.call(this, plainKey(key), ...rest);
+  };
+}
+
 module.exports = sim;

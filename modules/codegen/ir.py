@@ -134,6 +134,7 @@ class Operation:
     counter: tuple[Entity, str] | None = None  # parent entity and its counter attribute
     unless: str | None = None
     target: Entity | None = None
+    requires: Relation | None = None  # create: the parent item that must exist (same transaction)
     # field -> new value -> the values it may change from
     transitions: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     # @training/@predict: action and the related entities (modules/codegen/ml.py)
@@ -183,6 +184,11 @@ class Schema:
 
     def table(self, ident: str):
         return next(t for t in self.tables if t.ident == ident)
+
+    def counters(self, type_name: str) -> set[str]:
+        """Fields of a type that allocate numbers from 1 up: 0 means "none yet"."""
+        return {op.counter[1] for op in self.operations
+                if op.counter and op.counter[0].type_name == type_name}
 
     def belongs_to(self, type_name: str) -> list[Relation]:
         """Single-item relations of a type: the ones a list prefetches with BatchGetItem."""

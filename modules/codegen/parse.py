@@ -159,7 +159,8 @@ class _Builder:
                 self.entities[type_.name] = self._entity(type_, table[0])
         for entity in self.entities.values():
             self._check_keys(entity, self.gql.type_map[entity.type_name])
-        relations = [r for t in self._object_types() for r in self._relations(t)]
+        self.relations = [r for t in self._object_types() for r in self._relations(t)]
+        relations = self.relations
         operations = [op for root in ("Query", "Mutation") for op in self._operations(root)]
         return Schema(self.name, self.entities, operations, relations, self._appsync_sdl())
 
@@ -364,6 +365,14 @@ class _Builder:
                     raise _fail(d, f"counter {args['counter']} is not a field of {parent_name}",
                                 "name an Int field of the parent type")
                 op.counter = (parent, attr)
+        if kind == "create" and args.get("requires"):
+            rel = next((r for r in self.relations if r.parent_type == entity.type_name
+                        and r.field == args["requires"] and r.kind == "belongsTo"), None)
+            if rel is None or any(f not in given for f in rel.fields):
+                raise _fail(d, f"requires names {args['requires']!r}, which is not a @belongsTo "
+                            f"field of {entity.type_name} whose key the input gives",
+                            "name a @belongsTo field whose fields are in the input")
+            op.requires = rel
         if kind == "delete" and args.get("unless"):
             if args["unless"] not in entity.attributes:
                 raise _fail(d, f"unless names {args['unless']}, not a field of "

@@ -163,6 +163,8 @@ class _Renderer:
             write = self.function(
                 f"{fn}_write", e.type_name, f"{op.kind}.req", "write.res", access,
                 stored_args=stored, derived=derived, returns_current=op.kind == "delete",
+                tx_reasons=[(0, f"{e.type_name} was changed concurrently; read it again and "
+                                "retry", "StaleRevision")] if members else [],
                 conditional_message=f"{e.type_name} was changed concurrently; read it again "
                                     "and retry", conditional_type="StaleRevision", **ctx)
             steps = [read, write]
@@ -216,7 +218,8 @@ class _Renderer:
         for rel in related:
             steps.append(self.function(
                 f"{fn}_{rel.field}", rel.target.type_name, "prefetch.req", "prefetch.res",
-                (Access("BatchGetItem", rel.target.type_name),), rel=rel))
+                (Access("BatchGetItem", rel.target.type_name),), rel=rel,
+                zero_means_none=self._zero_means_none(rel)))
         self.pipeline(op.parent, op.field, steps)
 
     @staticmethod
@@ -242,13 +245,21 @@ class _Renderer:
                 key_values.append((name, "$util.autoId()"))
         stored = [a.name for a in op.args if a.name in e.attributes and a.name not in e.key.names]
         defaults = self._create_defaults(e, given)
+        exists = (f"{e.type_name} already exists", "AlreadyExists")
+        reasons = []
+        if op.requires:  # the ConditionCheck comes first in the transaction
+            reasons.append((0, f"{op.requires.target.type_name} not found", "NotFound"))
+        if e.memberships or op.requires:
+            reasons.append((len(reasons), *exists))
         context = dict(ctx, stored_args=stored, defaults=defaults, key_values=key_values,
-                       conditional_message=f"{e.type_name} already exists",
-                       conditional_type="AlreadyExists")
+                       conditional_message=exists[0], conditional_type=exists[1],
+                       tx_reasons=reasons)
         access = (Access("PutItem", e.type_name),
-                  *(Access("PutItem", ms.ident) for ms in e.memberships))
+                  *(Access("PutItem", ms.ident) for ms in e.memberships),
+                  *([Access("ConditionCheck", op.requires.target.type_name)]
+                    if op.requires else []))
         fn = f"{op.parent}_{op.field}"
-        if not op.counter and not e.memberships:
+        if not op.counter and not reasons:
             self.unit(op.parent, op.field, e.type_name, "create.req", "write.res", access,
                       returns_current=False, **context)
             return
@@ -261,7 +272,7 @@ class _Renderer:
                 parent_key_args=[e.key.hash], **ctx))
         steps.append(self.function(f"{fn}_put", e.type_name, "create.req", "write.res",
                                    access, returns_current=False, **context))
-        if e.memberships:
+        if reasons:  # a transaction returns keys only
             steps.append(self._refetch(fn, e))
         self.pipeline(op.parent, op.field, steps)
 
@@ -289,6 +300,9 @@ class _Renderer:
                 if name not in given]
         return out
 
+    def _zero_means_none(self, rel: Relation) -> list[str]:
+        return [f for f in rel.fields if f in self.schema.counters(rel.parent_type)]
+
     def _aliases_field(self, e: Entity) -> str:
         return next(r.field for r in self.schema.relations
                     if r.parent is e and r.kind == "aliases")
@@ -302,6 +316,7 @@ class _Renderer:
         elif rel.kind == "belongsTo":
             self.unit(rel.parent_type, rel.field, rel.target.type_name, "belongs_to.req",
                       "item.res", (Access("GetItem", rel.target.type_name),), rel=rel,
+                      zero_means_none=self._zero_means_none(rel),
                       conditional_message=None, conditional_type=None)
         else:
             self.unit(rel.parent_type, rel.field, rel.target.type_name, "has_many.req",
