@@ -14,12 +14,14 @@ const express = require('express');
 const sim = require('./patches');
 const { buildConfig, loadStack, StackError } = require('./tfstack');
 const { LocalDynamoDBLoader } = require('./dynamodb-loader');
+const { LocalHttpLoader } = require('./http-loader');
 const stats = require('./stats');
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 sim.removeDataLoader('AMAZON_DYNAMODB');
 sim.addDataLoader('AMAZON_DYNAMODB', LocalDynamoDBLoader);
+sim.addDataLoader('HTTP', LocalHttpLoader);
 
 function options() {
   const { values } = parseArgs({
@@ -85,7 +87,7 @@ function frontApp(simApp, apiKey) {
       res.set('x-dynamodb-requests', String(counter.requests));
       res.set('x-dynamodb-items-read', String(counter.itemsRead));
       if (body && typeof body === 'object' && !Array.isArray(body)) {
-        body = { ...body, extensions: { ...(body.extensions || {}), dynamodb: counter } };
+        body = { ...body, extensions: { ...(body.extensions || {}), dynamodb: counter, http: counter.http } };
       }
       return json(body);
     };

@@ -7,7 +7,10 @@ const { AsyncLocalStorage } = require('async_hooks');
 const storage = new AsyncLocalStorage();
 
 function newCounter() {
-  return { requests: 0, itemsRead: 0, byOperation: {} };
+  const counter = { requests: 0, itemsRead: 0, byOperation: {} };
+  // HTTP data-source calls (SageMaker, Bedrock): beside the DynamoDB counts, not among them.
+  Object.defineProperty(counter, 'http', { value: { requests: 0, byCall: {}, servedBy: [] }, enumerable: false });
+  return counter;
 }
 
 let totals = newCounter();
@@ -24,6 +27,17 @@ function record(operation, itemsRead = 0) {
   }
 }
 
+// One HTTP data-source call: `call` is the X-Amz-Target (or method and path), `servedBy` says
+// whether moto, the local filler (sagemaker-filler.js) or both answered it.
+function recordHttp(source, call, servedBy) {
+  for (const c of [storage.getStore(), totals]) {
+    if (!c) continue;
+    c.http.requests += 1;
+    c.http.byCall[call] = (c.http.byCall[call] || 0) + 1;
+    if (c !== totals) c.http.servedBy.push({ source, call, servedBy });
+  }
+}
+
 // Runs fn with a fresh counter for one GraphQL request; returns that counter.
 function track(fn) {
   const counter = newCounter();
@@ -34,7 +48,8 @@ function track(fn) {
 }
 
 function snapshot() {
-  return { graphqlRequests, totals, last };
+  const http = { requests: totals.http.requests, byCall: totals.http.byCall };
+  return { graphqlRequests, totals: { ...totals, http }, last };
 }
 
 function reset() {
@@ -43,4 +58,4 @@ function reset() {
   last = null;
 }
 
-module.exports = { record, track, snapshot, reset };
+module.exports = { record, recordHttp, track, snapshot, reset };

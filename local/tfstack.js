@@ -20,7 +20,10 @@ const REFERENCEABLE = {
   aws_appsync_function: { name: (r) => r.name, function_id: (r) => r.name },
 };
 
-function makeResolver(stack) {
+// moto's default account id: what local.api_account_id is locally.
+const MOTO_ACCOUNT = '123456789012';
+
+function makeResolver(stack, region) {
   // One pass over the string: `$${` and `%%{` are Terraform's escapes for a literal `${`/`%{`;
   // every other `${...}` must be a reference to a literal attribute of this stack.
   function resolve(value, where) {
@@ -28,6 +31,8 @@ function makeResolver(stack) {
     return value.replace(/\$\$\{|%%\{|\$\{([^}]*)\}/g, (match, expr) => {
       if (match === '$${') return '${';
       if (match === '%%{') return '%{';
+      const local = /^\s*local\.([a-z0-9_]+)\s*$/.exec(expr);
+      if (local) return resolveLocal(local[1], where);
       const m = /^\s*([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)\s*$/.exec(expr);
       const read = m && REFERENCEABLE[m[1]] && REFERENCEABLE[m[1]][m[3]];
       const target = m && ((stack.resource || {})[m[1]] || {})[m[2]];
@@ -42,6 +47,15 @@ function makeResolver(stack) {
       }
       return out;
     });
+  }
+  // Locals: the API ARN's parts (modules/ml.py) are known only after apply; locally they are
+  // moto's account and the stack's region. Other locals resolve like any other value.
+  function resolveLocal(name, where) {
+    const known = { api_account_id: MOTO_ACCOUNT, api_partition: 'aws', api_region: region };
+    if (known[name] !== undefined) return known[name];
+    const value = (stack.locals || {})[name];
+    if (value === undefined) throw new StackError(`${where}: unknown local.${name}`);
+    return resolve(value, `locals.${name}`);
   }
   return resolve;
 }
@@ -64,7 +78,7 @@ function additionalAuth(api, where) {
 
 // The simulator config (schema, auth, data sources, functions, resolvers, templates).
 function buildConfig(stack, { endpoint, region, apiKey }) {
-  const resolve = makeResolver(stack);
+  const resolve = makeResolver(stack, region);
   const apis = resources(stack, 'aws_appsync_graphql_api');
   if (apis.length !== 1) throw new StackError(`expected one aws_appsync_graphql_api, found ${apis.length}`);
   const [apiId, api] = apis[0];
@@ -94,6 +108,23 @@ function buildConfig(stack, { endpoint, region, apiKey }) {
           tableName: resolve(cfg.table_name, `${w}.dynamodb_config.table_name`),
           // The simulator's loader passes `config` to the SDK client: credentials must be nested.
           credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        },
+      };
+    }
+    if (ds.type === 'HTTP') {
+      // Sent to moto (one port serves every service), signed for the real endpoint.
+      const cfg = ds.http_config || {};
+      const iam = ((cfg.authorization_config || {}).aws_iam_config) || {};
+      return {
+        name: ds.name,
+        type: 'HTTP',
+        config: {
+          endpoint,
+          originalEndpoint: resolve(cfg.endpoint, `${w}.http_config.endpoint`),
+          signingRegion: resolve(iam.signing_region, `${w}.signing_region`) || region,
+          // Unsigned in the stack (switch off): sign as AWS would need it, by host.
+          signingService: resolve(iam.signing_service_name, `${w}.signing_service_name`)
+            || (/^https:\/\/bedrock/.test(cfg.endpoint || '') ? 'bedrock' : 'sagemaker'),
         },
       };
     }

@@ -31,6 +31,9 @@ SWITCH_FLOORS = {
     "query_depth_limit": "5.37.0",
     "resolver_count_limit": "5.37.0",
     "deletion_protection": "4.59.0",
+    # HTTP data sources signed with their role (SageMaker, Bedrock). 3.39.0 refuses the block
+    # (measured); 4.0.0 is a release known to have it, not a measured minimum.
+    "sagemaker_request_signing": "4.0.0",
     # Known to 3.39.0 (planned there): no raise.
     "kms_key_arn": PROVIDER_FLOOR,
     "waf_enabled": PROVIDER_FLOOR,
@@ -46,10 +49,15 @@ SWITCH_ARGUMENTS = {
     "deletion_protection": [("aws_dynamodb_table", "deletion_protection_enabled")],
     "kms_key_arn": [("aws_dynamodb_table", "server_side_encryption.kms_key_arn"),
                     ("aws_cloudwatch_log_group", "kms_key_id")],
+    "sagemaker_request_signing": [("aws_appsync_datasource", "http_config.authorization_config")],
     "waf_enabled": [("aws_wafv2_web_acl", ""), ("aws_wafv2_web_acl_association", ""),
                     ("aws_wafv2_web_acl_logging_configuration", "")],
 }
 
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+# SageMaker endpoint names and Bedrock model ids (the API references' patterns).
+ENDPOINT_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
+BEDROCK_MODEL_ID = r"^[a-zA-Z0-9][a-zA-Z0-9._:-]{0,127}$"
 _KMS_KEY = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 _TAG_KEY = re.compile(r"^[\w .:/=+@-]{1,128}$")
 
@@ -83,12 +91,21 @@ class Settings:
     kms_key_arn: str | None = None
     # A WAFv2 web ACL (AWS managed rule groups, logged) in front of the API.
     waf_enabled: bool | None = None
+    # SageMaker and Bedrock (startTrainingJob, predict). The role SageMaker runs training jobs
+    # with; None: "<account>:role/<name_prefix>-sagemaker-execution" in the API's account.
+    sagemaker_execution_role_arn: str | None = None
+    # The only endpoints and Bedrock models predict may call (IAM); empty: none.
+    sagemaker_endpoint_names: tuple[str, ...] = ()
+    bedrock_model_ids: tuple[str, ...] = ()
+    # Sign SageMaker/Bedrock requests (http_config.authorization_config): without it AWS
+    # refuses them. A switch because it raises the provider floor (SWITCH_FLOORS).
+    sagemaker_request_signing: bool | None = None
 
     def __post_init__(self) -> None:
         # Normalise JSON lists to tuples so the object stays hashable and comparable.
-        object.__setattr__(
-            self, "additional_authentication_types", tuple(self.additional_authentication_types)
-        )
+        for key in ("additional_authentication_types", "sagemaker_endpoint_names",
+                    "bedrock_model_ids"):
+            object.__setattr__(self, key, tuple(getattr(self, key)))
         self.validate()
 
     @classmethod
@@ -154,6 +171,16 @@ class Settings:
             fail("api_key_expiry_days", f"AppSync API keys live {lo} to {hi} days")
         if self.kms_key_arn is not None and not _KMS_KEY.match(self.kms_key_arn):
             fail("kms_key_arn", "use a KMS key ARN, arn:aws:kms:<region>:<account>:key/<id>")
+        if self.sagemaker_execution_role_arn is not None and \
+                not _ROLE_ARN.match(self.sagemaker_execution_role_arn):
+            fail("sagemaker_execution_role_arn", "use an IAM role ARN, "
+                 "arn:aws:iam::<account>:role/<name>, or leave it unset")
+        for key, pattern in (("sagemaker_endpoint_names", ENDPOINT_NAME),
+                             ("bedrock_model_ids", BEDROCK_MODEL_ID)):
+            values = getattr(self, key)
+            if not all(isinstance(v, str) and re.match(pattern, v) for v in values) or \
+                    len(set(values)) != len(values):
+                fail(key, f"use distinct names matching {pattern}")
         for key, (lo, hi) in (("query_depth_limit", QUERY_DEPTH_LIMIT),
                               ("resolver_count_limit", RESOLVER_COUNT_LIMIT)):
             value = getattr(self, key)

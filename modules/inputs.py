@@ -16,6 +16,8 @@ from cdktf import TerraformStack, TerraformVariable, TerraformVariableValidation
 from .config import (
     API_KEY_EXPIRY_DAYS,
     AUTH_TYPES,
+    BEDROCK_MODEL_ID,
+    ENDPOINT_NAME,
     LOG_LEVELS,
     LOG_RETENTION_DAYS,
     QUERY_DEPTH_LIMIT,
@@ -43,6 +45,15 @@ class Inputs:
     deletion_protection: Any = None
     kms_key_arn: Any = None
     waf_enabled: bool = False
+    # SageMaker/Bedrock: see modules/ml.py. Expressions where the value is known only after
+    # apply (the account, read from the API's ARN) or comes from a variable.
+    ml_execution_role_arn: str = ""
+    ml_endpoint_names: Any = ()
+    ml_bedrock_model_ids: Any = ()
+    ml_region: str = ""
+    ml_partition: str = ""
+    ml_lists_are_variables: bool = False
+    ml_signing: bool = False
 
     @classmethod
     def literal(cls, s: Settings) -> Inputs:
@@ -66,6 +77,14 @@ class Inputs:
             deletion_protection=s.deletion_protection,
             kms_key_arn=s.kms_key_arn,
             waf_enabled=bool(s.waf_enabled),
+            ml_execution_role_arn=s.sagemaker_execution_role_arn or (
+                f"arn:{partition(s.region)}:iam::${{local.{API_ACCOUNT}}}:role/"
+                f"{s.name_prefix}-sagemaker-execution"),
+            ml_endpoint_names=list(s.sagemaker_endpoint_names),
+            ml_bedrock_model_ids=list(s.bedrock_model_ids),
+            ml_region=s.region,
+            ml_partition=partition(s.region),
+            ml_signing=bool(s.sagemaker_request_signing),
         )
 
     @classmethod
@@ -142,6 +161,36 @@ class Inputs:
                     condition="${can(regex(\"^arn:aws[a-z-]*:kms:\", var.kms_key_arn))}",
                     error_message="The kms_key_arn must be a KMS key ARN.")],
             ).string_value
+        var("sagemaker_execution_role_arn", "string", s.sagemaker_execution_role_arn or "",
+                   "Role SageMaker runs training jobs with (iam:PassRole is granted for it "
+                   "only); \"\": <name_prefix>-sagemaker-execution in the API's account.",
+                   "${var.sagemaker_execution_role_arn == \"\" || can(regex("
+                   "\"^arn:aws[a-z-]*:iam::[0-9]{12}:role/\", var.sagemaker_execution_role_arn))}",
+                   "The sagemaker_execution_role_arn must be an IAM role ARN or \"\".")
+        endpoints = var("sagemaker_endpoint_names", "list(string)",
+                        list(s.sagemaker_endpoint_names),
+                        "SageMaker endpoints predict may invoke (the only ones its role allows).",
+                        "${alltrue([for n in var.sagemaker_endpoint_names : "
+                        f"can(regex(\"{ENDPOINT_NAME}\", n))])}}",
+                        "Each sagemaker_endpoint_names entry must be a SageMaker endpoint name.")
+        models = var("bedrock_model_ids", "list(string)", list(s.bedrock_model_ids),
+                     "Bedrock models predict may invoke (the only ones its role allows).",
+                     "${alltrue([for n in var.bedrock_model_ids : "
+                     f"can(regex(\"{BEDROCK_MODEL_ID}\", n))])}}",
+                     "Each bedrock_model_ids entry must be a Bedrock model id.")
+        role_arn = (
+            "${var.sagemaker_execution_role_arn != \"\" ? var.sagemaker_execution_role_arn : "
+            f"\"arn:${{local.{API_PARTITION}}}:iam::${{local.{API_ACCOUNT}}}:role/"
+            "${var.name_prefix}-sagemaker-execution\"}")
+        optional.update(
+            ml_execution_role_arn=role_arn,
+            ml_endpoint_names=endpoints.list_value,
+            ml_bedrock_model_ids=models.list_value,
+            ml_region=f"${{local.{API_REGION}}}",
+            ml_partition=f"${{local.{API_PARTITION}}}",
+            ml_lists_are_variables=True,
+            ml_signing=bool(s.sagemaker_request_signing),
+        )
         return cls(
             settings=s,
             waf_enabled=bool(s.waf_enabled),
@@ -163,6 +212,19 @@ class Inputs:
     def expression(self, expr: str) -> str:
         """A raw Terraform expression; cdktf passes `${...}` strings through unchanged."""
         return "${" + expr + "}"
+
+
+# Locals (modules/ml.py) read from the API's ARN, arn:<partition>:appsync:<region>:<account>:...,
+# the partition, region and account the stack is applied in: no data source (an offline plan
+# cannot call STS), and no quotes inside the JSON policies that name them.
+API_PARTITION, API_REGION, API_ACCOUNT = "api_partition", "api_region", "api_account_id"
+API_ARN_PARTS = {API_PARTITION: 1, API_REGION: 3, API_ACCOUNT: 4}
+
+
+def partition(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    return "aws-us-gov" if region.startswith("us-gov-") else "aws"
 
 
 def _hcl_list(values: tuple) -> str:

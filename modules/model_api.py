@@ -10,6 +10,7 @@ from .codegen.ir import Schema
 from .codegen.render import Plan, render
 from .data_sources import DataSources
 from .inputs import Inputs
+from .ml import MlDataSources, ml_locals
 from .resolvers import Resolvers
 from .tables import Tables, table_name
 from .waf import Waf
@@ -20,11 +21,14 @@ class ModelApi(Construct):
         super().__init__(scope, id_)
         # Templates name tables by their final name: a literal in the root stack,
         # "${var.name_prefix}-..." in the module.
-        self.plan: Plan = render(schema, lambda e: table_name(inputs, e))
+        self.plan: Plan = render(schema, lambda e: table_name(inputs, e),
+                                 ml_locals(self, inputs))
         self.graphql = GraphqlApi(self, "graphql", inputs=inputs, schema=schema.appsync_sdl)
         self.tables = Tables(self, "tables", inputs=inputs, schema=schema)
         self.sources = DataSources(self, "sources", inputs=inputs, api=self.graphql.api,
                                    plan=self.plan, tables=self.tables.by_type)
+        self.ml = MlDataSources(self, "ml", inputs=inputs, api=self.graphql.api, plan=self.plan)
+        self.sources.by_type.update(self.ml.by_name)
         self.resolvers = Resolvers(self, "resolvers", api=self.graphql.api, plan=self.plan,
                                    sources=self.sources.by_type)
         self.waf = Waf(self, "waf", inputs=inputs, api=self.graphql.api) \
@@ -41,7 +45,8 @@ class ModelApi(Construct):
             "dynamodb_table_arns": ({t: table.arn for t, table in self.tables.by_type.items()},
                                     "DynamoDB table ARNs by GraphQL type."),
             "iam_role_arns": ({"logs": self.graphql.logs_role.arn,
-                               **{t: r.arn for t, r in self.sources.roles.items()}},
+                               **{t: r.arn for t, r in self.sources.roles.items()},
+                               **{t: r.arn for t, r in self.ml.roles.items()}},
                               "IAM roles AppSync assumes: logs, and one per data source."),
             "appsync_resolver_arns": ({n: r.arn for n, r in self.resolvers.resolvers.items()},
                                       "Resolver ARNs keyed \"Type.field\"."),

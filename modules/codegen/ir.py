@@ -137,6 +137,8 @@ class Operation:
     requires: Relation | None = None  # create: the parent item that must exist (same transaction)
     # field -> new value -> the values it may change from
     transitions: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # @training/@predict: action and the related entities (modules/codegen/ml.py)
+    options: dict = field(default_factory=dict)
     line: int = 0
 
     @property

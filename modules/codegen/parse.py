@@ -41,6 +41,7 @@ from .ir import (
     Relation,
     Schema,
 )
+from .ml import ML_KINDS, TRAINING_ACTIONS
 
 DIRECTIVES_FILE = Path(__file__).resolve().parents[2] / "schema" / "directives.graphql"
 AWS_SCALARS = {"AWSDate", "AWSTime", "AWSDateTime", "AWSTimestamp", "AWSEmail", "AWSJSON",
@@ -48,7 +49,8 @@ AWS_SCALARS = {"AWSDate", "AWSTime", "AWSDateTime", "AWSTimestamp", "AWSEmail", 
 BUILTIN_SCALARS = {"String", "ID", "Int", "Float", "Boolean"}
 NUMERIC = {"Int", "Float", "AWSTimestamp"}
 KEY_SCALARS = {"String", "ID", "Int", "Float", "AWSDateTime", "AWSDate", "AWSTimestamp"}
-OPERATIONS = ("get", "list", "create", "update", "delete", "setAlias", "removeAlias")
+OPERATIONS = ("get", "list", "create", "update", "delete", "setAlias", "removeAlias",
+              *ML_KINDS)
 RELATIONS = ("hasMany", "belongsTo", "aliases")
 # DynamoDB table names: 3-255 of [a-zA-Z0-9_.-]; the prefix takes up to 25 of those.
 TABLE_NAME = re.compile(r"^[a-zA-Z0-9_.-]{1,200}$")
@@ -378,6 +380,13 @@ class _Builder:
             op.unless = args["unless"]
         if kind == "setAlias":
             op.target = self._target(d, args["target"])
+        if kind in ML_KINDS:
+            if kind == "training" and args["action"] not in TRAINING_ACTIONS:
+                raise _fail(d, f"@training action {args['action']!r} is unknown",
+                            f"use one of {', '.join(TRAINING_ACTIONS)}")
+            op.options = {"action": args.get("action", kind),
+                          "model": self._target(d, args["model"]),
+                          "versions": self._target(d, args["versions"])}
         for arg in op_args:
             named = self.gql.type_map[arg.type_name]
             if isinstance(named, GraphQLEnumType):
@@ -426,7 +435,9 @@ class _Builder:
 
         class Strip(Visitor):
             def enter_directive(self, node, *_):
-                # Keep AppSync's own @aws_* auth directives; drop the codegen's.
-                return self.REMOVE if node.name.value in ours else None
+                # Keep AppSync's own @aws_* directives (declared too, for validation); drop
+                # the codegen's.
+                name = node.name.value
+                return self.REMOVE if name in ours and not name.startswith("aws_") else None
 
         return print_ast(visit(self.domain, Strip())) + "\n"

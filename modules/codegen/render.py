@@ -12,6 +12,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from . import ml
 from .ir import DEFAULT_LIMIT, MAX_LIMIT, Derived, Entity, Index, Operation, Relation, Schema
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "vtl"
@@ -87,13 +88,14 @@ class Plan:
         """What each data source's templates do: the source of its IAM policy."""
         out: dict[str, set[Access]] = {t.ident: set() for t in self.schema.tables}
         for unit in (*self.functions, *(r for r in self.resolvers if not r.functions)):
-            if unit.data_source is not None:
+            if unit.data_source in out:  # HTTP sources: ml.http_access
                 out[unit.data_source].update(unit.access)
         return out
 
 
 class _Renderer:
-    def __init__(self, schema: Schema, table_name: Callable[[Entity], str]) -> None:
+    def __init__(self, schema: Schema, table_name: Callable[[Entity], str],
+                 ml_values: dict[str, str] | None = None) -> None:
         self.schema = schema
         self.env = Environment(
             loader=FileSystemLoader(str(TEMPLATES)),
@@ -104,7 +106,7 @@ class _Renderer:
             keep_trailing_newline=True,
         )
         self.env.globals.update(table=table_name, default_limit=DEFAULT_LIMIT,
-                                max_limit=MAX_LIMIT)
+                                max_limit=MAX_LIMIT, ml=ml_values or ml.PLACEHOLDERS)
         self.functions: list[Function] = []
         self.resolvers: list[Resolver] = []
 
@@ -137,7 +139,9 @@ class _Renderer:
         src = "$ctx.args.input" if op.from_input else "$ctx.args"
         ctx = {"op": op, "entity": e, "src": src}
         fn = f"{op.parent}_{op.field}"
-        if op.kind == "get":
+        if op.kind in ml.ML_KINDS:
+            ml.operation(self, op, ctx)
+        elif op.kind == "get":
             self.unit(op.parent, op.field, e.type_name, "get.req", "item.res",
                       (Access("GetItem", e.type_name),), key_args=list(e.key.names),
                       conditional_message=None, conditional_type=None, **ctx)
@@ -330,9 +334,11 @@ class _Renderer:
             self.pipeline(rel.parent_type, rel.field, [query, *self._prefetch(fn, related)])
 
 
-def render(schema: Schema, table_name: Callable[[Entity], str]) -> Plan:
-    """Render every resolver; `table_name` gives the name templates use for a table."""
-    r = _Renderer(schema, table_name)
+def render(schema: Schema, table_name: Callable[[Entity], str],
+           ml_values: dict[str, str] | None = None) -> Plan:
+    """Render every resolver; `table_name` gives the name templates use for a table, and
+    `ml_values` the name prefix and execution role of SageMaker jobs (ml.PLACEHOLDERS)."""
+    r = _Renderer(schema, table_name, ml_values)
     for op in schema.operations:
         r.operation(op)
     for rel in schema.relations:

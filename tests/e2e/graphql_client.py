@@ -14,6 +14,9 @@ class Result:
     errors: list[dict]
     # {"requests": N, "itemsRead": M, "byOperation": {"GetItem": n, ...}} for this request
     dynamodb: dict = field(default_factory=dict)
+    # {"requests": N, "byCall": {"SageMaker.CreateTrainingJob": n}, "servedBy": [...]}: HTTP
+    # data-source calls (local/http-loader.js)
+    http: dict = field(default_factory=dict)
 
     @property
     def requests(self) -> int:
@@ -48,6 +51,7 @@ class GraphQLClient:
             data=body.get("data"),
             errors=body.get("errors") or [],
             dynamodb=(body.get("extensions") or {}).get("dynamodb", {}),
+            http=(body.get("extensions") or {}).get("http", {}),
         )
 
     def data(self, query: str, variables: dict | None = None) -> dict:

@@ -38,7 +38,7 @@ def downgraded(plan_synth_dir, tmp_path_factory):
     for switch, floor in SWITCH_FLOORS.items():
         if parse_version(floor) > newest:
             for rtype, argument in SWITCH_ARGUMENTS[switch]:
-                assert argument and "." not in argument, f"{switch}: cannot strip {argument!r}"
+                assert argument, f"{switch}: cannot strip a whole resource"
                 strip.setdefault(rtype, []).append(argument)
     if not strip:
         pytest.skip(f"hashicorp/aws {fmt(newest)} covers the whole hardened module: "

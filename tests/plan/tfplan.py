@@ -176,12 +176,17 @@ def downlevel(doc: dict, tf_version: tuple[int, ...]) -> list[str]:
 
 
 def strip_arguments(doc: dict, strip: dict[str, list[str]]) -> list[str]:
-    """Remove top-level arguments {resource type: [names]} from a module; returns what went."""
+    """Remove arguments {resource type: [names]} from a module; a name may be a block's
+    argument, "block.name". Returns what went."""
     gone = []
     for rtype, names in strip.items():
         for rname, body in doc.get("resource", {}).get(rtype, {}).items():
             for name in names:
-                if body.pop(name, None) is not None:
+                *blocks, last = name.split(".")
+                target = body
+                for block in blocks:
+                    target = target.get(block) if isinstance(target, dict) else None
+                if isinstance(target, dict) and target.pop(last, None) is not None:
                     gone.append(f"{rtype}.{rname}.{name}")
     return gone
 

@@ -1,0 +1,106 @@
+'use strict';
+// An HTTP data-source loader for the AppSync simulator, which has none. Like AppSync it signs the
+// request with SigV4 for the data source's signing service and region (fake local credentials),
+// keeps the real endpoint's Host header (moto routes by it: api.sagemaker, runtime.sagemaker,
+// bedrock-runtime), sends it to moto on loopback, and answers {statusCode, headers, body}.
+// Calls moto gets wrong go through sagemaker-filler.js. Every call is counted per GraphQL
+// request (stats.recordHttp -> extensions.http).
+
+const http = require('http');
+const crypto = require('crypto');
+const { SignatureV4 } = require('@smithy/signature-v4');
+const stats = require('./stats');
+const filler = require('./sagemaker-filler');
+
+// AppSync gives up on a data source after the resolver's time; locally: LOCAL_HTTP_TIMEOUT_MS.
+const TIMEOUT_MS = Number(process.env.LOCAL_HTTP_TIMEOUT_MS || 25000);
+
+class Sha256 {
+  constructor(secret) {
+    this.hash = secret ? crypto.createHmac('sha256', secret) : crypto.createHash('sha256');
+  }
+  update(data) {
+    this.hash.update(data);
+  }
+  async digest() {
+    return new Uint8Array(this.hash.digest());
+  }
+}
+
+class LocalHttpLoader {
+  constructor(dsConfig) {
+    const c = dsConfig.config || {};
+    if (!c.endpoint || !c.originalEndpoint) throw new Error(`Invalid HTTP data source ${dsConfig.name}`);
+    this.name = dsConfig.name;
+    this.target = new URL(c.endpoint); // moto
+    this.original = new URL(c.originalEndpoint);
+    this.service = c.signingService;
+    this.signer = new SignatureV4({
+      service: c.signingService,
+      region: c.signingRegion,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      sha256: Sha256,
+    });
+  }
+
+  async send(method, path, headers, body) {
+    const request = {
+      method,
+      protocol: 'https:',
+      hostname: this.original.host,
+      path,
+      headers: { ...headers, host: this.original.host },
+      body,
+    };
+    const signed = await this.signer.sign(request);
+    return new Promise((resolve, reject) => {
+      const req = http.request({
+        host: this.target.hostname,
+        port: this.target.port,
+        method,
+        path,
+        headers: signed.headers,
+        timeout: TIMEOUT_MS,
+      }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ statusCode: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      });
+      req.on('timeout', () => req.destroy(new Error(`${this.name}: no answer within ${TIMEOUT_MS} ms (timed out)`)));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  async load(payload) {
+    const params = payload.params || {};
+    const headers = { ...(params.headers || {}) };
+    const query = new URLSearchParams(params.query || {}).toString();
+    const path = `${payload.resourcePath || '/'}${query ? `?${query}` : ''}`;
+    // AppSync takes the body as a string, or as JSON it serializes itself.
+    const raw = params.body === undefined || params.body === null ? '' : params.body;
+    const body = typeof raw === 'string' ? raw : JSON.stringify(raw);
+    const target = headers['X-Amz-Target'] || headers['x-amz-target'];
+    const call = target || `${payload.method} ${payload.resourcePath}`.replace(/\/(endpoints|model)\/[^/]+\//, '/$1/{name}/');
+    let servedBy = 'moto';
+    try {
+      const forward = (t, b) => this.send(payload.method, path, { ...headers, 'X-Amz-Target': t }, b);
+      const filled = await filler.fill({ service: this.service, target, body, forward });
+      if (filled) {
+        servedBy = filled.servedBy;
+        return filled.response;
+      }
+      return await this.send(payload.method, path, headers, body);
+    } catch (e) {
+      servedBy = 'none';
+      const err = new Error(e.message);
+      err.type = 'HTTP:RequestFailed';
+      err.extensions = { message: err.message, errorType: err.type };
+      throw err;
+    } finally {
+      stats.recordHttp(this.name, call, servedBy);
+    }
+  }
+}
+
+module.exports = { LocalHttpLoader };

@@ -1,0 +1,132 @@
+"""Operations that call SageMaker and Bedrock: @training (start, stop, refresh) and @predict.
+
+Each is a pipeline of DynamoDB steps and one HTTP step (an AppSync HTTP data source that signs
+with its own role). render.py hands these kinds here; templates live in templates/vtl/ml/.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .ir import Operation
+
+if TYPE_CHECKING:  # render imports this module: no cycle at run time
+    from .render import Plan, _Renderer
+
+ML_KINDS = ("training", "predict")
+TRAINING_ACTIONS = ("start", "stop", "refresh")
+
+# HTTP data sources: name -> (host prefix of https://<prefix>.<region>.amazonaws.com, SigV4 name)
+SAGEMAKER = "SageMaker"
+SAGEMAKER_RUNTIME = "SageMakerRuntime"
+BEDROCK = "Bedrock"
+HTTP_SOURCES = {
+    SAGEMAKER: ("api.sagemaker", "sagemaker"),
+    SAGEMAKER_RUNTIME: ("runtime.sagemaker", "sagemaker"),
+    BEDROCK: ("bedrock-runtime", "bedrock"),
+}
+# The TrainingJobStatus values with no way out (schema: @transitions), and SageMaker's names.
+FINAL = ("COMPLETED", "FAILED", "STOPPED")
+STATUSES = {"InProgress": "IN_PROGRESS", "Completed": "COMPLETED", "Failed": "FAILED",
+            "Stopping": "STOPPING", "Stopped": "STOPPED"}
+# SageMaker InvokeEndpoint takes at most 6 MB; Bedrock's limits are model-specific and larger.
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+DEFAULT_MAX_RUNTIME_SECONDS = 86400
+VOLUME_SIZE_GB = 30
+# What templates say where the module's values go, when rendered without them (golden, checks).
+PLACEHOLDERS = {"name_prefix": "<name_prefix>", "execution_role_arn": "<execution_role_arn>"}
+
+
+def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
+    from .render import Access
+
+    e = op.entity
+    model, versions = op.options["model"], op.options["versions"]
+    counter = next((o.counter[1] for o in r.schema.operations
+                    if o.counter and o.entity is versions), None)
+    ctx = dict(ctx, model=model, versions=versions, final=list(FINAL), counter=counter)
+    fn = f"{op.parent}_{op.field}"
+    get_job, put_job, update_job = (Access("GetItem", e.type_name), Access("PutItem", e.type_name),
+                                    Access("UpdateItem", e.type_name))
+    get_model = Access("GetItem", model.type_name)
+
+    def http(name, template, source, action, res="ml/raise_http.res", **extra):
+        return r.function(name, source, f"ml/{template}.req", res,
+                          (Access(action, source),), service=source, **ctx, **extra)
+
+    if op.kind == "predict":
+        sagemaker = "/endpoints/$target/invocations"
+        r.pipeline(op.parent, op.field, [
+            r.function(f"{fn}_model", model.type_name, "ml/predict_model.req",
+                       "ml/predict_model.res", (get_model,), max_payload=MAX_PAYLOAD_BYTES,
+                       aliases_field=r._aliases_field(model), **ctx),
+            r.function(f"{fn}_version", versions.type_name, "ml/predict_version.req",
+                       "ml/predict_version.res", (Access("GetItem", versions.type_name),), **ctx),
+            http(f"{fn}_sagemaker", "predict_invoke", SAGEMAKER_RUNTIME, "sagemaker:InvokeEndpoint",
+                 "ml/predict_invoke.res", flag="sagemaker", path=sagemaker),
+            http(f"{fn}_bedrock", "predict_invoke", BEDROCK, "bedrock:InvokeModel",
+                 "ml/predict_invoke.res", flag="bedrock", path="/model/$target/invoke"),
+            r.function(f"{fn}_put", e.type_name, "ml/predict_put.req", "item.res",
+                       (Access("PutItem", e.type_name),), conditional_message=None,
+                       conditional_type=None, **ctx),
+        ])
+        return
+    action = op.options["action"]
+    if action == "start":
+        stored = [a.name for a in op.args if a.name in e.attributes and a.name not in e.key.names]
+        steps = [
+            r.function(f"{fn}_model", model.type_name, "ml/start_model.req",
+                       "ml/start_model.res", (get_model,), **ctx),
+            r.function(f"{fn}_existing", e.type_name, "ml/start_existing.req",
+                       "ml/start_existing.res", (get_job,), **ctx),
+            r.function(f"{fn}_put", e.type_name, "ml/start_put.req", "ml/start_put.res",
+                       (put_job,), stored_args=stored,
+                       default_runtime=DEFAULT_MAX_RUNTIME_SECONDS, **ctx),
+            http(f"{fn}_create", "start_create", SAGEMAKER, "sagemaker:CreateTrainingJob",
+                 "ml/start_create.res", volume_gb=VOLUME_SIZE_GB),
+            r.function(f"{fn}_record", e.type_name, "ml/start_record.req",
+                       "ml/start_record.res", (update_job,), **ctx),
+        ]
+    elif action == "stop":
+        steps = [
+            r.function(f"{fn}_read", e.type_name, "ml/job_read.req", "ml/stop_read.res",
+                       (get_job,), **ctx),
+            http(f"{fn}_call", "stop_call", SAGEMAKER, "sagemaker:StopTrainingJob"),
+            r.function(f"{fn}_write", e.type_name, "ml/stop_write.req", "ml/job_write.res",
+                       (update_job,), **ctx),
+        ]
+    else:
+        # One set of functions serves every refreshing field (a read and the status mutation).
+        fn = f"{e.type_name}_refresh"
+        if any(f.name == f"{fn}_read" for f in r.functions):
+            steps = [f"{fn}_{s}" for s in ("read", "describe", "allocate", "write", "register")]
+        else:
+            steps = [
+                r.function(f"{fn}_read", e.type_name, "ml/job_read.req", "ml/refresh_read.res",
+                           (get_job,), **ctx),
+                http(f"{fn}_describe", "refresh_describe", SAGEMAKER,
+                     "sagemaker:DescribeTrainingJob", "ml/refresh_describe.res",
+                     statuses=STATUSES),
+                r.function(f"{fn}_allocate", model.type_name, "ml/refresh_allocate.req",
+                           "ml/refresh_allocate.res", (Access("UpdateItem", model.type_name),),
+                           **ctx),
+                r.function(f"{fn}_write", e.type_name, "ml/refresh_write.req",
+                           "ml/job_write.res", (update_job,), **ctx),
+                r.function(f"{fn}_register", versions.type_name, "ml/refresh_register.req",
+                           "ml/refresh_register.res", (Access("PutItem", versions.type_name),),
+                           version_defaults=versions.enum_defaults, **ctx),
+            ]
+    r.pipeline(op.parent, op.field, steps)
+
+
+def http_access(plan: Plan) -> dict[str, set[str]]:
+    """IAM actions each HTTP data source's templates call (the source of its role's policy)."""
+    out: dict[str, set[str]] = {}
+    for f in plan.functions:
+        if f.data_source in HTTP_SOURCES:
+            out.setdefault(f.data_source, set()).update(a.action for a in f.access)
+    return out
+
+
+__all__ = ["HTTP_SOURCES", "ML_KINDS", "PLACEHOLDERS", "TRAINING_ACTIONS", "http_access",
+           "operation"]

@@ -1,0 +1,137 @@
+"""HTTP data sources for SageMaker and Bedrock, each with a role allowing only what it must.
+
+- SageMaker (control plane): Create/Describe/StopTrainingJob on training jobs named
+  "<name_prefix>-*", and iam:PassRole on the execution role only, only to SageMaker.
+- SageMakerRuntime: InvokeEndpoint on the configured endpoints only (no policy when none).
+- Bedrock: InvokeModel on the configured foundation models only (no policy when none).
+AppSync signs each request with the data source's role (authorization_config AWS_IAM).
+"""
+
+from __future__ import annotations
+
+import json
+
+from cdktf import TerraformLocal, Token
+from constructs import Construct
+
+from .api import assume_role_policy
+from .aws import AppsyncDatasource, AppsyncGraphqlApi, IamRole, IamRolePolicy
+from .codegen.ml import BEDROCK, HTTP_SOURCES, SAGEMAKER, SAGEMAKER_RUNTIME, http_access
+from .codegen.render import Plan
+from .inputs import API_ACCOUNT, API_ARN_PARTS, Inputs
+from .naming import named
+
+# Logical ids and role name suffixes of the HTTP sources.
+SLUGS = {SAGEMAKER: "sagemaker", SAGEMAKER_RUNTIME: "sagemaker_runtime", BEDROCK: "bedrock"}
+
+
+def arns(inputs: Inputs) -> dict[str, str]:
+    """ARN prefixes in the API's partition, region and account (strings with references)."""
+    p, r, a = inputs.ml_partition, inputs.ml_region, f"${{local.{API_ACCOUNT}}}"
+    return {
+        "training_jobs": f"arn:{p}:sagemaker:{r}:{a}:training-job/{inputs.name_prefix}-*",
+        "endpoint": f"arn:{p}:sagemaker:{r}:{a}:endpoint/",
+        # Foundation models have no account in their ARN.
+        "foundation_model": f"arn:{p}:bedrock:{r}::foundation-model/",
+    }
+
+
+EXECUTION_ROLE = "sagemaker_execution_role_arn"
+
+
+def ml_locals(scope: Construct, inputs: Inputs) -> dict[str, str]:
+    """Terraform locals: the API's partition, region and account, and the execution role.
+    Returns what templates name them by."""
+    values = {name: f'${{element(split(":", aws_appsync_graphql_api.api.arn), {part})}}'
+              for name, part in API_ARN_PARTS.items()}
+    values[EXECUTION_ROLE] = inputs.ml_execution_role_arn
+    for name, value in values.items():
+        TerraformLocal(scope, name, value).override_logical_id(name)
+    return {"name_prefix": inputs.name_prefix, "execution_role_arn": f"${{local.{EXECUTION_ROLE}}}"}
+
+
+def sagemaker_policy(inputs: Inputs, actions: set[str]) -> dict:
+    statements = [{"Effect": "Allow", "Action": sorted(actions),
+                   "Resource": arns(inputs)["training_jobs"]}]
+    if "sagemaker:CreateTrainingJob" in actions:
+        statements.append({
+            "Effect": "Allow", "Action": ["iam:PassRole"],
+            "Resource": f"${{local.{EXECUTION_ROLE}}}",
+            "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        })
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def invoke_policy(inputs: Inputs, source: str, actions: set[str]) -> tuple[str | None, str | None]:
+    """(policy, count expression) of an invoke role: one statement over the configured names.
+
+    Literal lists (root stack) give plain JSON, or no policy when empty. Variables (module)
+    give a jsonencode expression and a count that drops the policy for an empty list.
+    """
+    if source == SAGEMAKER_RUNTIME:
+        names, var, prefix, lower = (inputs.ml_endpoint_names, "sagemaker_endpoint_names",
+                                     arns(inputs)["endpoint"], True)
+    else:
+        names, var, prefix, lower = (inputs.ml_bedrock_model_ids, "bedrock_model_ids",
+                                     arns(inputs)["foundation_model"], False)
+    if not inputs.ml_lists_are_variables:
+        if not names:
+            return None, None
+        # SageMaker endpoint ARNs are lower case whatever the endpoint name's case.
+        resources = [prefix + (n.lower() if lower else n) for n in names]
+        return json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": sorted(actions), "Resource": resources}]},
+            sort_keys=True), None
+    name = "lower(n)" if lower else "n"
+    # Inside jsonencode(...) the prefix's own ${...} parts stay template interpolations.
+    action_list = ", ".join(f'"{a}"' for a in sorted(actions))
+    policy = (f'${{jsonencode({{Version = "2012-10-17", Statement = [{{Effect = "Allow", '
+              f'Action = [{action_list}], Resource = [for n in var.{var} : '
+              f'"{prefix}${{{name}}}"]}}]}})}}')
+    return policy, f"${{length(var.{var}) > 0 ? 1 : 0}}"
+
+
+class MlDataSources(Construct):
+    def __init__(self, scope: Construct, id_: str, *, inputs: Inputs, api: AppsyncGraphqlApi,
+                 plan: Plan) -> None:
+        super().__init__(scope, id_)
+        self.by_name: dict[str, AppsyncDatasource] = {}
+        self.roles: dict[str, IamRole] = {}
+        for source, actions in sorted(http_access(plan).items()):
+            slug = SLUGS[source]
+            host, service = HTTP_SOURCES[source]
+            role = named(IamRole(
+                self, f"role_{slug}",
+                name=f"{inputs.name_prefix}-appsync-{slug.replace('_', '-')}",
+                description=f"AppSync data source {source}: only what its templates call.",
+                assume_role_policy=assume_role_policy("appsync.amazonaws.com"),
+                tags=inputs.tags,
+            ), f"ds_{slug}")
+            if source == SAGEMAKER:
+                policy, count = json.dumps(sagemaker_policy(inputs, actions),
+                                           sort_keys=True), None
+            else:
+                policy, count = invoke_policy(inputs, source, actions)
+            if policy is not None:
+                optional = {"count": Token.as_number(count)} if count else {}
+                named(IamRolePolicy(self, f"policy_{slug}", name=slug, role=role.id,
+                                    policy=policy, **optional), f"ds_{slug}")
+            self.roles[source] = role
+            self.by_name[source] = named(AppsyncDatasource(
+                self, f"source_{slug}",
+                api_id=api.id,
+                name=source,
+                type="HTTP",
+                service_role_arn=role.arn,
+                http_config={
+                    "endpoint": f"https://{host}.{inputs.ml_region}.amazonaws.com",
+                    **({"authorization_config": {
+                        "authorization_type": "AWS_IAM",
+                        "aws_iam_config": {"signing_region": inputs.ml_region,
+                                           "signing_service_name": service},
+                    }} if inputs.ml_signing else {}),
+                },
+            ), slug)
+
+
+__all__ = ["MlDataSources", "invoke_policy", "ml_locals", "sagemaker_policy"]

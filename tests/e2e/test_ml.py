@@ -1,0 +1,154 @@
+"""SageMaker and Bedrock from AppSync, end to end in the local runtime.
+
+Which calls ran against what (extensions.http.servedBy): CreateTrainingJob and InvokeEndpoint
+against moto; DescribeTrainingJob against moto, corrected by local/sagemaker-filler.js (moto
+reports Completed at once); StopTrainingJob and the duplicate-name refusal against the filler
+only (moto does not implement them).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+JOB = "id modelName status jobArn failureReason metrics producedVersion secondaryStatus " \
+      "modelArtifactUri registerVersion revision"
+START = f"mutation($i: StartTrainingJobInput!) {{ startTrainingJob(input: $i) {{ {JOB} }} }}"
+GET = f"query($id: ID!) {{ getTrainingJob(id: $id) {{ {JOB} }} }}"
+STOP = f"mutation($id: ID!) {{ stopTrainingJob(id: $id) {{ {JOB} }} }}"
+PREDICT = ("mutation($i: PredictInput!) { predict(input: $i) { id modelName version alias input "
+           "output latencyMs caller endpointName createdAt } }")
+
+
+def served(res) -> list[tuple[str, str]]:
+    return [(c["call"], c["servedBy"]) for c in res.http["servedBy"]]
+
+
+@pytest.fixture
+def model(graphql):
+    name = f"m-{uuid.uuid4().hex[:8]}"
+    graphql.data("mutation($n: String!) { createModel(input: {name: $n}) { name } }", {"n": name})
+    return name
+
+
+def start_input(model: str, **extra) -> dict:
+    return {"modelName": model, "algorithmImage": "123.dkr.ecr.us-east-1.amazonaws.com/xgb:1",
+            "hyperparameters": '{"eta": 0.2, "rounds": 10}', "inputUri": "s3://data/train/",
+            "outputUri": "s3://data/out/", "instanceType": "ml.m5.large", **extra}
+
+
+def test_start_stores_the_job_in_progress_with_its_arn(graphql, model):
+    res = graphql.execute(START, {"i": start_input(model)})
+    assert res.errors == [], res.errors
+    job = res.data["startTrainingJob"]
+    assert job["status"] == "IN_PROGRESS" and job["id"].startswith("mlapi-")
+    assert job["jobArn"].endswith(f":training-job/{job['id']}")
+    # One call from AppSync (the filler's own look-up at moto is not an AppSync call).
+    assert res.http["byCall"] == {"SageMaker.CreateTrainingJob": 1}
+    assert ("SageMaker.CreateTrainingJob", "moto") in served(res)
+    assert res.dynamodb["byOperation"] == {"GetItem": 2, "PutItem": 1, "UpdateItem": 1}
+
+
+def test_refresh_to_completion_registers_a_version_with_lineage(graphql, model):
+    job = graphql.data(START, {"i": start_input(model, registerVersion=True)})["startTrainingJob"]
+    first = graphql.execute(GET, {"id": job["id"]})
+    assert first.errors == [] and first.data["getTrainingJob"]["status"] == "IN_PROGRESS"
+    assert first.data["getTrainingJob"]["secondaryStatus"] == "Training"
+    assert served(first) == [("SageMaker.DescribeTrainingJob", "moto+filler")]
+    done = graphql.execute(GET, {"id": job["id"]})
+    assert done.errors == [], done.errors
+    got = done.data["getTrainingJob"]
+    assert got["status"] == "COMPLETED" and got["producedVersion"] == 1
+    assert got["metrics"] and got["modelArtifactUri"]
+    assert served(done) == [("SageMaker.DescribeTrainingJob", "moto")]
+    version = graphql.data(
+        "query($m: String!) { getModelVersion(modelName: $m, version: 1) "
+        "{ artifactUri trainingJobId metrics approvalStatus } }", {"m": model})["getModelVersion"]
+    assert version["trainingJobId"] == job["id"]
+    assert version["artifactUri"] == got["modelArtifactUri"]
+    assert version["approvalStatus"] == "PENDING_MANUAL_APPROVAL"
+    # Final: read from the table alone.
+    again = graphql.execute(GET, {"id": job["id"]})
+    assert again.http["requests"] == 0 and again.dynamodb["byOperation"] == {"GetItem": 1}
+
+
+def test_stop_then_refresh_records_stopped_and_a_final_job_is_refused(graphql, model):
+    job = graphql.data(START, {"i": start_input(model)})["startTrainingJob"]
+    stopped = graphql.execute(STOP, {"id": job["id"]})
+    assert stopped.errors == [], stopped.errors
+    assert stopped.data["stopTrainingJob"]["status"] == "STOPPING"
+    assert served(stopped) == [("SageMaker.StopTrainingJob", "filler")]
+    assert graphql.data(GET, {"id": job["id"]})["getTrainingJob"]["status"] == "STOPPED"
+    again = graphql.execute(STOP, {"id": job["id"]})
+    assert again.error_types() == ["InvalidTransition"]
+    assert "STOPPED, a final state" in again.errors[0]["message"]
+    assert again.http["requests"] == 0
+
+
+def test_one_client_token_starts_one_job(graphql, model):
+    token = uuid.uuid4().hex[:12]
+    first = graphql.data(START, {"i": start_input(model, clientToken=token)})["startTrainingJob"]
+    retry = graphql.execute(START, {"i": start_input(model, clientToken=token)})
+    assert retry.errors == [] and retry.data["startTrainingJob"]["id"] == first["id"]
+    assert retry.http["requests"] == 0
+    jobs = graphql.data("query($m: String!) { listTrainingJobs(modelName: $m) { items { id } } }",
+                        {"m": model})["listTrainingJobs"]["items"]
+    assert jobs == [{"id": f"mlapi-{token}"}]
+
+
+def test_a_sagemaker_error_is_a_graphql_error_and_leaves_the_job_failed(graphql, model,
+                                                                       local_runtime):
+    import boto3
+
+    token = uuid.uuid4().hex[:12]
+    # A SageMaker job of that name exists already (made outside the API): SageMaker refuses.
+    boto3.client("sagemaker", endpoint_url=local_runtime.info["dynamodb"], region_name="us-east-1",
+                 aws_access_key_id="local", aws_secret_access_key="local").create_training_job(
+        TrainingJobName=f"mlapi-{token}", RoleArn="arn:aws:iam::123456789012:role/x",
+        AlgorithmSpecification={"TrainingImage": "img", "TrainingInputMode": "File"},
+        OutputDataConfig={"S3OutputPath": "s3://o/"}, StoppingCondition={"MaxRuntimeInSeconds": 60},
+        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 1})
+    res = graphql.execute(START, {"i": start_input(model, clientToken=token)})
+    assert res.error_types() == ["SageMaker:ResourceInUse"]
+    assert served(res) == [("SageMaker.CreateTrainingJob", "filler")]
+    job = graphql.data(GET, {"id": f"mlapi-{token}"})["getTrainingJob"]
+    assert job["status"] == "FAILED" and "already exists" in job["failureReason"]
+
+
+@pytest.fixture
+def deployed(graphql, model):
+    graphql.data("mutation($i: RegisterModelVersionInput!) { registerModelVersion(input: $i) "
+                 "{ version } }", {"i": {"modelName": model, "artifactUri": "s3://a/model.tgz",
+                                         "endpointName": "ep-local"}})
+    graphql.data('mutation($n: String!) { setModelAlias(name: $n, alias: "prod", version: 1) '
+                 "{ name } }", {"n": model})
+    return model
+
+
+def test_predict_by_alias_and_by_version_stores_and_lists_predictions(graphql, deployed):
+    by_alias = graphql.execute(PREDICT, {"i": {"modelName": deployed, "alias": "prod",
+                                               "input": '{"x": [1, 2]}'}})
+    assert by_alias.errors == [], by_alias.errors
+    p = by_alias.data["predict"]
+    assert p["version"] == 1 and p["alias"] == "prod" and p["endpointName"] == "ep-local"
+    assert p["output"] is not None and p["latencyMs"] >= 0 and p["caller"] == "api-key"
+    assert served(by_alias) == [("POST /endpoints/{name}/invocations", "moto")]
+    by_version = graphql.execute(PREDICT, {"i": {"modelName": deployed, "version": 1,
+                                                 "input": '{"x": [3]}'}})
+    assert by_version.errors == [] and by_version.data["predict"]["alias"] is None
+    listed = graphql.data("query($m: String!) { listPredictions(modelName: $m) "
+                          "{ items { id input } } }", {"m": deployed})["listPredictions"]["items"]
+    assert {i["id"] for i in listed} == {p["id"], by_version.data["predict"]["id"]}
+
+
+def test_predict_failures_store_nothing(graphql, deployed):
+    big = '{"x": "' + "a" * (6 * 1024 * 1024) + '"}'
+    too_big = graphql.execute(PREDICT, {"i": {"modelName": deployed, "input": big}})
+    assert too_big.error_types() == ["PayloadTooLarge"] and too_big.http["requests"] == 0
+    no_alias = graphql.execute(PREDICT, {"i": {"modelName": deployed, "alias": "canary",
+                                               "input": "{}"}})
+    assert no_alias.error_types() == ["NotFound"]
+    listed = graphql.data("query($m: String!) { listPredictions(modelName: $m) { items { id } } }",
+                          {"m": deployed})["listPredictions"]["items"]
+    assert listed == []
