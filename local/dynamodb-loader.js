@@ -54,6 +54,19 @@ function appsyncError(e, data) {
 const encodeToken = (key) => (key ? Buffer.from(JSON.stringify(key)).toString('base64') : null);
 const decodeToken = (token) => (token ? JSON.parse(Buffer.from(token, 'base64').toString()) : undefined);
 
+// DynamoDB applies each conditional write atomically. moto's server runs requests on threads
+// and checks a condition apart from applying the write, so two writers could both pass the
+// same check (seen once, in a full run on a loaded machine: two winners of one revision).
+// Writes therefore go to moto one at a time;
+// reads need no order.
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems', 'BatchWriteItem']);
+let lastWrite = Promise.resolve();
+const oneWriteAtATime = (send) => {
+  const run = lastWrite.then(send, send);
+  lastWrite = run.catch(() => {});
+  return run;
+};
+
 class LocalDynamoDBLoader {
   constructor(dsConfig) {
     const { tableName, endpoint, region, credentials } = dsConfig.config || {};
@@ -67,7 +80,8 @@ class LocalDynamoDBLoader {
   async call(operation, params, read = () => 0) {
     let out;
     try {
-      out = await this.client.send(new ddb[`${operation}Command`](params));
+      const send = () => this.client.send(new ddb[`${operation}Command`](params));
+      out = await (WRITES.has(operation) ? oneWriteAtATime(send) : send());
     } finally {
       // A failed call still went to DynamoDB: count it, with what it read when known.
       stats.record(operation, out ? read(out) : 0);
