@@ -57,8 +57,7 @@ const decodeToken = (token) => (token ? JSON.parse(Buffer.from(token, 'base64').
 // DynamoDB applies each conditional write atomically. moto's server runs requests on threads
 // and checks a condition apart from applying the write, so two writers could both pass the
 // same check (seen once, in a full run on a loaded machine: two winners of one revision).
-// Writes therefore go to moto one at a time;
-// reads need no order.
+// Writes therefore go to moto one at a time; reads need no order.
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems', 'BatchWriteItem']);
 let lastWrite = Promise.resolve();
 const oneWriteAtATime = (send) => {
