@@ -32,7 +32,7 @@ SWITCH_FLOORS = {
     "resolver_count_limit": "5.37.0",
     "deletion_protection": "4.59.0",
     # HTTP data sources signed with their role (SageMaker, Bedrock). 3.39.0 refuses the block
-    # (measured); 4.0.0 is a release known to have it, not a measured minimum.
+    # (measured); 4.0.0 is assumed to have it: not measured here.
     "sagemaker_request_signing": "4.0.0",
     # Known to 3.39.0 (planned there): no raise.
     "kms_key_arn": PROVIDER_FLOOR,

@@ -9,10 +9,18 @@ from modules.inputs import Inputs
 from modules.ml import invoke_policy
 
 
-def test_http_sources_sign_for_their_service_only_when_switched_on(root_stack, hardened_stack):
+def test_http_sources_sign_for_their_service_only_when_switched_on(root_stack, module_stack,
+                                                                  hardened_stack):
+    # Off in the basic module (it must plan on hashicorp/aws 3.39), on in the root stack.
+    basic = module_stack["resource"]["aws_appsync_datasource"]
+    assert "authorization_config" not in basic["sagemaker"]["http_config"]
     res = root_stack["resource"]["aws_appsync_datasource"]
     assert res["sagemaker"]["http_config"] == {
-        "endpoint": "https://api.sagemaker.us-east-1.amazonaws.com"}
+        "endpoint": "https://api.sagemaker.us-east-1.amazonaws.com",
+        "authorization_config": {
+            "authorization_type": "AWS_IAM",
+            "aws_iam_config": {"signing_region": "us-east-1",
+                               "signing_service_name": "sagemaker"}}}
     assert res["sagemaker_runtime"]["type"] == "HTTP"
     hard = hardened_stack["resource"]["aws_appsync_datasource"]
     assert hard["bedrock"]["http_config"]["authorization_config"] == {
