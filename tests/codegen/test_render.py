@@ -39,7 +39,7 @@ def test_every_query_and_mutation_field_has_a_resolver(schema, plan):
     fields = {f"{t}.{f}" for t in ("Query", "Mutation")
               for f in re.findall(r"^  (\w+)[(:]", _type_body(schema.appsync_sdl, t), re.M)}
     assert fields == {r.name for r in plan.resolvers if r.type in ("Query", "Mutation")}
-    assert len(fields) == 23
+    assert len(fields) == 24
 
 
 def test_no_template_scans_and_every_list_is_a_bounded_query(plan):

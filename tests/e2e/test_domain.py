@@ -271,6 +271,18 @@ def test_version_approval_get_and_model_link(graphql):
     assert only_error(missing) == ("NotFound", "ModelVersion not found")
 
 
+def test_a_version_is_pointed_at_its_endpoint(graphql):
+    name = unique("endpoint")
+    create_model(graphql, name)
+    register(graphql, name)
+    query = ('mutation($n: String!, $e: String) { setModelVersionEndpoint(modelName: $n, '
+             "version: 1, endpointName: $e) { endpointName revision } }")
+    assert graphql.data(query, {"n": name, "e": "ep-1"})["setModelVersionEndpoint"] == {
+        "endpointName": "ep-1", "revision": 2}
+    assert only_error(graphql.execute(query, {"n": name, "e": "bad endpoint"}))[0] == \
+        "ValidationError"
+
+
 def test_aliases_point_at_existing_versions_only(graphql):
     name = unique("alias")
     create_model(graphql, name)
