@@ -1,0 +1,66 @@
+"""A walk through the API as a person would do it in the explorer, printed as a transcript.
+
+Create a model, start a training job, refresh it to completion (a version is registered),
+point the version at an endpoint, alias it, predict, and list the stored prediction.
+
+    .venv/bin/python local/demo.py --url http://127.0.0.1:20002/graphql --api-key local-dev-key
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+
+import requests
+
+STEPS = [
+    ("mutation($n: String!) { createModel(input: {name: $n, framework: \"xgboost\", "
+     "owner: \"demo\"}) { name revision latestVersionNumber } }", {}),
+    ("mutation($n: String!) { startTrainingJob(input: {modelName: $n, clientToken: $t, "
+     "algorithmImage: \"123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:1\", "
+     "hyperparameters: \"{\\\"eta\\\": 0.2}\", inputUri: \"s3://demo/train/\", "
+     "outputUri: \"s3://demo/out/\", instanceType: \"ml.m5.large\", registerVersion: true}) "
+     "{ id status jobArn } }", {"t": True}),
+    ("query($id: ID!) { getTrainingJob(id: $id) { id status secondaryStatus } }", {"id": True}),
+    ("query($id: ID!) { getTrainingJob(id: $id) { id status metrics producedVersion "
+     "modelArtifactUri } }", {"id": True}),
+    ("mutation($n: String!) { setModelVersionEndpoint(modelName: $n, version: 1, "
+     "endpointName: \"demo-endpoint\") { version endpointName trainingJobId } }", {}),
+    ("mutation($n: String!) { setModelAlias(name: $n, alias: \"prod\", version: 1) "
+     "{ name aliases { alias version } } }", {}),
+    ("mutation($n: String!) { predict(input: {modelName: $n, alias: \"prod\", "
+     "input: \"{\\\"features\\\": [1.0, 2.0]}\"}) { id version alias endpointName output "
+     "latencyMs } }", {}),
+    ("query($n: String!) { listPredictions(modelName: $n) { items { id version alias "
+     "output model { name latestVersion { version } } } } }", {}),
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--url", default="http://127.0.0.1:20002/graphql")
+    ap.add_argument("--api-key", default="local-dev-key")
+    args = ap.parse_args(argv)
+    name, token, job = f"demo-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex[:8], None
+    failed = 0
+    for query, extra in STEPS:
+        variables = {"n": name} if "$n" in query else {}
+        if extra.get("t"):
+            variables["t"] = token
+            query = query.replace("$n: String!)", "$n: String!, $t: String)")
+        if extra.get("id"):
+            variables = {"id": job}
+        body = requests.post(args.url, json={"query": query, "variables": variables},
+                             headers={"x-api-key": args.api_key}, timeout=30).json()
+        print(f"> {query}\n  variables: {json.dumps(variables)}")
+        shown = {k: body[k] for k in ("data", "errors") if body.get(k)}
+        print(f"< {json.dumps(shown)}\n")
+        failed += bool(body.get("errors"))
+        job = job or ((body.get("data") or {}).get("startTrainingJob") or {}).get("id")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

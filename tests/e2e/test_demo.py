@@ -1,0 +1,12 @@
+"""The README's walk-through (local/demo.py) runs clean against the local runtime."""
+
+from __future__ import annotations
+
+from local import demo
+
+
+def test_demo_session_runs_without_errors(local_runtime, capsys):
+    assert demo.main(["--url", local_runtime.graphql, "--api-key", local_runtime.api_key]) == 0
+    out = capsys.readouterr().out
+    assert '"status": "COMPLETED"' in out and '"producedVersion": 1' in out
+    assert '"predict": {"id"' in out and '"listPredictions": {"items": [{' in out
