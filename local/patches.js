@@ -56,4 +56,23 @@ for (const name of ['containsKey', 'put', 'remove', 'get']) {
   };
 }
 
+// 5. AppSync delivers a mutation's result only to subscriptions whose arguments all equal the
+//    result's fields of those names (an argument left out does not filter). The simulator
+//    built its filter without the arguments, so every subscriber got every result.
+const { withFilter } = require(require.resolve('graphql-subscriptions', {
+  paths: [require.resolve('@aws-amplify/amplify-appsync-simulator')],
+}));
+const argumentsMatch = (payload, args) =>
+  payload != null && Object.entries(args || {}).every(([k, v]) => (payload[k] ?? null) === (v ?? null));
+const init = sim.AmplifyAppSyncSimulator.prototype.init;
+sim.AmplifyAppSyncSimulator.prototype.init = function patchedInit(config) {
+  init.call(this, config);
+  const subscription = this._schema && this._schema.getSubscriptionType();
+  for (const field of Object.values(subscription ? subscription.getFields() : {})) {
+    if (field.subscribe && !field.subscribe.byArguments) {
+      field.subscribe = Object.assign(withFilter(field.subscribe, argumentsMatch), { byArguments: true });
+    }
+  }
+};
+
 module.exports = sim;

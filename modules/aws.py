@@ -34,6 +34,8 @@ from cdktf_cdktf_provider_aws.appsync_datasource import AppsyncDatasource
 from cdktf_cdktf_provider_aws.appsync_function import AppsyncFunction
 from cdktf_cdktf_provider_aws.appsync_graphql_api import AppsyncGraphqlApi
 from cdktf_cdktf_provider_aws.appsync_resolver import AppsyncResolver
+from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
+from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.dynamodb_table import (
     DynamodbTable,
@@ -57,6 +59,8 @@ __all__ = [
     "AppsyncGraphqlApi",
     "AppsyncResolver",
     "AwsProvider",
+    "CloudwatchEventRule",
+    "CloudwatchEventTarget",
     "CloudwatchLogGroup",
     "DynamodbTable",
     "DynamodbTableAttribute",

@@ -34,6 +34,9 @@ SWITCH_FLOORS = {
     # HTTP data sources signed with their role (SageMaker, Bedrock). 3.39.0 refuses the block
     # (measured); 4.0.0 is assumed to have it: not measured here.
     "sagemaker_request_signing": "4.0.0",
+    # An EventBridge rule calling refreshTrainingJob on SageMaker job state changes: its
+    # target's appsync_target block came in 5.72.0 (the rule, target and role plan on 3.39.0).
+    "training_events": "5.72.0",
     # Known to 3.39.0 (planned there): no raise.
     "kms_key_arn": PROVIDER_FLOOR,
     "waf_enabled": PROVIDER_FLOOR,
@@ -50,6 +53,8 @@ SWITCH_ARGUMENTS = {
     "kms_key_arn": [("aws_dynamodb_table", "server_side_encryption.kms_key_arn"),
                     ("aws_cloudwatch_log_group", "kms_key_id")],
     "sagemaker_request_signing": [("aws_appsync_datasource", "http_config.authorization_config")],
+    # The rule, the target (but its appsync_target), the role and its policy are 3.39.0's.
+    "training_events": [("aws_cloudwatch_event_target", "appsync_target")],
     "waf_enabled": [("aws_wafv2_web_acl", ""), ("aws_wafv2_web_acl_association", ""),
                     ("aws_wafv2_web_acl_logging_configuration", "")],
 }
@@ -100,6 +105,10 @@ class Settings:
     # Sign SageMaker/Bedrock requests (http_config.authorization_config): without it AWS
     # refuses them. A switch because it raises the provider floor (SWITCH_FLOORS).
     sagemaker_request_signing: bool | None = None
+    # An EventBridge rule on SageMaker's "Training Job State Change" events for jobs named
+    # "<name_prefix>-*" that calls refreshTrainingJob with IAM (modules/events.py). Needs
+    # authentication_type AWS_IAM (the mutation has no auth directive: the default mode only).
+    training_events: bool | None = None
 
     def __post_init__(self) -> None:
         # Normalise JSON lists to tuples so the object stays hashable and comparable.
@@ -181,6 +190,10 @@ class Settings:
             if not all(isinstance(v, str) and re.match(pattern, v) for v in values) or \
                     len(set(values)) != len(values):
                 fail(key, f"use distinct names matching {pattern}")
+        if self.training_events and self.authentication_type != "AWS_IAM":
+            fail("training_events", "EventBridge calls refreshTrainingJob with IAM, which the "
+                 "schema allows only as the default mode: set authentication_type to AWS_IAM "
+                 "or leave training_events unset")
         for key, (lo, hi) in (("query_depth_limit", QUERY_DEPTH_LIMIT),
                               ("resolver_count_limit", RESOLVER_COUNT_LIMIT)):
             value = getattr(self, key)

@@ -54,6 +54,8 @@ class Inputs:
     ml_partition: str = ""
     ml_lists_are_variables: bool = False
     ml_signing: bool = False
+    # The EventBridge rule calling refreshTrainingJob (modules/events.py).
+    training_events: bool = False
 
     @classmethod
     def literal(cls, s: Settings) -> Inputs:
@@ -85,6 +87,7 @@ class Inputs:
             ml_region=s.region,
             ml_partition=partition(s.region),
             ml_signing=bool(s.sagemaker_request_signing),
+            training_events=bool(s.training_events),
         )
 
     @classmethod
@@ -92,11 +95,10 @@ class Inputs:
         """Declare typed, validated variables whose defaults are the settings' values."""
 
         def var(name: str, type_: str, default: Any, description: str,
-                condition: str | None = None, message: str | None = None) -> TerraformVariable:
-            validation = None
-            if condition:
-                validation = [TerraformVariableValidationConfig(
-                    condition=condition, error_message=message)]
+                condition: str | None = None, message: str | None = None,
+                more: tuple[tuple[str, str], ...] = ()) -> TerraformVariable:
+            validation = [TerraformVariableValidationConfig(condition=c, error_message=m)
+                          for c, m in ((condition, message), *more) if c] or None
             return TerraformVariable(stack, name, type=type_, default=default,
                                      description=description, nullable=False,
                                      validation=validation)
@@ -113,7 +115,13 @@ class Inputs:
         auth = var("authentication_type", "string", s.authentication_type,
                    "Default authorization mode of the API.", one_of("authentication_type",
                                                                     AUTH_TYPES),
-                   f"The authentication_type must be one of {', '.join(AUTH_TYPES)}.")
+                   f"The authentication_type must be one of {', '.join(AUTH_TYPES)}.",
+                   # EventBridge calls refreshTrainingJob with IAM; the schema has no auth
+                   # directives, so AppSync lets IAM call it only as the default mode.
+                   more=(('${var.authentication_type == "AWS_IAM"}',
+                          "This module's EventBridge rule calls refreshTrainingJob with IAM: "
+                          "the authentication_type must be AWS_IAM."),)
+                   if s.training_events else ())
         extra = var("additional_authentication_types", "list(string)",
                     list(s.additional_authentication_types),
                     "More authorization modes (API_KEY creates a key).",
@@ -190,6 +198,7 @@ class Inputs:
             ml_partition=f"${{local.{API_PARTITION}}}",
             ml_lists_are_variables=True,
             ml_signing=bool(s.sagemaker_request_signing),
+            training_events=bool(s.training_events),
         )
         return cls(
             settings=s,

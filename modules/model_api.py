@@ -9,6 +9,7 @@ from .api import GraphqlApi
 from .codegen.ir import Schema
 from .codegen.render import Plan, render
 from .data_sources import DataSources
+from .events import TrainingEvents
 from .inputs import Inputs
 from .ml import MlDataSources, ml_locals
 from .resolvers import Resolvers
@@ -33,6 +34,9 @@ class ModelApi(Construct):
                                    sources=self.sources.by_type)
         self.waf = Waf(self, "waf", inputs=inputs, api=self.graphql.api) \
             if inputs.waf_enabled else None
+        self.training_events = TrainingEvents(
+            self, "training_events", inputs=inputs, api=self.graphql.api,
+            sdl=schema.appsync_sdl) if inputs.training_events else None
 
     def outputs(self, stack: TerraformStack) -> None:
         api = self.graphql.api

@@ -100,7 +100,7 @@ def test_backend_is_relative_and_module_has_no_provider_or_backend(root_stack, m
 
 def test_hardened_switches_raise_the_provider_floor(module_stack, hardened_stack):
     assert module_stack["terraform"]["required_providers"]["aws"]["version"] == ">= 3.39.0"
-    assert hardened_stack["terraform"]["required_providers"]["aws"]["version"] == ">= 5.37.0"
+    assert hardened_stack["terraform"]["required_providers"]["aws"]["version"] == ">= 5.72.0"
     api = hardened_stack["resource"]["aws_appsync_graphql_api"]["api"]
     assert api["query_depth_limit"] == "${var.query_depth_limit}"
     assert "query_depth_limit" not in module_stack["resource"]["aws_appsync_graphql_api"]["api"]

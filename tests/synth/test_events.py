@@ -1,0 +1,85 @@
+"""Synth assertions for the training_events switch (modules/events.py): module-hardened only."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from graphql import parse
+
+from modules.config import ConfigError, Settings
+from modules.events import refresh_operation
+
+EVENT_TYPES = ("aws_cloudwatch_event_rule", "aws_cloudwatch_event_target")
+
+
+def test_only_the_hardened_module_emits_the_rule(root_stack, module_stack, hardened_stack):
+    for stack in (root_stack, module_stack):
+        assert not set(EVENT_TYPES) & set(stack["resource"])
+        assert "events_training_jobs" not in stack["resource"]["aws_iam_role"]
+    for rtype in EVENT_TYPES:
+        assert len(hardened_stack["resource"][rtype]) == 1
+
+
+def test_the_rule_matches_state_changes_of_the_api_s_jobs_only(hardened_stack):
+    rule = hardened_stack["resource"]["aws_cloudwatch_event_rule"]["training_job_state"]
+    assert json.loads(rule["event_pattern"]) == {
+        "source": ["aws.sagemaker"],
+        "detail-type": ["SageMaker Training Job State Change"],
+        "detail": {"TrainingJobName": [{"prefix": "${var.name_prefix}-"}]},
+    }
+
+
+def test_the_target_calls_refresh_with_the_job_name(hardened_stack):
+    target = hardened_stack["resource"]["aws_cloudwatch_event_target"]["refresh_training_job"]
+    assert target["rule"] == "${aws_cloudwatch_event_rule.training_job_state.name}"
+    assert target["role_arn"] == "${aws_iam_role.events_training_jobs.arn}"
+    assert ":appsync:" in target["arn"] and ":endpoints/graphql-api/" in target["arn"]
+    assert target["input_transformer"] == {"input_paths": {"id": "$.detail.TrainingJobName"},
+                                           "input_template": '{"id": <id>}'}
+    op = parse(target["appsync_target"]["graphql_operation"]).definitions[0]
+    assert op.operation.value == "mutation"
+    assert [(v.variable.name.value, v.type.type.name.value) for v in op.variable_definitions] \
+        == [("id", "ID")]
+    field = op.selection_set.selections[0]
+    assert field.name.value == "refreshTrainingJob"
+    assert [(a.name.value, a.value.name.value) for a in field.arguments] == [("id", "id")]
+    selected = {s.name.value for s in field.selection_set.selections}
+    # What onTrainingJobUpdated subscribers filter and read on; no nested type (no extra reads).
+    assert {"id", "modelName", "status", "failureReason", "producedVersion"} <= selected
+    assert "model" not in selected
+
+
+def test_the_role_is_assumed_by_eventbridge_and_may_call_only_refresh(hardened_stack):
+    role = hardened_stack["resource"]["aws_iam_role"]["events_training_jobs"]
+    assert json.loads(role["assume_role_policy"])["Statement"] == [{
+        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "sts:AssumeRole"}]
+    policy = hardened_stack["resource"]["aws_iam_role_policy"]["events_training_jobs"]
+    assert policy["role"] == "${aws_iam_role.events_training_jobs.id}"
+    assert json.loads(policy["policy"])["Statement"] == [{
+        "Effect": "Allow", "Action": "appsync:GraphQL",
+        "Resource": "${aws_appsync_graphql_api.api.arn}/types/Mutation/fields/refreshTrainingJob",
+    }]
+
+
+def test_the_hardened_module_requires_iam_as_the_default_mode(hardened_stack):
+    auth = hardened_stack["variable"]["authentication_type"]
+    assert auth["default"] == "AWS_IAM"
+    assert '${var.authentication_type == "AWS_IAM"}' in [v["condition"]
+                                                         for v in auth["validation"]]
+    assert hardened_stack["terraform"]["required_providers"]["aws"]["version"] == ">= 5.72.0"
+
+
+def test_settings_refuse_training_events_without_iam_default():
+    with pytest.raises(ConfigError, match="training_events=True is invalid: .*AWS_IAM"):
+        Settings(training_events=True)
+    s = Settings(training_events=True, authentication_type="AWS_IAM")
+    assert s.provider_floor == "5.72.0"
+
+
+def test_refresh_operation_refuses_a_schema_without_the_mutation():
+    with pytest.raises(ValueError, match="no Mutation.refreshTrainingJob"):
+        refresh_operation("type Query { a: Int } type Mutation { b: Int }")
+    with pytest.raises(ValueError, match="exactly `id`"):
+        refresh_operation("type T { id: ID } type Mutation { refreshTrainingJob(x: ID): T }")
