@@ -152,3 +152,26 @@ def test_predict_failures_store_nothing(graphql, deployed):
     listed = graphql.data("query($m: String!) { listPredictions(modelName: $m) { items { id } } }",
                           {"m": deployed})["listPredictions"]["items"]
     assert listed == []
+
+
+def test_a_call_that_times_out_is_a_clear_error_and_stores_nothing(model_api_stack, monkeypatch):
+    """A runtime whose HTTP calls give up after 1 ms: predict fails clearly, stores nothing."""
+    from local.harness import LocalRuntime
+    from tests.e2e.graphql_client import GraphQLClient
+
+    monkeypatch.setenv("LOCAL_HTTP_TIMEOUT_MS", "1")
+    with LocalRuntime(model_api_stack) as rt:
+        client = GraphQLClient(rt.graphql, rt.api_key)
+        name = f"slow-{uuid.uuid4().hex[:8]}"
+        client.data("mutation($n: String!) { createModel(input: {name: $n}) { name } }",
+                    {"n": name})
+        client.data("mutation($i: RegisterModelVersionInput!) { registerModelVersion(input: $i) "
+                    "{ version } }", {"i": {"modelName": name, "artifactUri": "s3://a/m.tgz",
+                                            "endpointName": "ep-slow"}})
+        res = client.execute(PREDICT, {"i": {"modelName": name, "version": 1, "input": "{}"}})
+        assert res.data == {"predict": None}
+        assert [e["errorType"] for e in res.errors] == ["SageMakerRuntime:Unavailable"]
+        assert "timed out" in res.errors[0]["message"]
+        listed = client.data('query($n: String!) { listPredictions(modelName: $n) '
+                             "{ items { id } } }", {"n": name})
+        assert listed["listPredictions"]["items"] == []
