@@ -29,6 +29,7 @@ def _use_project_venv() -> None:
 if __name__ == "__main__":
     _use_project_venv()
 
+from modules.codegen.ml import refresh_operation  # noqa: E402
 from modules.config import SWITCH_FLOORS, ConfigError, Settings  # noqa: E402
 
 ROOT_STACK = "model-api"
@@ -67,7 +68,17 @@ def load_schema(settings: Settings):
 
     schema = load(ROOT / settings.schema_path)
     check_terraform_safe(render(schema, lambda e: f"<{e.table}>"))
+    if settings.training_events:
+        refresh_operation(schema.appsync_sdl)  # raises when the schema lacks the mutation
     return schema
+
+
+def supports_training_events(schema) -> bool:
+    try:
+        refresh_operation(schema.appsync_sdl)
+    except ValueError:
+        return False
+    return True
 
 
 def synth(settings: Settings, schema, outdir: Path) -> None:
@@ -76,7 +87,10 @@ def synth(settings: Settings, schema, outdir: Path) -> None:
 
     from modules.stacks import ModuleStack, RootStack
 
-    hardened = dataclasses.replace(settings, **HARDENED)
+    switches = dict(HARDENED)
+    if not supports_training_events(schema):  # a generated schema, say: nothing to call
+        switches["training_events"] = None
+    hardened = dataclasses.replace(settings, **switches)
     base = dataclasses.replace(settings, **{k: None for k in SWITCH_FLOORS})
 
     outdir.parent.mkdir(parents=True, exist_ok=True)

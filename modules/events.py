@@ -16,8 +16,6 @@ from __future__ import annotations
 import json
 
 from constructs import Construct
-from graphql import parse
-from graphql.language import ObjectTypeDefinitionNode
 
 from .api import assume_role_policy
 from .aws import (
@@ -27,36 +25,11 @@ from .aws import (
     IamRole,
     IamRolePolicy,
 )
+from .codegen.ml import MUTATION, refresh_operation
 from .inputs import API_ACCOUNT, API_PARTITION, API_REGION, Inputs
 from .naming import named
 
-MUTATION = "refreshTrainingJob"
 DETAIL_TYPE = "SageMaker Training Job State Change"
-
-
-def refresh_operation(sdl: str, mutation: str = MUTATION) -> str:
-    """The mutation EventBridge sends: `$id` from the event, and every scalar and enum field
-    of the result selected (subscribers receive only what the mutation selects)."""
-    doc = parse(sdl)
-    types = {d.name.value: d for d in doc.definitions if isinstance(d, ObjectTypeDefinitionNode)}
-    field = next((f for f in getattr(types.get("Mutation"), "fields", None) or ()
-                  if f.name.value == mutation), None)
-    if field is None:
-        raise ValueError(f"training_events: the schema has no Mutation.{mutation}")
-    args = {a.name.value for a in field.arguments}
-    if args != {"id"}:
-        raise ValueError(f"training_events: Mutation.{mutation} must take exactly `id`, "
-                         f"it takes {sorted(args)}")
-
-    def named_type(node):
-        while hasattr(node, "type"):
-            node = node.type
-        return node.name.value
-
-    result = types[named_type(field.type)]
-    selection = " ".join(f.name.value for f in result.fields if named_type(f.type) not in types)
-    return (f"mutation RefreshTrainingJob($id: ID!) {{ {mutation}(id: $id) "
-            f"{{ {selection} }} }}")
 
 
 def event_pattern(name_prefix: str) -> str:

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from graphql import parse
+from graphql.language import ObjectTypeDefinitionNode
+
 from .ir import Operation
 
 if TYPE_CHECKING:  # render imports this module: no cycle at run time
     from .render import Plan, _Renderer
 
 ML_KINDS = ("training", "predict")
+# The mutation an EventBridge rule calls on SageMaker job state changes (modules/events.py).
+MUTATION = "refreshTrainingJob"
+
 TRAINING_ACTIONS = ("start", "stop", "refresh")
 
 # HTTP data sources: name -> (host prefix of https://<prefix>.<region>.amazonaws.com, SigV4 name)
@@ -130,3 +136,28 @@ def http_access(plan: Plan) -> dict[str, set[str]]:
 
 __all__ = ["HTTP_SOURCES", "ML_KINDS", "PLACEHOLDERS", "TRAINING_ACTIONS", "http_access",
            "operation"]
+
+
+def refresh_operation(sdl: str, mutation: str = MUTATION) -> str:
+    """The mutation EventBridge sends: `$id` from the event, and every scalar and enum field
+    of the result selected (subscribers receive only what the mutation selects)."""
+    doc = parse(sdl)
+    types = {d.name.value: d for d in doc.definitions if isinstance(d, ObjectTypeDefinitionNode)}
+    field = next((f for f in getattr(types.get("Mutation"), "fields", None) or ()
+                  if f.name.value == mutation), None)
+    if field is None:
+        raise ValueError(f"training_events: the schema has no Mutation.{mutation}")
+    args = {a.name.value for a in field.arguments}
+    if args != {"id"}:
+        raise ValueError(f"training_events: Mutation.{mutation} must take exactly `id`, "
+                         f"it takes {sorted(args)}")
+
+    def named_type(node):
+        while hasattr(node, "type"):
+            node = node.type
+        return node.name.value
+
+    result = types[named_type(field.type)]
+    selection = " ".join(f.name.value for f in result.fields if named_type(f.type) not in types)
+    return (f"mutation RefreshTrainingJob($id: ID!) {{ {mutation}(id: $id) "
+            f"{{ {selection} }} }}")

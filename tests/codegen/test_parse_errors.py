@@ -86,3 +86,18 @@ def test_synth_with_a_bad_schema_writes_nothing(tmp_path):
     assert f"{path}:5: Unknown directive '@frobnicate'" in result.stderr
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json", "domain.graphql"]
+
+
+def test_training_events_on_a_schema_without_the_refresh_mutation_writes_nothing(tmp_path):
+    path = tmp_path / "domain.graphql"
+    path.write_text(GOOD)
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"schema_path": str(path), "training_events": True,
+                                  "authentication_type": "AWS_IAM"}))
+    out = tmp_path / "out"
+    env = {**os.environ, "MODEL_API_CONFIG": str(config), "CDKTF_OUTDIR": str(out)}
+    result = subprocess.run([sys.executable, "main.py"], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 2, result.stderr
+    assert "training_events: the schema has no Mutation.refreshTrainingJob" in result.stderr
+    assert not out.exists()
