@@ -28,8 +28,10 @@ chosen=$root/tools/terraform-0.15.sh
 system=$(PATH=$(echo "$PATH" | tr ':' '\n' | grep -vFx "$home/bin" | paste -sd:) \
   command -v terraform || true)
 if [ -n "$system" ]; then
-  version=$(TF_CLI_CONFIG_FILE=/dev/null "$system" version 2>/dev/null \
-    | sed -n 's/^Terraform v\([0-9.]*\).*/\1/p' | head -n1)
+  # Read the whole output first: `| head` would close the pipe early, and under pipefail
+  # terraform's SIGPIPE (exit 141) would fail the script.
+  version_text=$(TF_CLI_CONFIG_FILE=/dev/null "$system" version 2>/dev/null || true)
+  version=$(sed -n '1s/^Terraform v\([0-9.]*\).*/\1/p' <<<"$version_text")
   lowest=$(printf '%s\n%s\n' "$min_version" "${version:-0}" | sort -V | head -n1)
   if [ -n "$version" ] && [ "$lowest" = "$min_version" ]; then
     chosen=$system
@@ -59,7 +61,8 @@ done
 printf 'TERRAFORM=%s\nTF_CLI_CONFIG_FILE=%s\nCHECKPOINT_DISABLE=1\nexport TERRAFORM TF_CLI_CONFIG_FILE CHECKPOINT_DISABLE\n' \
   "$home/bin/terraform" "$home/terraformrc" >"$home/env"
 
-TF_CLI_CONFIG_FILE="$home/terraformrc" "$home/bin/terraform" version | head -n1 | sed "s|^|terraform-toolchain: $chosen: |"
+version_text=$(TF_CLI_CONFIG_FILE="$home/terraformrc" "$home/bin/terraform" version)
+echo "terraform-toolchain: $chosen: ${version_text%%$'\n'*}"
 for zip in "$home"/mirror/registry.terraform.io/hashicorp/aws/*.zip; do
   echo "terraform-toolchain: mirror has ${zip##*/}"
 done
