@@ -197,6 +197,8 @@ def writes(ids: dict) -> list[tuple[str, str, dict]]:
         ("registerModelVersion", M_VERSION, {"i": {"modelName": m, "artifactUri": "s3://b/m"}}),
         ("setModelVersionApproval", f'mutation {{ setModelVersionApproval(modelName: "{m}", '
          "version: 1, approvalStatus: APPROVED) { version } }", {}),
+        ("setModelVersionEndpoint", f'mutation {{ setModelVersionEndpoint(modelName: "{m}", '
+         'version: 1, endpointName: "bench-endpoint") { version } }', {}),
         ("setModelAlias", f'mutation {{ setModelAlias(name: "{m}", alias: "prod", version: 1) '
          "{ name } }", {}),
         ("removeModelAlias", f'mutation {{ removeModelAlias(name: "{m}", alias: "prod") '
@@ -237,7 +239,7 @@ def amplify_cost(schema, op, data, tables: dict[str, tuple[int, int]], prefix: s
 
     top = data[op.field]
     entity = op.entity.type_name
-    if op.kind == "get":
+    if op.kind != "list":  # a get (getTrainingJob's kind is "training": it may refresh)
         cost = [1, 1 if top else 0]
         walk(entity, top)
     else:
