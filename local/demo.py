@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--url", default="http://127.0.0.1:20002/graphql")
     ap.add_argument("--api-key", default="local-dev-key")
+    ap.add_argument("--costs", action="store_true",
+                    help="also print each response's DynamoDB and HTTP cost (extensions)")
     args = ap.parse_args(argv)
     name, token, job = f"demo-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex[:8], None
     failed = 0
@@ -56,7 +58,13 @@ def main(argv: list[str] | None = None) -> int:
                              headers={"x-api-key": args.api_key}, timeout=30).json()
         print(f"> {query}\n  variables: {json.dumps(variables)}")
         shown = {k: body[k] for k in ("data", "errors") if body.get(k)}
-        print(f"< {json.dumps(shown)}\n")
+        print(f"< {json.dumps(shown)}")
+        if args.costs:
+            ext = body.get("extensions") or {}
+            dynamodb, http = ext.get("dynamodb") or {}, ext.get("http") or {}
+            print(f"  cost: DynamoDB {json.dumps(dynamodb.get('byOperation', {}))}, "
+                  f"HTTP {json.dumps(http.get('byCall', {}))}")
+        print()
         failed += bool(body.get("errors"))
         job = job or ((body.get("data") or {}).get("startTrainingJob") or {}).get("id")
     return 1 if failed else 0
