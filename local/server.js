@@ -107,6 +107,11 @@ async function main() {
   simulator.init(config);
   // The simulator listens on every interface and has no host option: bind it to --host.
   const server = simulator._server._httpServer;
+  // Node closes a keep-alive connection idle for 5 s, racing a client that reuses it just then
+  // ("Remote end closed connection without response" on a POST, which clients do not retry).
+  // Keep idle connections longer than clients keep them (as AWS's load balancers do, 60 s+).
+  server.keepAliveTimeout = 65000;
+  server.headersTimeout = 66000;
   const listen = server.listen.bind(server);
   server.listen = (port) => listen(port, opts.host);
   const simApp = server.listeners('request')[0];

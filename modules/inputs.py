@@ -99,9 +99,16 @@ class Inputs:
                 more: tuple[tuple[str, str], ...] = ()) -> TerraformVariable:
             validation = [TerraformVariableValidationConfig(condition=c, error_message=m)
                           for c, m in ((condition, message), *more) if c] or None
-            return TerraformVariable(stack, name, type=type_, default=default,
-                                     description=description, nullable=False,
-                                     validation=validation)
+            # cdktf snake-cases the keys of a map default ("managed-by" would become
+            # "managed_by"); an override is written as given.
+            is_map = isinstance(default, dict)
+            variable = TerraformVariable(stack, name, type=type_,
+                                         default=None if is_map else default,
+                                         description=description, nullable=False,
+                                         validation=validation)
+            if is_map:
+                variable.add_override("default", default)
+            return variable
 
         def one_of(name: str, values: tuple) -> str:
             return f"${{contains({_hcl_list(values)}, var.{name})}}"

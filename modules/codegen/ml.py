@@ -35,8 +35,11 @@ HTTP_SOURCES = {
 FINAL = ("COMPLETED", "FAILED", "STOPPED")
 STATUSES = {"InProgress": "IN_PROGRESS", "Completed": "COMPLETED", "Failed": "FAILED",
             "Stopping": "STOPPING", "Stopped": "STOPPED"}
-# SageMaker InvokeEndpoint takes at most 6 MB; Bedrock's limits are model-specific and larger.
-MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+# Each prediction is stored as one DynamoDB item (at most 400 KB), so predict takes at most
+# 128 KB of input (SageMaker's InvokeEndpoint would take 6 MB) and stores an output only up to
+# 128 KB: a larger one is returned to the caller, and the item records its size alone.
+MAX_PAYLOAD_BYTES = 128 * 1024
+MAX_STORED_OUTPUT_BYTES = 128 * 1024
 DEFAULT_MAX_RUNTIME_SECONDS = 86400
 VOLUME_SIZE_GB = 30
 # What templates say where the module's values go, when rendered without them (golden, checks).
@@ -72,9 +75,9 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
                  "ml/predict_invoke.res", flag="sagemaker", path=sagemaker),
             http(f"{fn}_bedrock", "predict_invoke", BEDROCK, "bedrock:InvokeModel",
                  "ml/predict_invoke.res", flag="bedrock", path="/model/$target/invoke"),
-            r.function(f"{fn}_put", e.type_name, "ml/predict_put.req", "item.res",
-                       (Access("PutItem", e.type_name),), conditional_message=None,
-                       conditional_type=None, **ctx),
+            r.function(f"{fn}_put", e.type_name, "ml/predict_put.req", "ml/predict_put.res",
+                       (Access("PutItem", e.type_name),), max_output=MAX_STORED_OUTPUT_BYTES,
+                       **ctx),
         ])
         return
     action = op.options["action"]
@@ -105,7 +108,7 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
         # One set of functions serves every refreshing field (a read and the status mutation).
         fn = f"{e.type_name}_refresh"
         if any(f.name == f"{fn}_read" for f in r.functions):
-            steps = [f"{fn}_{s}" for s in ("read", "describe", "allocate", "write", "register")]
+            steps = [f"{fn}_{s}" for s in ("read", "describe", "write", "allocate", "register")]
         else:
             steps = [
                 r.function(f"{fn}_read", e.type_name, "ml/job_read.req", "ml/refresh_read.res",
@@ -113,13 +116,17 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
                 http(f"{fn}_describe", "refresh_describe", SAGEMAKER,
                      "sagemaker:DescribeTrainingJob", "ml/refresh_describe.res",
                      statuses=STATUSES),
+                # The write comes first and is conditioned on the revision read: of two refreshes
+                # racing (the EventBridge rule and a reader), only its winner numbers a version.
+                r.function(f"{fn}_write", e.type_name, "ml/refresh_write.req",
+                           "ml/refresh_write.res", (update_job,), **ctx),
                 r.function(f"{fn}_allocate", model.type_name, "ml/refresh_allocate.req",
                            "ml/refresh_allocate.res", (Access("UpdateItem", model.type_name),),
                            **ctx),
-                r.function(f"{fn}_write", e.type_name, "ml/refresh_write.req",
-                           "ml/job_write.res", (update_job,), **ctx),
+                # One transaction: the version item and the job's link to it.
                 r.function(f"{fn}_register", versions.type_name, "ml/refresh_register.req",
-                           "ml/refresh_register.res", (Access("PutItem", versions.type_name),),
+                           "ml/refresh_register.res",
+                           (Access("PutItem", versions.type_name), update_job),
                            version_defaults=versions.enum_defaults, **ctx),
             ]
     r.pipeline(op.parent, op.field, steps)

@@ -298,8 +298,8 @@ class _Renderer:
         out += [(name, "0") for name in sorted(counters)]
         out += [(r.field, "{}") for r in self.schema.relations
                 if r.parent is e and r.kind == "aliases"]
-        out += [(name, f'"{value}"') for name, value in e.enum_defaults.items()
-                if name not in given]
+        # An enum the caller may give is defaulted only when omitted (create.req checks).
+        out += [(name, f'"{value}"') for name, value in e.enum_defaults.items()]
         return out
 
     def _zero_means_none(self, rel: Relation) -> list[str]:

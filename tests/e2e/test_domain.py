@@ -6,6 +6,7 @@ names, so tests do not depend on each other's data.
 
 from __future__ import annotations
 
+import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -59,8 +60,12 @@ def test_create_sets_server_side_fields_and_refuses_a_duplicate(graphql):
         'mutation($i: CreateModelInput!) { createModel(input: $i) { name } }',
         {"i": {"name": name, "owner": "mallory"}})
     assert only_error(again) == ("AlreadyExists", "Model already exists")
-    kept = graphql.data('query($n: String!) { getModel(name: $n) { owner } }', {"n": name})
-    assert kept["getModel"]["owner"] == "alice"
+    kept = graphql.data('query($n: String!) { getModel(name: $n) { owner inference } }',
+                        {"n": name})
+    assert kept["getModel"] == {"owner": "alice", "inference": "SAGEMAKER_ENDPOINT"}  # enum default
+    bedrock = create_model(graphql, unique("bedrock"), inference="BEDROCK")
+    assert graphql.data('query($n: String!) { getModel(name: $n) { inference } }',
+                        {"n": bedrock["name"]})["getModel"]["inference"] == "BEDROCK"
 
 
 def test_get_of_a_missing_model_is_null(graphql):
@@ -249,6 +254,19 @@ def test_register_for_a_missing_model_is_refused(graphql):
         'mutation { registerModelVersion(input: {modelName: "ghost-model", '
         'artifactUri: "ftp://x"}) { version } }')
     assert only_error(bad)[0] == "ValidationError" and bad.requests == 0
+
+
+def test_an_oversized_json_field_is_refused_before_a_number_is_taken(graphql):
+    """DynamoDB items hold 400 KB: a larger version would fail after the counter moved on."""
+    name = unique("big-json")
+    create_model(graphql, name)
+    big = json.dumps({"m": "x" * 70000})
+    res = graphql.execute(
+        "mutation($i: RegisterModelVersionInput!) { registerModelVersion(input: $i) { version } }",
+        {"i": {"modelName": name, "artifactUri": "s3://b/x", "metrics": big}})
+    assert only_error(res) == ("ValidationError", "metrics must have at most 65536 characters")
+    assert res.requests == 0
+    assert register(graphql, name, "s3://b/y")["version"] == 1
 
 
 def test_version_approval_get_and_model_link(graphql):

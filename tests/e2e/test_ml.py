@@ -9,6 +9,7 @@ only (moto does not implement them).
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -17,8 +18,9 @@ JOB = "id modelName status jobArn failureReason metrics producedVersion secondar
 START = f"mutation($i: StartTrainingJobInput!) {{ startTrainingJob(input: $i) {{ {JOB} }} }}"
 GET = f"query($id: ID!) {{ getTrainingJob(id: $id) {{ {JOB} }} }}"
 STOP = f"mutation($id: ID!) {{ stopTrainingJob(id: $id) {{ {JOB} }} }}"
+MOTO_BODY = "body"  # what moto's InvokeEndpoint answers
 PREDICT = ("mutation($i: PredictInput!) { predict(input: $i) { id modelName version alias input "
-           "output latencyMs caller endpointName createdAt } }")
+           "output outputBytes latencyMs caller endpointName createdAt } }")
 
 
 def served(res) -> list[tuple[str, str]]:
@@ -71,6 +73,46 @@ def test_refresh_to_completion_registers_a_version_with_lineage(graphql, model):
     # Final: read from the table alone.
     again = graphql.execute(GET, {"id": job["id"]})
     assert again.http["requests"] == 0 and again.dynamodb["byOperation"] == {"GetItem": 1}
+
+
+def test_racing_refreshes_at_completion_register_one_version(graphql, model):
+    """The EventBridge rule and readers refresh at once: one stores the completion and numbers a
+    version; the others answer without error and allocate nothing (no gap in the counter)."""
+    job = graphql.data(START, {"i": start_input(model, registerVersion=True)})["startTrainingJob"]
+    assert graphql.data(GET, {"id": job["id"]})["getTrainingJob"]["status"] == "IN_PROGRESS"
+    refresh = f"mutation($id: ID!) {{ refreshTrainingJob(id: $id) {{ {JOB} }} }}"
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda i: graphql.execute(refresh if i % 2 else GET,
+                                                          {"id": job["id"]}), range(8)))
+    assert [r.errors for r in results] == [[]] * 8
+    stored = graphql.data(GET, {"id": job["id"]})["getTrainingJob"]
+    assert stored["status"] == "COMPLETED" and stored["producedVersion"] == 1
+    got = graphql.data("query($m: String!) { getModel(name: $m) { latestVersionNumber "
+                       "latestVersion { version trainingJobId } versions { items { version } } } }",
+                       {"m": model})["getModel"]
+    assert got["latestVersionNumber"] == 1
+    assert got["latestVersion"] == {"version": 1, "trainingJobId": job["id"]}
+    assert got["versions"]["items"] == [{"version": 1}]
+
+
+def test_a_job_whose_model_was_deleted_completes_without_a_version(graphql, model):
+    job = graphql.data(START, {"i": start_input(model, registerVersion=True)})["startTrainingJob"]
+    assert graphql.data(GET, {"id": job["id"]})["getTrainingJob"]["status"] == "IN_PROGRESS"
+    graphql.data("mutation($n: String!) { deleteModel(name: $n, expectedRevision: 1) { name } }",
+                 {"n": model})
+    done = graphql.execute(GET, {"id": job["id"]})
+    assert done.errors == [], done.errors
+    got = done.data["getTrainingJob"]
+    assert got["status"] == "COMPLETED" and got["producedVersion"] is None
+    assert graphql.data("query($m: String!) { getModel(name: $m) { name } }",
+                        {"m": model})["getModel"] is None
+
+
+def test_a_client_token_cannot_reach_into_another_name_prefix(graphql, model):
+    """Job names are <prefix>-<token>: a dash in the token could name another deployment's job
+    (prefix "mlapi-dev") that this deployment's role may also touch."""
+    res = graphql.execute(START, {"i": start_input(model, clientToken="dev-x1")})
+    assert res.error_types() == ["ValidationError"] and res.http["requests"] == 0
 
 
 def test_stop_then_refresh_records_stopped_and_a_final_job_is_refused(graphql, model):
@@ -133,6 +175,7 @@ def test_predict_by_alias_and_by_version_stores_and_lists_predictions(graphql, d
     p = by_alias.data["predict"]
     assert p["version"] == 1 and p["alias"] == "prod" and p["endpointName"] == "ep-local"
     assert p["output"] is not None and p["latencyMs"] >= 0 and p["caller"] == "api-key"
+    assert p["outputBytes"] == len(MOTO_BODY)  # moto's canned answer, stored (under 128 KB)
     assert served(by_alias) == [("POST /endpoints/{name}/invocations", "moto")]
     by_version = graphql.execute(PREDICT, {"i": {"modelName": deployed, "version": 1,
                                                  "input": '{"x": [3]}'}})
@@ -143,7 +186,7 @@ def test_predict_by_alias_and_by_version_stores_and_lists_predictions(graphql, d
 
 
 def test_predict_failures_store_nothing(graphql, deployed):
-    big = '{"x": "' + "a" * (6 * 1024 * 1024) + '"}'
+    big = '{"x": "' + "a" * (128 * 1024) + '"}'  # over the 128 KB a stored prediction may hold
     too_big = graphql.execute(PREDICT, {"i": {"modelName": deployed, "input": big}})
     assert too_big.error_types() == ["PayloadTooLarge"] and too_big.http["requests"] == 0
     no_alias = graphql.execute(PREDICT, {"i": {"modelName": deployed, "alias": "canary",

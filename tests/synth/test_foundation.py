@@ -154,6 +154,8 @@ def test_module_variables_are_typed_with_defaults_and_validation(module_stack):
         assert {"type", "default", "description"} <= set(variables[name]), name
     assert variables["log_level"]["validation"][0]["condition"] == (
         '${contains(["ALL", "ERROR", "NONE"], var.log_level)}')
+    # The module's default tags are the root stack's, keys as written (cdktf would snake-case).
+    assert variables["tags"]["default"] == {"project": "appsync-model-api", "managed-by": "cdktf"}
 
 
 def test_stack_list_is_what_main_promises(synth_dir: Path):
