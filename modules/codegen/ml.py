@@ -35,11 +35,12 @@ HTTP_SOURCES = {
 FINAL = ("COMPLETED", "FAILED", "STOPPED")
 STATUSES = {"InProgress": "IN_PROGRESS", "Completed": "COMPLETED", "Failed": "FAILED",
             "Stopping": "STOPPING", "Stopped": "STOPPED"}
-# Each prediction is stored as one DynamoDB item (at most 400 KB), so predict takes at most
-# 128 KB of input (SageMaker's InvokeEndpoint would take 6 MB) and stores an output only up to
-# 128 KB: a larger one is returned to the caller, and the item records its size alone.
-MAX_PAYLOAD_BYTES = 128 * 1024
-MAX_STORED_OUTPUT_BYTES = 128 * 1024
+# Each prediction is stored as one DynamoDB item (at most 400 KB; a character is up to 3 bytes
+# of UTF-8), so predict takes at most 65,536 characters of input (SageMaker's InvokeEndpoint
+# would take 6 MB) and stores an output only up to 65,536 characters: a longer one is returned to
+# the caller, and the item records its length alone.
+MAX_PAYLOAD_CHARS = 64 * 1024
+MAX_STORED_OUTPUT_CHARS = 64 * 1024
 DEFAULT_MAX_RUNTIME_SECONDS = 86400
 VOLUME_SIZE_GB = 30
 # What templates say where the module's values go, when rendered without them (golden, checks).
@@ -67,7 +68,7 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
         sagemaker = "/endpoints/$target/invocations"
         r.pipeline(op.parent, op.field, [
             r.function(f"{fn}_model", model.type_name, "ml/predict_model.req",
-                       "ml/predict_model.res", (get_model,), max_payload=MAX_PAYLOAD_BYTES,
+                       "ml/predict_model.res", (get_model,), max_payload=MAX_PAYLOAD_CHARS,
                        aliases_field=r._aliases_field(model), **ctx),
             r.function(f"{fn}_version", versions.type_name, "ml/predict_version.req",
                        "ml/predict_version.res", (Access("GetItem", versions.type_name),), **ctx),
@@ -76,7 +77,7 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
             http(f"{fn}_bedrock", "predict_invoke", BEDROCK, "bedrock:InvokeModel",
                  "ml/predict_invoke.res", flag="bedrock", path="/model/$target/invoke"),
             r.function(f"{fn}_put", e.type_name, "ml/predict_put.req", "ml/predict_put.res",
-                       (Access("PutItem", e.type_name),), max_output=MAX_STORED_OUTPUT_BYTES,
+                       (Access("PutItem", e.type_name),), max_output=MAX_STORED_OUTPUT_CHARS,
                        **ctx),
         ])
         return

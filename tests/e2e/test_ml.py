@@ -20,7 +20,7 @@ GET = f"query($id: ID!) {{ getTrainingJob(id: $id) {{ {JOB} }} }}"
 STOP = f"mutation($id: ID!) {{ stopTrainingJob(id: $id) {{ {JOB} }} }}"
 MOTO_BODY = "body"  # what moto's InvokeEndpoint answers
 PREDICT = ("mutation($i: PredictInput!) { predict(input: $i) { id modelName version alias input "
-           "output outputBytes latencyMs caller endpointName createdAt } }")
+           "output outputLength latencyMs caller endpointName createdAt } }")
 
 
 def served(res) -> list[tuple[str, str]]:
@@ -175,7 +175,7 @@ def test_predict_by_alias_and_by_version_stores_and_lists_predictions(graphql, d
     p = by_alias.data["predict"]
     assert p["version"] == 1 and p["alias"] == "prod" and p["endpointName"] == "ep-local"
     assert p["output"] is not None and p["latencyMs"] >= 0 and p["caller"] == "api-key"
-    assert p["outputBytes"] == len(MOTO_BODY)  # moto's canned answer, stored (under 128 KB)
+    assert p["outputLength"] == len(MOTO_BODY)  # moto's canned answer, stored (it is short)
     assert served(by_alias) == [("POST /endpoints/{name}/invocations", "moto")]
     by_version = graphql.execute(PREDICT, {"i": {"modelName": deployed, "version": 1,
                                                  "input": '{"x": [3]}'}})
@@ -186,7 +186,7 @@ def test_predict_by_alias_and_by_version_stores_and_lists_predictions(graphql, d
 
 
 def test_predict_failures_store_nothing(graphql, deployed):
-    big = '{"x": "' + "a" * (128 * 1024) + '"}'  # over the 128 KB a stored prediction may hold
+    big = '{"x": "' + "a" * (64 * 1024) + '"}'  # over the 65,536 characters a prediction stores
     too_big = graphql.execute(PREDICT, {"i": {"modelName": deployed, "input": big}})
     assert too_big.error_types() == ["PayloadTooLarge"] and too_big.http["requests"] == 0
     no_alias = graphql.execute(PREDICT, {"i": {"modelName": deployed, "alias": "canary",
