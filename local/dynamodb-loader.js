@@ -51,8 +51,8 @@ function appsyncError(e, data) {
   return err;
 }
 
-const encodeToken = (key) => (key ? Buffer.from(JSON.stringify(key)).toString('base64') : null);
-const decodeToken = (token) => (token ? JSON.parse(Buffer.from(token, 'base64').toString()) : undefined);
+// nextToken is opaque and tamper-evident, as AppSync's (local/next-token.js).
+const { encodeToken, decodeToken } = require('./next-token');
 
 // DynamoDB applies each conditional write atomically. moto's server runs requests on threads
 // and checks a condition apart from applying the write, so two writers could both pass the
