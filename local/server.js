@@ -16,6 +16,9 @@ const { buildConfig, loadStack, StackError } = require('./tfstack');
 const { LocalDynamoDBLoader } = require('./dynamodb-loader');
 const { LocalHttpLoader } = require('./http-loader');
 const stats = require('./stats');
+const edge = require('./graphql-http');
+
+const REALTIME_PATH = '/graphql/realtime'; // the simulator's (its websocket-server/server.js)
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
@@ -80,20 +83,50 @@ function frontApp(simApp, apiKey) {
   });
   // The body is parsed here, before the counter is entered: body parsing continues in stream
   // callbacks that would lose the async context. The simulator's own parser then skips it.
-  app.post('/graphql', express.json({ limit: '10mb' }), (req, res, next) => {
-    const counter = stats.track(() => next());
-    const json = res.json.bind(res);
-    res.json = (body) => {
-      res.set('x-dynamodb-requests', String(counter.requests));
-      res.set('x-dynamodb-items-read', String(counter.itemsRead));
-      if (body && typeof body === 'object' && !Array.isArray(body)) {
-        body = { ...body, extensions: { ...(body.extensions || {}), dynamodb: counter, http: counter.http } };
-      }
-      return json(body);
-    };
-  });
+  // A CORS preflight (OPTIONS) goes on to the simulator's cors().
+  app.all('/graphql', (req, res, next) => (req.method === 'OPTIONS' ? next('route') : next()),
+    edge.readBody, edge.graphqlRequest, (req, res, next) => {
+      let counter;
+      const json = res.json.bind(res);
+      // Set before next(): the simulator may answer synchronously (its catch-all error).
+      res.json = (body) => {
+        body = edge.asGraphqlError(res, body);
+        res.set('x-dynamodb-requests', String(counter.requests));
+        res.set('x-dynamodb-items-read', String(counter.itemsRead));
+        if (body && typeof body === 'object' && !Array.isArray(body)) {
+          body = { ...body, extensions: { ...(body.extensions || {}), dynamodb: counter, http: counter.http } };
+        }
+        return json(body);
+      };
+      stats.track((c) => {
+        counter = c;
+        next();
+      });
+    });
   app.use(simApp);
+  app.use(edge.notFound);
+  app.use(edge.onError);
   return app;
+}
+
+// AWS clients derive the realtime URL from the GraphQL URL; on a host that is not AppSync's
+// (loopback, a custom domain) several keep the GraphQL path itself. The simulator's WebSocket
+// server knows only /graphql/realtime: a WebSocket upgrade of /graphql goes there too.
+function realtimeOnGraphqlPath(server) {
+  server.prependListener('upgrade', (req) => {
+    const at = req.url.indexOf('?');
+    const pathname = at === -1 ? req.url : req.url.slice(0, at);
+    if (pathname === '/graphql' || pathname === '/graphql/') {
+      req.url = REALTIME_PATH + (at === -1 ? '' : req.url.slice(at));
+    }
+  });
+}
+
+// One line naming LOCAL_PORT, then exit 2: run.py adds nothing to a code-2 exit.
+function portInUse(host, port) {
+  console.error(`local: port ${port} on ${host} is in use (LOCAL_PORT): stop what uses it, `
+    + 'or set LOCAL_PORT to another port (0: any free port)');
+  process.exit(2);
 }
 
 async function main() {
@@ -113,11 +146,24 @@ async function main() {
   server.keepAliveTimeout = 65000;
   server.headersTimeout = 66000;
   const listen = server.listen.bind(server);
-  server.listen = (port) => listen(port, opts.host);
+  server.listen = (port) => {
+    // Before the WebSocket server's own 'error' listener, which would rethrow with a stack.
+    server.prependOnceListener('error', (e) => {
+      if (e.code === 'EADDRINUSE') portInUse(opts.host, port);
+    });
+    return listen(port, opts.host);
+  };
   const simApp = server.listeners('request')[0];
   server.removeAllListeners('request');
   server.on('request', frontApp(simApp, opts['api-key']));
-  await simulator.start();
+  realtimeOnGraphqlPath(server);
+  try {
+    await simulator.start();
+  } catch (e) {
+    // The simulator checks the port first ("Port N is already in use. Please kill ...").
+    if (/already in use/.test(e.message)) portInUse(opts.host, opts.port);
+    throw e;
+  }
 
   const stop = async (code) => {
     // An HTTP server's close waits for idle keep-alive connections (a test's session, a
@@ -144,10 +190,16 @@ async function main() {
     }, 1000).unref();
   }
   const base = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${server.address().port}`;
-  console.log(`READY ${JSON.stringify({ graphql: `${base}/graphql`, explorer: `${base}/`, stats: `${base}/__stats` })}`);
+  const realtime = `${base.replace(/^http/, 'ws')}/graphql`;
+  console.log(`READY ${JSON.stringify({ graphql: `${base}/graphql`, realtime, explorer: `${base}/`, stats: `${base}/__stats` })}`);
 }
 
+// Exit 2: reported in one line (run.py adds nothing); 1: unexpected, with its stack.
 main().catch((e) => {
-  console.error(e instanceof StackError ? `local: ${e.message}` : e);
-  process.exit(2);
+  if (e instanceof StackError) {
+    console.error(`local: ${e.message}`);
+    process.exit(2);
+  }
+  console.error(e);
+  process.exit(1);
 });

@@ -38,12 +38,12 @@ function recordHttp(source, call, servedBy) {
   }
 }
 
-// Runs fn with a fresh counter for one GraphQL request; returns that counter.
+// Runs fn(counter) with a fresh counter for one GraphQL request; returns that counter.
 function track(fn) {
   const counter = newCounter();
   graphqlRequests += 1;
   last = counter;
-  storage.run(counter, fn);
+  storage.run(counter, fn, counter);
   return counter;
 }
 
