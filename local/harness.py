@@ -1,7 +1,7 @@
 """Start the local runtime (local/run.py) from Python: for tests and benchmarks.
 
     with LocalRuntime(Path("cdktf.out/stacks/model-api/cdk.tf.json")) as rt:
-        rt.graphql, rt.api_key, rt.explorer, rt.stats
+        rt.graphql, rt.realtime, rt.api_key, rt.explorer, rt.stats
 """
 
 from __future__ import annotations
@@ -54,6 +54,10 @@ class LocalRuntime:
     @property
     def graphql(self) -> str:
         return self.info["graphql"]
+
+    @property
+    def realtime(self) -> str:
+        return self.info["realtime"]
 
     @property
     def explorer(self) -> str:

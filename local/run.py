@@ -10,6 +10,7 @@ functions and resolvers of the same JSON. Ctrl-C or SIGTERM stops everything.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -34,6 +35,20 @@ def free_port(host: str) -> int:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail in one line if the GraphQL port cannot be had, before anything starts."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        # As Node's listen does: a port left in TIME_WAIT by a previous run is free.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                raise LocalError(f"port {port} on {host} is in use (LOCAL_PORT): stop what uses "
+                                 "it, or set LOCAL_PORT to another port (0: any free port)") from None
+            raise LocalError(f"cannot listen on {host}:{port} (LOCAL_PORT): {e.strerror}") from None
 
 
 def literal(value: object, where: str) -> str:
@@ -126,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         tables = table_requests(stack)
         region = stack_region(stack)
         port = args.port or free_port(args.host)
+        check_port(args.host, port)
 
         import boto3  # noqa: PLC0415 - heavy imports only once the arguments are fine
         from moto.server import ThreadedMotoServer  # noqa: PLC0415
@@ -154,11 +170,15 @@ def main(argv: list[str] | None = None) -> int:
                 break
             sys.stdout.write(line)
         if ready is None:
-            raise LocalError(f"the AppSync simulator exited (code {node.wait()}) before serving")
+            code = node.wait()
+            if code == 2:  # server.js has said why, in one line
+                return 2
+            raise LocalError(f"the AppSync simulator exited (code {code}) before serving")
         ready.update(api_key=args.api_key, dynamodb=endpoint, region=region,
                      tables=[t["TableName"] for t in tables], pid=os.getpid())
         print(f"Local AppSync API from {args.stack} (DynamoDB: moto at {endpoint}, {region})")
         print(f"  GraphQL:  {ready['graphql']}")
+        print(f"  Realtime: {ready['realtime']}  (WebSocket subscriptions; also /graphql/realtime)")
         print(f"  API key:  {args.api_key}  (header x-api-key)")
         print(f"  Explorer: {ready['explorer']}")
         print(f"  Stats:    {ready['stats']}  (POST {ready['stats']}/reset)")

@@ -7,7 +7,8 @@
 // {query, variables}, extensions: {authorization: headers}}} -> start_ack, then `data` messages.
 //
 //   node tests/e2e/subscribe.js --url http://127.0.0.1:PORT/graphql --api-key KEY \
-//        --query 'subscription ...' [--variables '{"modelName": "m"}'] [--timeout 10]
+//        --query 'subscription ...' [--variables '{"modelName": "m"}'] [--timeout 10] \
+//        [--realtime ws://127.0.0.1:PORT/graphql]   (default: <url>/realtime)
 //
 // Prints one JSON line per event on stdout: {"type": "ready"} once the subscription is
 // acknowledged, {"type": "data", "payload": {...}} per update, {"type": "error", ...} on an
@@ -23,13 +24,15 @@ const { values: opts } = parseArgs({
     query: { type: 'string' },
     variables: { type: 'string', default: '{}' },
     timeout: { type: 'string', default: '10' },
+    realtime: { type: 'string' },
   },
 });
 
 const out = (msg) => process.stdout.write(`${JSON.stringify(msg)}\n`);
 const graphql = new URL(opts.url);
 const headers = { host: graphql.host, 'x-api-key': opts['api-key'] };
-const realtime = new URL(opts.url.replace(/^http/, 'ws').replace(/\/graphql\/?$/, '/graphql/realtime'));
+const realtime = new URL(opts.realtime
+  || opts.url.replace(/^http/, 'ws').replace(/\/graphql\/?$/, '/graphql/realtime'));
 realtime.searchParams.set('header', Buffer.from(JSON.stringify(headers)).toString('base64'));
 realtime.searchParams.set('payload', Buffer.from('{}').toString('base64'));
 

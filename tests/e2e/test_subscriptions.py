@@ -34,11 +34,12 @@ ON_PREDICTION = ("subscription($m: String) { onPrediction(modelName: $m) "
 class Subscription:
     """One WebSocket subscription served by the runtime, read line by line from the client."""
 
-    def __init__(self, runtime, query: str, variables: dict):
+    def __init__(self, runtime, query: str, variables: dict, realtime: str | None = None):
         self.events: queue.Queue = queue.Queue()
         self.proc = subprocess.Popen(
             [str(NODE), str(CLIENT), "--url", runtime.graphql, "--api-key", runtime.api_key,
-             "--query", query, "--variables", json.dumps(variables), "--timeout", "60"],
+             "--query", query, "--variables", json.dumps(variables), "--timeout", "60",
+             *(["--realtime", realtime] if realtime else [])],
             cwd=ROOT, env=node_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
         threading.Thread(target=self._read, daemon=True).start()
@@ -82,8 +83,8 @@ class Subscription:
 def subscribe(local_runtime):
     opened: list[Subscription] = []
 
-    def open_(query: str, **variables) -> Subscription:
-        sub = Subscription(local_runtime, query, variables)
+    def open_(query: str, realtime: str | None = None, **variables) -> Subscription:
+        sub = Subscription(local_runtime, query, variables, realtime)
         opened.append(sub)
         return sub
 
@@ -108,6 +109,17 @@ def test_a_started_job_reaches_the_subscriber_of_its_model(graphql, subscribe, n
     job = graphql.data(START, {"i": start_input(model)})["startTrainingJob"]
     assert sub.data("onTrainingJobUpdated") == {"id": job["id"], "modelName": model,
                                                 "status": "IN_PROGRESS"}
+
+
+def test_the_realtime_url_printed_at_start_is_the_graphql_path(graphql, subscribe, new_model,
+                                                              local_runtime):
+    """AWS clients derive the realtime URL from the GraphQL URL; off AppSync's own host names
+    several keep its path (/graphql): the runtime serves subscriptions there too."""
+    assert local_runtime.realtime == local_runtime.graphql.replace("http://", "ws://", 1)
+    model = new_model()
+    sub = subscribe(ON_JOB, realtime=local_runtime.realtime, m=model)
+    job = graphql.data(START, {"i": start_input(model)})["startTrainingJob"]
+    assert sub.data("onTrainingJobUpdated")["id"] == job["id"]
 
 
 def test_a_job_of_another_model_does_not_arrive(graphql, subscribe, new_model):

@@ -91,3 +91,36 @@ def test_missing_stack_is_a_clear_error(tmp_path):
     res = subprocess.run([sys.executable, str(RUN_PY), "--stack", str(tmp_path / "none.json")],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert res.returncode == 2 and "make synth" in res.stderr
+
+
+@pytest.fixture
+def busy_port():
+    """A loopback port something else listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        yield s.getsockname()[1]
+
+
+def assert_one_line_naming_local_port(res: subprocess.CompletedProcess, port: int) -> None:
+    assert res.returncode != 0
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr
+    assert "LOCAL_PORT" in lines[0] and str(port) in lines[0]
+    assert "Traceback" not in res.stdout + res.stderr and "    at " not in res.stdout + res.stderr
+
+
+def test_port_in_use_is_one_line_naming_local_port(busy_port):
+    res = subprocess.run([sys.executable, str(RUN_PY), "--stack", str(TOY)], cwd=ROOT,
+                         env={**os.environ, "LOCAL_PORT": str(busy_port)},
+                         capture_output=True, text=True, timeout=120)
+    assert_one_line_naming_local_port(res, busy_port)
+
+
+def test_server_alone_reports_a_port_in_use_in_one_line(busy_port):
+    """server.js's own check: the port can be taken between run.py's check and Node's listen."""
+    node = ROOT / "node_modules" / ".bin" / "node"
+    res = subprocess.run([str(node), "local/server.js", "--stack", str(TOY),
+                          "--port", str(busy_port), "--dynamodb-endpoint", "http://127.0.0.1:9"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert_one_line_naming_local_port(res, busy_port)
