@@ -3,6 +3,7 @@
 Create a model, start a training job, refresh it to completion (a version is registered),
 point the version at an endpoint, alias it, predict, and list the stored prediction.
 
+    .venv/bin/python local/demo.py   # the API `make local` serves: LOCAL_PORT, LOCAL_API_KEY
     .venv/bin/python local/demo.py --url http://127.0.0.1:20002/graphql --api-key local-dev-key
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import uuid
 
@@ -40,13 +42,17 @@ STEPS = [
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--url", default="http://127.0.0.1:20002/graphql")
-    ap.add_argument("--api-key", default="local-dev-key")
+    # The same defaults and settings as `make local` (mk/local.mk, local/run.py).
+    port = os.environ.get("LOCAL_PORT") or "20002"
+    ap.add_argument("--url", default=f"http://127.0.0.1:{port}/graphql", help="env LOCAL_PORT")
+    ap.add_argument("--api-key", default=os.environ.get("LOCAL_API_KEY") or "local-dev-key",
+                    help="env LOCAL_API_KEY")
     ap.add_argument("--costs", action="store_true",
                     help="also print each response's DynamoDB and HTTP cost (extensions)")
     args = ap.parse_args(argv)
     name, token, job = f"demo-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex[:8], None
     failed = 0
+    print(f"# {args.url}\n")
     for query, extra in STEPS:
         variables = {"n": name} if "$n" in query else {}
         if extra.get("t"):

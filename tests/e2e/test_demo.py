@@ -16,3 +16,11 @@ def test_demo_session_runs_without_errors(local_runtime, capsys):
     assert len(costs) == 8, out
     assert '"TransactWriteItems": 1' in costs[0], costs[0]
     assert '"SageMaker.CreateTrainingJob": 1' in costs[1], costs[1]
+
+
+def test_demo_finds_the_runtime_by_local_port_and_key(local_runtime, monkeypatch, capsys):
+    """`make local LOCAL_PORT=... LOCAL_API_KEY=...` then `local/demo.py` with the same settings."""
+    monkeypatch.setenv("LOCAL_PORT", local_runtime.graphql.rsplit(":", 1)[1].split("/")[0])
+    monkeypatch.setenv("LOCAL_API_KEY", local_runtime.api_key)
+    assert demo.main([]) == 0
+    assert capsys.readouterr().out.startswith(f"# {local_runtime.graphql}\n")
