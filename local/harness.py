@@ -22,9 +22,11 @@ RUN_PY = ROOT / "local" / "run.py"
 class LocalRuntime:
     """local/run.py on free loopback ports; stopped (SIGTERM, then SIGKILL) on exit."""
 
-    def __init__(self, stack: Path, api_key: str = "local-dev-key", startup_timeout: float = 90):
+    def __init__(self, stack: Path, api_key: str = "local-dev-key", startup_timeout: float = 90,
+                 data_dir: Path | None = None):
         self.stack = Path(stack)
         self.api_key = api_key
+        self.data_dir = data_dir  # LOCAL_DATA_DIR of this runtime; None: in memory only
         self.startup_timeout = startup_timeout
         self.proc: subprocess.Popen | None = None
         self.info: dict = {}
@@ -34,10 +36,14 @@ class LocalRuntime:
     def start(self) -> LocalRuntime:
         ready = Path(self._dir.name) / "ready.json"
         self._log = self.log_path.open("w")
+        # Only what the caller asked for: not a LOCAL_DATA_DIR the developer's shell exports.
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("LOCAL_DATA_DIR", "LOCAL_TOKEN_KEY")}
+        data = ["--data-dir", str(self.data_dir)] if self.data_dir else []
         self.proc = subprocess.Popen(
             [sys.executable, str(RUN_PY), "--stack", str(self.stack), "--port", "0",
-             "--api-key", self.api_key, "--ready-file", str(ready)],
-            cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, env=dict(os.environ),
+             "--api-key", self.api_key, "--ready-file", str(ready), *data],
+            cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, env=env,
         )
         deadline = time.monotonic() + self.startup_timeout
         while not ready.exists():

@@ -22,6 +22,11 @@ import sys
 import threading
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a script: local/ is not a package on sys.path
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from local.datadir import DataDir, DataDirError  # noqa: E402 - after the path fix above
+
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_JS = ROOT / "local" / "server.js"
 FAKE_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
@@ -46,8 +51,9 @@ def check_port(host: str, port: int) -> None:
             s.bind((host, port))
         except OSError as e:
             if e.errno == errno.EADDRINUSE:
-                raise LocalError(f"port {port} on {host} is in use (LOCAL_PORT): stop what uses "
-                                 "it, or set LOCAL_PORT to another port (0: any free port)") from None
+                raise LocalError(f"port {port} on {host} is in use (LOCAL_PORT): stop what "
+                                 "uses it, or set LOCAL_PORT to another port (0: any free port)"
+                                 ) from None
             raise LocalError(f"cannot listen on {host}:{port} (LOCAL_PORT): {e.strerror}") from None
 
 
@@ -126,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--api-key", default=os.environ.get("LOCAL_API_KEY", "local-dev-key"),
                     help="env LOCAL_API_KEY")
     ap.add_argument("--ready-file", type=Path, help="write the endpoints here as JSON once serving")
+    ap.add_argument("--data-dir", type=Path, default=os.environ.get("LOCAL_DATA_DIR") or None,
+                    help="keep the tables here across restarts (default: in memory only); "
+                         "env LOCAL_DATA_DIR")
     args = ap.parse_args(argv)
 
     # SIGTERM and Ctrl-C only set a flag: raising from a signal handler could land inside
@@ -133,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
-    moto = node = None
+    moto = node = client = data = None
+    serving = False
     try:
         if not args.stack.is_file():
             raise LocalError(f"{args.stack} not found: run `make synth` first")
@@ -142,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         region = stack_region(stack)
         port = args.port or free_port(args.host)
         check_port(args.host, port)
+        data = DataDir(args.data_dir) if args.data_dir else None
 
         import boto3  # noqa: PLC0415 - heavy imports only once the arguments are fine
         from moto.server import ThreadedMotoServer  # noqa: PLC0415
@@ -156,12 +167,18 @@ def main(argv: list[str] | None = None) -> int:
                               **FAKE_CREDENTIALS)
         for req in tables:
             client.create_table(**req)
+        names = [t["TableName"] for t in tables]
+        loaded = data.load(client, names) if data else 0
+        # The nextToken key: this directory's, so tokens outlive a restart; else one per run.
+        node_env = {k: v for k, v in os.environ.items() if k != "LOCAL_TOKEN_KEY"}
+        if data:
+            node_env["LOCAL_TOKEN_KEY"] = data.token_key()
 
         node = subprocess.Popen(
             [node_binary(), str(SERVER_JS), "--stack", str(args.stack), "--host", args.host,
              "--port", str(port), "--api-key", args.api_key, "--region", region,
              "--dynamodb-endpoint", endpoint, "--parent-pid", str(os.getpid())],
-            cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "NODE_OPTIONS": ""},
+            cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**node_env, "NODE_OPTIONS": ""},
         )
         ready = None
         for line in node.stdout:
@@ -174,14 +191,19 @@ def main(argv: list[str] | None = None) -> int:
             if code == 2:  # server.js has said why, in one line
                 return 2
             raise LocalError(f"the AppSync simulator exited (code {code}) before serving")
-        ready.update(api_key=args.api_key, dynamodb=endpoint, region=region,
-                     tables=[t["TableName"] for t in tables], pid=os.getpid())
+        serving = True
+        ready.update(api_key=args.api_key, dynamodb=endpoint, region=region, tables=names,
+                     pid=os.getpid(), data=str(data.snapshot) if data else None)
         print(f"Local AppSync API from {args.stack} (DynamoDB: moto at {endpoint}, {region})")
         print(f"  GraphQL:  {ready['graphql']}")
         print(f"  Realtime: {ready['realtime']}  (WebSocket subscriptions; also /graphql/realtime)")
         print(f"  API key:  {args.api_key}  (header x-api-key)")
         print(f"  Explorer: {ready['explorer']}")
         print(f"  Stats:    {ready['stats']}  (POST {ready['stats']}/reset)")
+        if data:
+            print(f"  Data:     {data.snapshot}  ({loaded} items loaded; saved at stop)")
+        else:
+            print("  Data:     in memory, gone at stop (LOCAL_DATA_DIR keeps it)")
         print("Ctrl-C stops.", flush=True)
         if args.ready_file:
             args.ready_file.write_text(json.dumps(ready))
@@ -191,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         while not stopping.wait(0.5):
             pass
         return node.returncode if node.poll() is not None else 0
-    except LocalError as e:
+    except (LocalError, DataDirError) as e:
         print(f"local: {e}", file=sys.stderr)
         return 2
     finally:
@@ -203,8 +225,17 @@ def main(argv: list[str] | None = None) -> int:
             except subprocess.TimeoutExpired:
                 node.kill()
                 node.wait()
+        # Only a runtime that served saves: one that failed while loading holds a partial copy.
+        if data and serving:
+            try:
+                saved = data.save(client, names)
+                print(f"Saved {saved} items to {data.snapshot}", flush=True)
+            except Exception as e:  # noqa: BLE001 - report it; the previous save is whole
+                print(f"local: could not save to {data.snapshot}: {e}", file=sys.stderr)
         if moto:
             moto.stop()
+        if data:
+            data.close()
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 LOCAL_STACK   ?= $(SYNTH_OUT)
 LOCAL_PORT    ?= 20002
 LOCAL_API_KEY ?= local-dev-key
+LOCAL_DATA_DIR ?=
 CHROMIUM_STAMP := $(STAMPS)/chromium
 
 TEST_DEPS += local-deps
@@ -11,7 +12,8 @@ TEST_DEPS += local-deps
 .PHONY: local local-deps
 
 local: synth ## Serve the API on loopback: GraphQL, explorer, DynamoDB cost stats (Ctrl-C stops)
-	$(VENV_PY) local/run.py --stack $(LOCAL_STACK) --port $(LOCAL_PORT) --api-key $(LOCAL_API_KEY)
+	$(VENV_PY) local/run.py --stack $(LOCAL_STACK) --port $(LOCAL_PORT) --api-key $(LOCAL_API_KEY) \
+		$(if $(LOCAL_DATA_DIR),--data-dir "$(LOCAL_DATA_DIR)")
 
 local-deps: $(CHROMIUM_STAMP) ## Debian's chromium for the explorer's browser test
 
