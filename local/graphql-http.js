@@ -92,7 +92,7 @@ function notFound(req, res) {
   });
 }
 
-// eslint-disable-next-line no-unused-vars -- Express knows an error handler by its 4 arguments
+// Four parameters, `next` unused: Express knows an error handler by its arity.
 function onError(err, req, res, next) {
   const status = Number(err.status || err.statusCode) || 500;
   if (res.headersSent) return res.end();

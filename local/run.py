@@ -2,7 +2,8 @@
 
 Starts moto's DynamoDB on a free loopback port, creates every aws_dynamodb_table of the Terraform
 JSON in it, then runs local/server.js (AWS's AppSync simulator) with the schema, data sources,
-functions and resolvers of the same JSON. Ctrl-C or SIGTERM stops everything.
+functions and resolvers of the same JSON. Ctrl-C or SIGTERM stops everything. With
+--data-dir (LOCAL_DATA_DIR) the tables are loaded from and saved to that directory (datadir.py).
 
     .venv/bin/python local/run.py --stack cdktf.out/stacks/model-api/cdk.tf.json
 """
@@ -25,7 +26,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: local/ is not a package on sys.path
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from local.datadir import DataDir, DataDirError  # noqa: E402 - after the path fix above
+from local.datadir import DataDir, DataDirError, write_atomically  # noqa: E402 - after sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_JS = ROOT / "local" / "server.js"
@@ -206,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
             print("  Data:     in memory, gone at stop (LOCAL_DATA_DIR keeps it)")
         print("Ctrl-C stops.", flush=True)
         if args.ready_file:
-            args.ready_file.write_text(json.dumps(ready))
+            # Whole or absent: readers poll for the file and read it at once.
+            write_atomically(args.ready_file, json.dumps(ready))
         # Pass the simulator's log through; stop when it ends or when we are told to.
         threading.Thread(target=lambda: sys.stdout.writelines(node.stdout), daemon=True).start()
         threading.Thread(target=lambda: (node.wait(), stopping.set()), daemon=True).start()
