@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from local.harness import ROOT, RUN_PY, LocalRuntime
+from local.harness import ROOT, RUN_PY, LocalRuntime, runtime_env
 
 from .conftest import TOY
 
@@ -112,7 +112,7 @@ def assert_one_line_naming_local_port(res: subprocess.CompletedProcess, port: in
 
 def test_port_in_use_is_one_line_naming_local_port(busy_port):
     res = subprocess.run([sys.executable, str(RUN_PY), "--stack", str(TOY)], cwd=ROOT,
-                         env={**os.environ, "LOCAL_PORT": str(busy_port)},
+                         env={**runtime_env(), "LOCAL_PORT": str(busy_port)},
                          capture_output=True, text=True, timeout=120)
     assert_one_line_naming_local_port(res, busy_port)
 
