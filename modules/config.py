@@ -70,6 +70,9 @@ _TAG_KEY = re.compile(r"^[\w .:/=+@-]{1,128}$")
 _BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _LOCK_TABLE = re.compile(r"^[a-zA-Z0-9_.-]{3,255}$")
 # Where the root stack keeps Terraform state: never inside cdktf.out/, which a synth replaces.
+# S3 arguments as the backend documents them (developer.hashicorp.com/terraform/language/
+# backend/s3): locking is opt-in there (use_lockfile, or a DynamoDB table, now deprecated), and
+# `key` must not start or end with '/' nor hold '//'.
 BACKEND_TYPES = ("local", "s3")
 BACKEND_KEYS = {
     "local": {"type", "path"},
@@ -277,9 +280,10 @@ def _check_backend(backend: dict[str, Any], fail) -> None:
             fail("backend", f"an s3 backend needs \"{key}\" (a string)")
     if not _BUCKET.match(backend["bucket"]):
         fail("backend", "\"bucket\" must be an S3 bucket name: 3-63 of a-z, 0-9, '.' and '-'")
-    if backend["key"].startswith("/") or backend["key"].endswith("/"):
+    key = backend["key"]
+    if key.startswith("/") or key.endswith("/") or "//" in key:
         fail("backend", "\"key\" is the state object's key, e.g. \"model-api/terraform.tfstate\" "
-             "(no leading or trailing '/')")
+             "(no leading or trailing '/', no '//')")
     if not _REGION.match(backend["region"]):
         fail("backend", "\"region\" must be an AWS region code such as 'us-east-1'")
     for key in ("encrypt", "use_lockfile"):
