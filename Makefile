@@ -72,11 +72,13 @@ test: $(INSTALL_STAMP) lint synth $(TEST_DEPS) ## Lint, then every test tier (co
 lint: $(INSTALL_STAMP) ## ruff over the Python code
 	$(VENV)/bin/ruff check .
 
-# Terraform state lives in state/ (never removed here); each stack's .terraform/ and lock file
-# are Terraform's, not generated output: kept, as a synth keeps them.
+# Terraform state lives in state/ (never removed here); each stack's .terraform/, lock file and
+# any state left in a stack directory are Terraform's, not generated output: kept, as a synth
+# keeps them.
 clean: ## Remove generated output (keeps state/, Terraform's working files and the toolchains)
 	[ ! -d cdktf.out ] || find cdktf.out -depth -mindepth 1 -not -path '*/.terraform/*' \
-		-not -name .terraform -not -name .terraform.lock.hcl \
+		-not -name .terraform -not -name .terraform.lock.hcl -not -name 'terraform.tfstate*' \
+		-not -path '*/terraform.tfstate.d/*' \
 		\( -type d -empty -delete -o -not -type d -delete \)
 	[ ! -d cdktf.out ] || find cdktf.out -depth -type d -empty -delete
 	rm -rf .pytest_cache .ruff_cache

@@ -45,8 +45,11 @@ from modules.codegen.ml import refresh_operation  # noqa: E402
 from modules.config import SWITCH_FLOORS, ConfigError, Settings  # noqa: E402
 from modules.publish import PUBLISH_DIR, write_all  # noqa: E402
 
-# Terraform's working files in a stack directory: a synth carries them into the new output.
+# Terraform's files in a stack directory: a synth carries them into the new output. State
+# belongs in state/ now; a terraform.tfstate* here predates that (or came from a user's own
+# backend change) and is carried too, never dropped, with a warning (_keep_terraform_files).
 TERRAFORM_FILES = (".terraform", ".terraform.lock.hcl")
+STRAY_STATE = "terraform.tfstate*"
 
 ROOT_STACK = "model-api"
 # The hardened module emits every switch; its variables default to the strict values.
@@ -131,12 +134,21 @@ def synth(settings: Settings, schema, outdir: Path) -> None:
 def _keep_terraform_files(old: Path, new: Path) -> None:
     """Move each stack's .terraform/ and lock file into the new output (`terraform init`
     state and the pinned provider hashes), as the cdktf CLI leaves them in place."""
-    for stack in (old / "stacks").glob("*"):
-        if not (new / "stacks" / stack.name).is_dir():
+    for stack in sorted((old / "stacks").glob("*")):
+        target = new / "stacks" / stack.name
+        stray = sorted(p.name for p in stack.glob(STRAY_STATE))
+        if stray and not target.is_dir():
+            raise RuntimeError(f"{stack}: holds Terraform state ({', '.join(stray)}) but the "
+                               "stack is no longer synthesized; move it out first")
+        if not target.is_dir():
             continue  # a stack that is gone: its files go with the old output
-        for name in TERRAFORM_FILES:
+        for name in (*TERRAFORM_FILES, *stray):
             if (stack / name).exists() or (stack / name).is_symlink():
-                (stack / name).rename(new / "stacks" / stack.name / name)
+                (stack / name).rename(target / name)
+        if stray:
+            print(f"warning: {stack.relative_to(old.parent)} holds {', '.join(stray)}, state "
+                  "inside the synth output: run `terraform init -migrate-state` there to move "
+                  "it where the backend now points (state/ or S3)", file=sys.stderr)
 
 
 def _make_portable(outdir: Path) -> None:

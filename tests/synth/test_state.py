@@ -91,12 +91,16 @@ def test_settings_changes_resynthesize_and_state_survives_synth_and_clean(projec
     (stack_dir / ".terraform" / "providers").mkdir(parents=True)
     (stack_dir / ".terraform" / "terraform.tfstate").write_text("{}")
     (stack_dir / ".terraform.lock.hcl").write_text("# lock\n")
+    # State where the old layout kept it (beside cdk.tf.json): carried along, never dropped.
+    legacy = stack_dir / "terraform.tfstate"
+    legacy.write_text('{"version": 4, "serial": 3}')
 
     # Same variable, new file content: Make must notice it (no other input changed).
     config.write_text(json.dumps({"name_prefix": "second"}))
     second = make(project, "synth", config)
     assert second.returncode == 0, second.stderr
     assert "Nothing to be done" not in second.stdout
+    assert "terraform init -migrate-state" in second.stderr
     assert prefix_of(project) == "second"
     # Back to no MODEL_API_CONFIG: the cdktf.json context again.
     assert make(project, "synth").returncode == 0
@@ -117,6 +121,7 @@ def test_settings_changes_resynthesize_and_state_survives_synth_and_clean(projec
         assert state.read_text() == '{"version": 4, "serial": 7}', when
         assert (stack_dir / ".terraform" / "terraform.tfstate").is_file(), when
         assert (stack_dir / ".terraform.lock.hcl").read_text() == "# lock\n", when
+        assert legacy.read_text() == '{"version": 4, "serial": 3}', when
         if when == "after two synths":
             cleaned = make(project, "clean")
             assert cleaned.returncode == 0, cleaned.stderr
