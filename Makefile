@@ -18,8 +18,10 @@ MODULE_FILES := $(foreach m,model-api model-api-hardened,terraform/$(m)/main.tf.
 # file resynthesizes (and a bad one fails `make synth` with its message) while an unchanged
 # one keeps `make synth` a no-op.
 SETTINGS_STAMP := $(STAMPS)/settings
-$(shell mkdir -p $(STAMPS) && { printf 'MODEL_API_CONFIG=%s\n' "$$MODEL_API_CONFIG"; \
-	[ -z "$$MODEL_API_CONFIG" ] || cat -- "$$MODEL_API_CONFIG" 2>&1; } > $(SETTINGS_STAMP).new \
+# Expanded by Make (not $$MODEL_API_CONFIG): `make synth MODEL_API_CONFIG=...` counts too, and
+# Make 4.3 does not pass command-line variables to $(shell).
+$(shell mkdir -p $(STAMPS) && { printf 'MODEL_API_CONFIG=%s\n' '$(MODEL_API_CONFIG)'; \
+	[ -z '$(MODEL_API_CONFIG)' ] || cat -- '$(MODEL_API_CONFIG)' 2>&1; } > $(SETTINGS_STAMP).new \
 	&& { cmp -s $(SETTINGS_STAMP).new $(SETTINGS_STAMP) && rm -f $(SETTINGS_STAMP).new \
 	|| mv -f $(SETTINGS_STAMP).new $(SETTINGS_STAMP); })
 # What a synth reads: a no-op `make synth` when none of these changed.

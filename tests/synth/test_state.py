@@ -59,13 +59,17 @@ def project(tmp_path_factory) -> Path:
     return copy
 
 
-def make(project: Path, target: str, config: Path | None = None) -> subprocess.CompletedProcess:
+def make(project: Path, target: str, config: Path | None = None,
+         as_argument: bool = False) -> subprocess.CompletedProcess:
+    """make <target> with MODEL_API_CONFIG in the environment or on the command line."""
     env = {k: v for k, v in node_env().items()
            if k not in ("MODEL_API_CONFIG", "CDKTF_OUTDIR", "MAKEFLAGS", "MAKELEVEL")}
-    if config:
+    args = ["make", "--no-print-directory", target]
+    if config and as_argument:
+        args.append(f"MODEL_API_CONFIG={config}")
+    elif config:
         env["MODEL_API_CONFIG"] = str(config)
-    return subprocess.run(["make", "--no-print-directory", target], cwd=project, env=env,
-                          capture_output=True, text=True)
+    return subprocess.run(args, cwd=project, env=env, capture_output=True, text=True)
 
 
 def prefix_of(project: Path) -> str:
@@ -95,9 +99,9 @@ def test_settings_changes_resynthesize_and_state_survives_synth_and_clean(projec
     legacy = stack_dir / "terraform.tfstate"
     legacy.write_text('{"version": 4, "serial": 3}')
 
-    # Same variable, new file content: Make must notice it (no other input changed).
+    # Same file, new content (given on the command line this time): Make must notice it.
     config.write_text(json.dumps({"name_prefix": "second"}))
-    second = make(project, "synth", config)
+    second = make(project, "synth", config, as_argument=True)
     assert second.returncode == 0, second.stderr
     assert "Nothing to be done" not in second.stdout
     assert "terraform init -migrate-state" in second.stderr
