@@ -133,7 +133,8 @@ def synth(settings: Settings, schema, outdir: Path) -> None:
 
 def _keep_terraform_files(old: Path, new: Path) -> None:
     """Move each stack's .terraform/ and lock file into the new output (`terraform init`
-    state and the pinned provider hashes), as the cdktf CLI leaves them in place."""
+    state and the pinned provider hashes), as the cdktf CLI leaves them in place, and any
+    state file found there (never dropped: a warning asks to migrate it)."""
     for stack in sorted((old / "stacks").glob("*")):
         target = new / "stacks" / stack.name
         stray = sorted(p.name for p in stack.glob(STRAY_STATE))
