@@ -76,6 +76,9 @@ class Entity:
     # enum field -> its first value, stored on create when the input leaves the field out
     enum_defaults: dict[str, str] = field(default_factory=dict)
     memberships: list[Membership] = field(default_factory=list)
+    # @auth on the type, and on its fields (which replace the type's for that field)
+    auth: tuple[AuthRule, ...] = ()
+    field_auth: dict[str, tuple[AuthRule, ...]] = field(default_factory=dict)
 
     @property
     def ident(self) -> str:
@@ -99,6 +102,72 @@ class Entity:
 
     def derived_for(self, name: str) -> Derived | None:
         return next((d for d in self.derived if d.name == name), None)
+
+
+# AppSync's authorization modes, by the @auth provider that names them.
+AUTH_MODES = {
+    "apiKey": "API_KEY",
+    "iam": "AWS_IAM",
+    "userPools": "AMAZON_COGNITO_USER_POOLS",
+    "oidc": "OPENID_CONNECT",
+    "lambda": "AWS_LAMBDA",
+}
+# What $util.authType() answers in each mode (AppSync resolver reference, $util).
+AUTH_TYPE_NAMES = {
+    "API_KEY": "API Key Authorization",
+    "AWS_IAM": "IAM Authorization",
+    "AMAZON_COGNITO_USER_POOLS": "User Pool Authorization",
+    "OPENID_CONNECT": "Open ID Connect Authorization",
+    "AWS_LAMBDA": "Lambda Authorization",
+}
+AUTH_OPERATIONS = ("create", "read", "update", "delete")
+
+
+@dataclass(frozen=True)
+class AuthRule:
+    """One @auth rule: who (`allow` through `modes`), on which operations."""
+
+    allow: str  # public, private, groups, owner
+    modes: tuple[str, ...]  # AppSync authorization modes (AUTH_MODES values)
+    groups: tuple[str, ...] = ()
+    owner_field: str | None = None
+    operations: tuple[str, ...] = AUTH_OPERATIONS
+
+    def admits(self, mode: str, operation: str) -> bool:
+        return mode in self.modes and operation in self.operations
+
+
+@dataclass(frozen=True)
+class Auth:
+    """The rules that apply to one operation (already filtered by its kind of access)."""
+
+    operation: str  # create, read, update, delete
+    rules: tuple[AuthRule, ...] = ()
+
+    @property
+    def modes(self) -> list[str]:
+        """AppSync modes any rule lets in (the field's @aws_* directives), in a stable order."""
+        found = {m for r in self.rules for m in r.modes}
+        return [m for m in AUTH_MODES.values() if m in found]
+
+    def by_mode(self, mode: str) -> list[AuthRule]:
+        return [r for r in self.rules if mode in r.modes]
+
+    def unconditional(self, mode: str) -> bool:
+        """A rule lets every caller of the mode in (public, private)."""
+        return any(r.allow in ("public", "private") for r in self.by_mode(mode))
+
+    def groups(self, mode: str) -> list[str]:
+        return sorted({g for r in self.by_mode(mode) if r.allow == "groups" for g in r.groups})
+
+    def owner_fields(self, mode: str) -> list[str]:
+        return sorted({r.owner_field for r in self.by_mode(mode) if r.allow == "owner"})
+
+    @property
+    def owner_field(self) -> str | None:
+        """The one field owner rules name (the parser refuses two on one operation)."""
+        found = {r.owner_field for r in self.rules if r.allow == "owner"}
+        return next(iter(found)) if found else None
 
 
 @dataclass(frozen=True)
@@ -140,6 +209,10 @@ class Operation:
     # @training/@predict: action and the related entities (modules/codegen/ml.py)
     options: dict = field(default_factory=dict)
     line: int = 0
+    # @auth: who may call it (deny by default: no rules, nobody)
+    auth: Auth = field(default_factory=lambda: Auth("read"))
+    # input fields with field-level @auth: field -> who may write it in this operation
+    field_auth: dict[str, Auth] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -173,6 +246,8 @@ class Schema:
     operations: list[Operation]
     relations: list[Relation]
     appsync_sdl: str
+    # Subscription fields: name -> who may subscribe (read of the type it returns)
+    subscriptions: dict[str, Auth] = field(default_factory=dict)
 
     @property
     def tables(self) -> list:

@@ -30,7 +30,11 @@ from graphql.language import Visitor, visit
 from graphql.validation.validate import validate_sdl
 
 from .ir import (
+    AUTH_MODES,
+    AUTH_OPERATIONS,
     Arg,
+    Auth,
+    AuthRule,
     Constraint,
     Derived,
     Entity,
@@ -56,6 +60,22 @@ RELATIONS = ("hasMany", "belongsTo", "aliases")
 TABLE_NAME = re.compile(r"^[a-zA-Z0-9_.-]{1,200}$")
 # Fields every table type gets from the server, never from input.
 SERVER_FIELDS = ("id", "createdAt", "updatedAt", "revision")
+
+
+# @auth: the providers each strategy defaults to, and the ones it may name.
+AUTH_DEFAULT_PROVIDERS = {"public": ("apiKey",), "private": ("iam",),
+                          "groups": ("userPools", "oidc"), "owner": ("userPools", "oidc")}
+AUTH_ALLOWED_PROVIDERS = {"public": {"apiKey"}, "private": {"iam", "userPools", "oidc", "lambda"},
+                          "groups": {"userPools", "oidc"}, "owner": {"userPools", "oidc"}}
+
+
+def auth_operation(kind: str, parent: str, options: dict) -> str:
+    """The kind of access an operation is, for @auth's `operations`."""
+    if kind in ("get", "list") or parent in ("Query", "Subscription"):
+        return "read"
+    if kind in ("create", "predict") or options.get("action") == "start":
+        return "create"
+    return "delete" if kind == "delete" else "update"
 
 
 class SchemaError(Exception):
@@ -162,7 +182,21 @@ class _Builder:
         self.relations = [r for t in self._object_types() for r in self._relations(t)]
         relations = self.relations
         operations = [op for root in ("Query", "Mutation") for op in self._operations(root)]
-        return Schema(self.name, self.entities, operations, relations, self._appsync_sdl())
+        subscriptions = self._subscriptions()
+        sdl = self._appsync_sdl(operations, subscriptions)
+        return Schema(self.name, self.entities, operations, relations, sdl, subscriptions)
+
+    def _subscriptions(self) -> dict[str, Auth]:
+        type_ = self.gql.type_map.get("Subscription")
+        out = {}
+        for fname, f in (type_.fields.items() if type_ is not None else ()):
+            entity = self.entities.get(_named(f.type).name)
+            if entity is None:
+                rules = self._auth_rules(f.ast_node, None) or ()
+                out[fname] = Auth("read", tuple(r for r in rules if "read" in r.operations))
+            else:
+                out[fname] = self._auth(f.ast_node, entity, "read")
+        return out
 
     # -- types ---------------------------------------------------------------------------
 
@@ -227,8 +261,61 @@ class _Builder:
                                 "use letters, digits, '_', '.' or '-'")
                 memberships.append(Membership(type_.name, fname, m["table"],
                                               Key(m["key"], key.hash), m["index"]))
-        return Entity(type_.name, args["name"], key, indexes, derived, attributes,
-                      enum_defaults, memberships)
+        entity = Entity(type_.name, args["name"], key, indexes, derived, attributes,
+                        enum_defaults, memberships)
+        rules = self._auth_rules(type_.ast_node, entity)
+        entity.auth = rules or ()
+        for fname, f in type_.fields.items():
+            found = self._auth_rules(f.ast_node, entity)
+            if found is not None:
+                entity.field_auth[fname] = found
+        return entity
+
+    # -- @auth ---------------------------------------------------------------------------
+
+    def _auth_rules(self, node: Node | None, entity: Entity | None) -> tuple[AuthRule, ...] | None:
+        """The rules of an @auth on `node` (None: no @auth there)."""
+        found = _directives(node, "auth")
+        if not found:
+            return None
+        out = []
+        for raw in _args(found[0])["rules"]:
+            allow = raw["allow"]
+            providers = tuple(raw.get("providers") or AUTH_DEFAULT_PROVIDERS[allow])
+            wrong = sorted(set(providers) - AUTH_ALLOWED_PROVIDERS[allow])
+            if wrong:
+                raise _fail(found[0], f"@auth rule {allow} cannot use provider(s) "
+                            f"{', '.join(wrong)}", "use one of "
+                            + ", ".join(sorted(AUTH_ALLOWED_PROVIDERS[allow])))
+            groups = tuple(raw.get("groups") or ())
+            if (allow == "groups") != bool(groups):
+                raise _fail(found[0], f"@auth rule {allow} {'needs' if allow == 'groups' else 'takes no'}"
+                            " groups", "give groups: [...] to a groups rule only")
+            owner = raw.get("ownerField")
+            if (allow == "owner") != (owner is not None):
+                raise _fail(found[0], f"@auth rule {allow} "
+                            f"{'needs' if allow == 'owner' else 'takes no'} ownerField",
+                            "give ownerField to an owner rule only")
+            if owner is not None and (entity is None or entity.attributes.get(owner) != "S"):
+                raise _fail(found[0], f"@auth ownerField {owner} is not a stored string field of "
+                            f"{entity.type_name if entity else 'a @table type'}",
+                            "name a String field of the type that holds the owner's identity")
+            operations = tuple(raw.get("operations") or AUTH_OPERATIONS)
+            out.append(AuthRule(allow, tuple(AUTH_MODES[p] for p in providers), groups, owner,
+                                operations))
+        return tuple(out)
+
+    def _auth(self, node: Node | None, entity: Entity, operation: str) -> Auth:
+        """Rules on the root field replace the type's; either way, those of `operation`."""
+        rules = self._auth_rules(node, entity)
+        if rules is None:
+            rules = entity.auth
+        auth = Auth(operation, tuple(r for r in rules if operation in r.operations))
+        owners = {r.owner_field for r in auth.rules if r.allow == "owner"}
+        if len(owners) > 1:
+            raise _fail(node, f"@auth names two owner fields ({', '.join(sorted(owners))}) "
+                        "for one operation", "use one ownerField per type")
+        return auth
 
     def _check_keys(self, entity: Entity, type_: GraphQLObjectType) -> None:
         node = type_.ast_node
@@ -387,6 +474,19 @@ class _Builder:
             op.options = {"action": args.get("action", kind),
                           "model": self._target(d, args["model"]),
                           "versions": self._target(d, args["versions"])}
+        op.auth = self._auth(f.ast_node, entity, auth_operation(kind, root, op.options))
+        if op.auth.owner_field and (kind not in ("get", "list", "create", "update", "delete")
+                                    or op.via):
+            # An owner check lives in the templates of these kinds only; elsewhere an owner
+            # rule would let any signed-in caller through.
+            raise _fail(f.ast_node, f"{root}.{fname} (@{kind}) cannot check an owner rule",
+                        "give the field @auth rules without allow: owner")
+        if op.auth.operation in ("create", "update"):
+            for arg in op_args:
+                rules = entity.field_auth.get(arg.name)
+                if rules is not None:
+                    op.field_auth[arg.name] = Auth(op.auth.operation, tuple(
+                        r for r in rules if op.auth.operation in r.operations))
         for arg in op_args:
             named = self.gql.type_map[arg.type_name]
             if isinstance(named, GraphQLEnumType):
@@ -429,9 +529,40 @@ class _Builder:
 
     # -- the schema AppSync receives -----------------------------------------------------
 
-    def _appsync_sdl(self) -> str:
+    def _type_auth(self) -> dict[str, Auth]:
+        """Who may read each object type: a table type by its rules; a type without a table
+        (a connection, ModelAlias) by those of the table types whose fields return it."""
+        out = {n: Auth("read", tuple(r for r in e.auth if "read" in r.operations))
+               for n, e in self.entities.items()}
+        for type_ in self._object_types():
+            if type_.name in out or type_.name in ("Query", "Mutation", "Subscription"):
+                continue
+            rules: list[AuthRule] = []
+            returning = [p.name for p in self._object_types() if p.name in self.entities
+                         and any(_named(f.type).name == type_.name for f in p.fields.values())]
+            # a connection: the type of its items
+            returning += [_named(f.type).name for f in type_.fields.values()
+                          if _named(f.type).name in self.entities]
+            for name in returning:
+                rules += [r for r in out[name].rules if r not in rules]
+            out[type_.name] = Auth("read", tuple(rules))
+        return out
+
+    def _appsync_sdl(self, operations: list[Operation], subscriptions: dict[str, Auth]) -> str:
         ours = {d.name.value for d in parse(DIRECTIVES_FILE.read_text()).definitions
                 if d.kind == "directive_definition"}
+        by_field = {op.name: op.auth for op in operations}
+        by_field.update({f"Subscription.{n}": a for n, a in subscriptions.items()})
+        types = self._type_auth()
+        entities = self.entities
+        root = ("Query", "Mutation", "Subscription")
+
+        def field_auth(parent: str, name: str) -> Auth | None:
+            if parent in root:
+                return by_field.get(f"{parent}.{name}")
+            rules = entities[parent].field_auth.get(name) if parent in entities else None
+            return None if rules is None else Auth("read", tuple(
+                r for r in rules if "read" in r.operations))
 
         class Strip(Visitor):
             def enter_directive(self, node, *_):
@@ -440,4 +571,48 @@ class _Builder:
                 name = node.name.value
                 return self.REMOVE if name in ours and not name.startswith("aws_") else None
 
-        return print_ast(visit(self.domain, Strip())) + "\n"
+        class AddAuth(Visitor):
+            # @auth compiled into AppSync's directives: on every root field, on each type
+            # (its fields without rules of their own), and on fields with their own rules.
+            def enter_object_type_definition(self, node, *_):
+                self.parent = node.name.value
+                auth = types.get(node.name.value)
+                if auth is None or node.name.value in root:
+                    return None
+                return node.__class__(**{**_node_fields(node), "directives": (
+                    *(node.directives or ()), *aws_directives(auth))})
+
+            def enter_field_definition(self, node, *_):
+                auth = field_auth(self.parent, node.name.value)
+                if auth is None:
+                    return None
+                return node.__class__(**{**_node_fields(node), "directives": (
+                    *(node.directives or ()), *aws_directives(auth))})
+
+        stripped = visit(self.domain, Strip())
+        return print_ast(visit(stripped, AddAuth())) + "\n"
+
+
+def _node_fields(node: Node) -> dict:
+    return {k: getattr(node, k) for k in node.keys}
+
+
+def aws_directives(auth: Auth) -> tuple[DirectiveNode, ...]:
+    """AppSync's @aws_* directives for the modes `auth` lets in. Cognito is narrowed to
+    `cognito_groups` when groups rules are its only way in; owner and OIDC group checks are
+    the resolvers' (AppSync's directives know neither)."""
+    names = {"API_KEY": "aws_api_key", "AWS_IAM": "aws_iam",
+             "AMAZON_COGNITO_USER_POOLS": "aws_cognito_user_pools", "OPENID_CONNECT": "aws_oidc",
+             "AWS_LAMBDA": "aws_lambda"}
+    text = []
+    for mode in auth.modes:
+        rules = auth.by_mode(mode)
+        if mode == "AMAZON_COGNITO_USER_POOLS" and all(r.allow == "groups" for r in rules):
+            groups = ", ".join(f'"{g}"' for g in auth.groups(mode))
+            text.append(f"@{names[mode]}(cognito_groups: [{groups}])")
+        else:
+            text.append(f"@{names[mode]}")
+    if not text:
+        return ()
+    doc = parse(f"type T {' '.join(text)} {{ f: Int }}", no_location=True)
+    return tuple(doc.definitions[0].directives)

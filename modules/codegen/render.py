@@ -13,7 +13,17 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from . import ml
-from .ir import DEFAULT_LIMIT, MAX_LIMIT, Derived, Entity, Index, Operation, Relation, Schema
+from .ir import (
+    AUTH_TYPE_NAMES,
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Derived,
+    Entity,
+    Index,
+    Operation,
+    Relation,
+    Schema,
+)
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "vtl"
 # What each template operation needs in IAM (TransactWriteItems is listed per item).
@@ -106,9 +116,11 @@ class _Renderer:
             keep_trailing_newline=True,
         )
         self.env.globals.update(table=table_name, default_limit=DEFAULT_LIMIT,
-                                max_limit=MAX_LIMIT, ml=ml_values or ml.PLACEHOLDERS)
+                                max_limit=MAX_LIMIT, ml=ml_values or ml.PLACEHOLDERS,
+                                auth_type_names=AUTH_TYPE_NAMES)
         self.functions: list[Function] = []
         self.resolvers: list[Resolver] = []
+        self.op: Operation | None = None  # the operation being rendered (its @auth check)
 
     def render(self, template: str, **context) -> str:
         text = self.env.get_template(f"{template}.vtl.j2").render(**context)
@@ -122,19 +134,31 @@ class _Renderer:
                                        self.render(res, **context), access))
         return name
 
+    def _auth_check(self, type_: str, field_: str) -> str:
+        """The @auth check that starts a root operation's resolver ("" for nested fields)."""
+        op = self.op
+        if op is None or (op.parent, op.field) != (type_, field_):
+            return ""
+        src = "$ctx.args.input" if op.from_input else "$ctx.args"
+        return self.render("auth_check", op=op, src=src)
+
     def pipeline(self, type_: str, field_: str, functions: list[str]) -> None:
-        self.resolvers.append(Resolver(type_, field_, self.render("pipeline.req"),
+        self.resolvers.append(Resolver(type_, field_,
+                                       self._auth_check(type_, field_) + self.render("pipeline.req"),
                                        self.render("pipeline.res"), functions=functions))
 
     def unit(self, type_: str, field_: str, data_source: str | None, req: str, res: str,
              access: tuple[Access, ...], **context) -> None:
-        self.resolvers.append(Resolver(type_, field_, self.render(req, **context),
+        self.resolvers.append(Resolver(type_, field_,
+                                       self._auth_check(type_, field_)
+                                       + self.render(req, **context),
                                        self.render(res, **context), data_source,
                                        access=access))
 
     # -- operations ----------------------------------------------------------------------
 
     def operation(self, op: Operation) -> None:
+        self.op = op
         e = op.entity
         src = "$ctx.args.input" if op.from_input else "$ctx.args"
         ctx = {"op": op, "entity": e, "src": src}
@@ -253,7 +277,9 @@ class _Renderer:
             reasons.append((0, f"{op.requires.target.type_name} not found", "NotFound"))
         if e.memberships or op.requires:
             reasons.append((len(reasons), *exists))
+        owners = sorted({r.owner_field for r in e.auth if r.allow == "owner"})
         context = dict(ctx, stored_args=stored, defaults=defaults, key_values=key_values,
+                       owner_fields=[f for f in owners if f in e.attributes],
                        conditional_message=exists[0], conditional_type=exists[1],
                        tx_reasons=reasons)
         access = (Access("PutItem", e.type_name),
