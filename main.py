@@ -56,9 +56,11 @@ ROOT_STACK = "model-api"
 HARDENED = {"introspection_enabled": False, "query_depth_limit": 10,
             "resolver_count_limit": 1000, "deletion_protection": True, "waf_enabled": True,
             "log_retention_days": 365, "sagemaker_request_signing": True,
-            # EventBridge calls refreshTrainingJob with IAM: IAM is the default mode here.
-            "training_events": True, "authentication_type": "AWS_IAM",
-            "additional_authentication_types": (),
+            # No API key: Cognito users (a pool with the schema's groups) by default, and IAM,
+            # with which EventBridge calls refreshTrainingJob.
+            "training_events": True, "authentication_type": "AMAZON_COGNITO_USER_POOLS",
+            "additional_authentication_types": ("AWS_IAM",), "cognito_create_user_pool": True,
+            "cognito_user_pool_id": None, "oidc_issuer": None,
             # Only marks the switch: the module's kms_key_arn variable has no default.
             "kms_key_arn": "arn:aws:kms:us-east-1:000000000000:key/required-input"}
 

@@ -16,12 +16,47 @@ function resources(stack, type) {
 // Attributes of other resources that a reference may name, and how to read them.
 const REFERENCEABLE = {
   aws_dynamodb_table: { name: (r) => r.name },
+  // A user pool the stack creates: locally its id is a fixed one in the stack's region
+  // (local/jwt_token.py makes tokens whose issuer names it).
+  aws_cognito_user_pool: { id: () => LOCAL_USER_POOL_ID },
   aws_appsync_datasource: { name: (r) => r.name },
   aws_appsync_function: { name: (r) => r.name, function_id: (r) => r.name },
 };
 
 // moto's default account id: what local.api_account_id is locally.
 const MOTO_ACCOUNT = '123456789012';
+const LOCAL_USER_POOL_ID = 'us-east-1_localpool';
+const LOCAL_IAM_ACCESS_KEY = 'AKIALOCALCALLER';
+const AUTH_MODES = ['API_KEY', 'AWS_IAM', 'AMAZON_COGNITO_USER_POOLS', 'OPENID_CONNECT', 'AWS_LAMBDA'];
+
+// One authorization provider as the simulator takes it, from a Terraform block (the API's own
+// arguments for the default mode, an additional_authentication_provider entry otherwise).
+function authProvider(type, block, resolve, where) {
+  const one = (name) => ((block[name] || [])[0] || block[name] || {});
+  const out = { authenticationType: type };
+  if (type === 'AMAZON_COGNITO_USER_POOLS') {
+    const cfg = one('user_pool_config');
+    out.cognitoUserPoolConfig = {
+      UserPoolId: resolve(cfg.user_pool_id, `${where}.user_pool_config.user_pool_id`),
+      AwsRegion: resolve(cfg.aws_region, `${where}.user_pool_config.aws_region`),
+    };
+    if (!out.cognitoUserPoolConfig.UserPoolId) throw new StackError(`${where}: AMAZON_COGNITO_USER_POOLS without user_pool_config.user_pool_id`);
+  } else if (type === 'OPENID_CONNECT') {
+    const cfg = one('openid_connect_config');
+    out.openIDConnectConfig = {
+      Issuer: resolve(cfg.issuer, `${where}.openid_connect_config.issuer`),
+      ClientId: resolve(cfg.client_id, `${where}.openid_connect_config.client_id`),
+    };
+    if (!out.openIDConnectConfig.Issuer) throw new StackError(`${where}: OPENID_CONNECT without openid_connect_config.issuer`);
+  } else if (type === 'AWS_LAMBDA') {
+    const cfg = one('lambda_authorizer_config');
+    out.lambdaAuthorizerConfig = {
+      AuthorizerUri: resolve(cfg.authorizer_uri, `${where}.lambda_authorizer_config.authorizer_uri`),
+      AuthorizerResultTtlInSeconds: cfg.authorizer_result_ttl_in_seconds,
+    };
+  }
+  return out;
+}
 
 function makeResolver(stack, region) {
   // One pass over the string: `$${` and `%%{` are Terraform's escapes for a literal `${`/`%{`;
@@ -60,10 +95,10 @@ function makeResolver(stack, region) {
   return resolve;
 }
 
-// aws_appsync_graphql_api.additional_authentication_provider, either a plain list or cdktf's
-// `dynamic` block iterating over a literal `${toset([...])}`.
+// aws_appsync_graphql_api.additional_authentication_provider, either a plain list of blocks or
+// cdktf's `dynamic` block iterating over a literal `${toset([...])}` (types only).
 function additionalAuth(api, where) {
-  const out = [...(api.additional_authentication_provider || [])].map((p) => p.authentication_type);
+  const out = [...(api.additional_authentication_provider || [])];
   const dyn = (api.dynamic || {}).additional_authentication_provider;
   if (dyn) {
     const m = /^\$\{toset\((\[.*\])\)\}$/s.exec(dyn.for_each || '');
@@ -71,7 +106,7 @@ function additionalAuth(api, where) {
     if (!m || !/^\$\{(each|[a-z_]+)\.value\}$/.test(content || '')) {
       throw new StackError(`${where}.dynamic.additional_authentication_provider: only a literal toset([...]) is supported`);
     }
-    out.push(...JSON.parse(m[1]));
+    out.push(...JSON.parse(m[1]).map((t) => ({ authentication_type: t })));
   }
   return out;
 }
@@ -83,9 +118,14 @@ function buildConfig(stack, { endpoint, region, apiKey }) {
   if (apis.length !== 1) throw new StackError(`expected one aws_appsync_graphql_api, found ${apis.length}`);
   const [apiId, api] = apis[0];
   const where = `aws_appsync_graphql_api.${apiId}`;
-  const auth = [api.authentication_type, ...additionalAuth(api, where)];
+  // Every mode the stack enables is served: the default one from the API's own arguments.
+  const auth = [
+    authProvider(api.authentication_type, api, resolve, where),
+    ...additionalAuth(api, where).map((p, i) => authProvider(p.authentication_type, p, resolve,
+      `${where}.additional_authentication_provider[${i}]`)),
+  ];
   for (const a of auth) {
-    if (!['API_KEY', 'AWS_IAM'].includes(a)) throw new StackError(`${where}: authentication type ${a} is not served locally`);
+    if (!AUTH_MODES.includes(a.authenticationType)) throw new StackError(`${where}: authentication type ${a.authenticationType} is not served locally`);
   }
 
   const templates = [];
@@ -169,8 +209,14 @@ function buildConfig(stack, { endpoint, region, apiKey }) {
     appSync: {
       name: api.name,
       apiKey,
-      defaultAuthenticationType: { authenticationType: auth[0] },
-      additionalAuthenticationProviders: auth.slice(1).map((a) => ({ authenticationType: a })),
+      defaultAuthenticationType: auth[0],
+      additionalAuthenticationProviders: auth.slice(1),
+      // IAM callers (any SigV4 Authorization header; the simulator checks no signature and no
+      // IAM policy): this access key is the "authenticated" role, any other the unauthenticated.
+      accountId: MOTO_ACCOUNT,
+      authAccessKeyId: LOCAL_IAM_ACCESS_KEY,
+      authRoleName: 'assumed-role/local-caller/session',
+      unAuthRoleName: 'assumed-role/local-unauth/session',
     },
     dataSources,
     functions,
@@ -183,4 +229,4 @@ function loadStack(path) {
   return JSON.parse(fs.readFileSync(path, 'utf8'));
 }
 
-module.exports = { buildConfig, loadStack, StackError };
+module.exports = { buildConfig, loadStack, StackError, LOCAL_USER_POOL_ID, LOCAL_IAM_ACCESS_KEY };

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cdktf import Fn, TerraformIterator, Token
+from cdktf import Fn, Token
 from constructs import Construct
 
 from .aws import (
@@ -14,6 +14,7 @@ from .aws import (
     IamRole,
     IamRolePolicyAttachment,
 )
+from .auth import AuthModes
 from .inputs import Inputs
 from .naming import named
 
@@ -35,8 +36,10 @@ def assume_role_policy(service: str) -> str:
 class GraphqlApi(Construct):
     """API + log role + log group + (optional) API key."""
 
-    def __init__(self, scope: Construct, id_: str, *, inputs: Inputs, schema: str) -> None:
+    def __init__(self, scope: Construct, id_: str, *, inputs: Inputs, schema: str,
+                 groups: list[str] = ()) -> None:
         super().__init__(scope, id_)
+        self.auth = AuthModes(self, "auth", inputs=inputs, groups=list(groups))
         prefix = inputs.name_prefix
 
         self.logs_role = named(IamRole(
@@ -50,7 +53,6 @@ class GraphqlApi(Construct):
             self, "logs_policy", role=self.logs_role.name, policy_arn=LOGS_POLICY_ARN
         ), "logs_policy")
 
-        extra = TerraformIterator.from_list(inputs.additional_authentication_types)
         optional = {
             key: value for key, value in (
                 ("introspection_config", _introspection(inputs.introspection_enabled)),
@@ -62,8 +64,6 @@ class GraphqlApi(Construct):
             self, "api",
             name=f"{prefix}-api",
             authentication_type=inputs.authentication_type,
-            additional_authentication_provider=extra.dynamic(
-                {"authentication_type": extra.value}),
             schema=schema,
             xray_enabled=inputs.xray_enabled,
             log_config={
@@ -74,6 +74,7 @@ class GraphqlApi(Construct):
             tags=inputs.tags,
             **optional,
         ), "api")
+        self.auth.apply(self.api)
 
         # AppSync writes to this fixed group name; owning it here sets retention and tags.
         self.log_group = named(CloudwatchLogGroup(

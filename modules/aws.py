@@ -37,6 +37,9 @@ from cdktf_cdktf_provider_aws.appsync_resolver import AppsyncResolver
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.cognito_user_group import CognitoUserGroup
+from cdktf_cdktf_provider_aws.cognito_user_pool import CognitoUserPool
+from cdktf_cdktf_provider_aws.cognito_user_pool_client import CognitoUserPoolClient
 from cdktf_cdktf_provider_aws.dynamodb_table import (
     DynamodbTable,
     DynamodbTableAttribute,
@@ -45,6 +48,7 @@ from cdktf_cdktf_provider_aws.dynamodb_table import (
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.wafv2_web_acl import Wafv2WebAcl, Wafv2WebAclRule
 from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
@@ -62,12 +66,16 @@ __all__ = [
     "CloudwatchEventRule",
     "CloudwatchEventTarget",
     "CloudwatchLogGroup",
+    "CognitoUserGroup",
+    "CognitoUserPool",
+    "CognitoUserPoolClient",
     "DynamodbTable",
     "DynamodbTableAttribute",
     "DynamodbTableGlobalSecondaryIndex",
     "IamRole",
     "IamRolePolicy",
     "IamRolePolicyAttachment",
+    "LambdaPermission",
     "Wafv2WebAcl",
     "Wafv2WebAclAssociation",
     "Wafv2WebAclLoggingConfiguration",

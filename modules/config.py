@@ -15,8 +15,13 @@ LOG_RETENTION_DAYS = (
     2922, 3288, 3653,
 )
 LOG_LEVELS = ("ALL", "ERROR", "NONE")
-# Auth modes this project wires end to end (API key and IAM); Cognito/OIDC need pool/issuer inputs.
-AUTH_TYPES = ("API_KEY", "AWS_IAM")
+# AppSync's authorization modes; each but the first two needs its own settings (below).
+AUTH_TYPES = ("API_KEY", "AWS_IAM", "AMAZON_COGNITO_USER_POOLS", "OPENID_CONNECT", "AWS_LAMBDA")
+# Cognito user pool ids (Cognito API reference, UserPoolType.Id) and Lambda function ARNs.
+_USER_POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
+_LAMBDA_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]{1,64}(:[\w$-]+)?$")
+# AppSync: a Lambda authorizer's result is cached 0-3600 s (LambdaAuthorizerConfig).
+LAMBDA_RESULT_TTL = (0, 3600)
 # AppSync: an API key lives at least 1 day and at most 365 days.
 API_KEY_EXPIRY_DAYS = (1, 365)
 # AppSync limits for the hardened switches (0 means "no limit" for both).
@@ -37,6 +42,11 @@ SWITCH_FLOORS = {
     # An EventBridge rule calling refreshTrainingJob on SageMaker job state changes: its
     # target's appsync_target block came in 5.72.0 (the rule, target and role plan on 3.39.0).
     "training_events": "5.72.0",
+    # aws_appsync_graphql_api lambda_authorizer_config (default or additional mode) came in
+    # 3.70.0 (toolchain facts; 3.39.0 refuses the block).
+    "lambda_authorizer_arn": "3.70.0",
+    # user_pool_config, openid_connect_config and the Cognito pool, client and groups are
+    # 3.39.0's (planned there): no switch.
     # Known to 3.39.0 (planned there): no raise.
     "kms_key_arn": PROVIDER_FLOOR,
     "waf_enabled": PROVIDER_FLOOR,
@@ -55,6 +65,7 @@ SWITCH_ARGUMENTS = {
     "sagemaker_request_signing": [("aws_appsync_datasource", "http_config.authorization_config")],
     # The rule, the target (but its appsync_target), the role and its policy are 3.39.0's.
     "training_events": [("aws_cloudwatch_event_target", "appsync_target")],
+    "lambda_authorizer_arn": [("aws_appsync_graphql_api", "lambda_authorizer_config")],
     "waf_enabled": [("aws_wafv2_web_acl", ""), ("aws_wafv2_web_acl_association", ""),
                     ("aws_wafv2_web_acl_logging_configuration", "")],
 }
@@ -99,6 +110,19 @@ class Settings:
     schema_path: str = "schema/model_registry.graphql"
     authentication_type: str = "API_KEY"
     additional_authentication_types: tuple[str, ...] = ()
+    # AMAZON_COGNITO_USER_POOLS: an existing pool's id, or a pool the stack creates (with the
+    # groups the schema's @auth rules name).
+    cognito_user_pool_id: str | None = None
+    cognito_create_user_pool: bool | None = None
+    # OPENID_CONNECT: the issuer (its `iss`), the client id (`aud`, optional) and token TTLs in
+    # seconds (0: no limit), counted from authentication (auth_time) and from issue (iat).
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_auth_ttl: int = 0
+    oidc_iat_ttl: int = 0
+    # AWS_LAMBDA: the authorizer function and how long AppSync caches its answer (seconds).
+    lambda_authorizer_arn: str | None = None
+    lambda_authorizer_result_ttl: int = 300
     log_level: str = "ERROR"
     log_retention_days: int = 30
     api_key_expiry_days: int = 30
@@ -189,6 +213,34 @@ class Settings:
         extras = self.additional_authentication_types
         if len(set(extras)) != len(extras):
             fail("additional_authentication_types", "list each authentication type once")
+        modes = self.auth_modes
+        if "AMAZON_COGNITO_USER_POOLS" in modes:
+            if bool(self.cognito_user_pool_id) == bool(self.cognito_create_user_pool):
+                fail("cognito_user_pool_id", "AMAZON_COGNITO_USER_POOLS needs a user pool: set "
+                     "cognito_user_pool_id (e.g. us-east-1_AbC123) or cognito_create_user_pool "
+                     "true, not both")
+            if self.cognito_user_pool_id and not _USER_POOL_ID.match(self.cognito_user_pool_id):
+                fail("cognito_user_pool_id", "use a Cognito user pool id, <region>_<id>")
+        elif self.cognito_user_pool_id or self.cognito_create_user_pool:
+            fail("cognito_user_pool_id", "a user pool is used only with AMAZON_COGNITO_USER_POOLS "
+                 "in authentication_type or additional_authentication_types")
+        if ("OPENID_CONNECT" in modes) != bool(self.oidc_issuer):
+            fail("oidc_issuer", "OPENID_CONNECT needs oidc_issuer (an https:// URL), and "
+                 "oidc_issuer needs OPENID_CONNECT among the authentication types")
+        if self.oidc_issuer and not re.match(r"^https://\S+$", self.oidc_issuer):
+            fail("oidc_issuer", "use the issuer's https:// URL, as in its tokens' iss claim")
+        for key in ("oidc_auth_ttl", "oidc_iat_ttl"):
+            if getattr(self, key) < 0:
+                fail(key, "use seconds, 0 (no limit) or more")
+        if ("AWS_LAMBDA" in modes) != bool(self.lambda_authorizer_arn):
+            fail("lambda_authorizer_arn", "AWS_LAMBDA needs lambda_authorizer_arn, and the ARN "
+                 "needs AWS_LAMBDA among the authentication types")
+        if self.lambda_authorizer_arn and not _LAMBDA_ARN.match(self.lambda_authorizer_arn):
+            fail("lambda_authorizer_arn", "use a Lambda function ARN, "
+                 "arn:aws:lambda:<region>:<account>:function:<name>")
+        lo, hi = LAMBDA_RESULT_TTL
+        if not lo <= self.lambda_authorizer_result_ttl <= hi:
+            fail("lambda_authorizer_result_ttl", f"AppSync caches {lo}-{hi} seconds")
         if self.log_level not in LOG_LEVELS:
             fail("log_level", f"use one of {', '.join(LOG_LEVELS)}")
         if self.log_retention_days not in LOG_RETENTION_DAYS:
@@ -209,10 +261,10 @@ class Settings:
             if not all(isinstance(v, str) and re.match(pattern, v) for v in values) or \
                     len(set(values)) != len(values):
                 fail(key, f"use distinct names matching {pattern}")
-        if self.training_events and self.authentication_type != "AWS_IAM":
-            fail("training_events", "EventBridge calls refreshTrainingJob with IAM, which the "
-                 "schema allows only as the default mode: set authentication_type to AWS_IAM "
-                 "or leave training_events unset")
+        if self.training_events and "AWS_IAM" not in modes:
+            fail("training_events", "EventBridge calls refreshTrainingJob with IAM: add AWS_IAM "
+                 "to authentication_type or additional_authentication_types, or leave "
+                 "training_events unset")
         if self.backend is not None:
             _check_backend(self.backend, fail)
         for key, (lo, hi) in (("query_depth_limit", QUERY_DEPTH_LIMIT),
@@ -220,6 +272,10 @@ class Settings:
             value = getattr(self, key)
             if value is not None and not lo <= value <= hi:
                 fail(key, f"AppSync accepts {lo} to {hi} (0 = no limit), or leave it unset")
+
+    @property
+    def auth_modes(self) -> tuple[str, ...]:
+        return (self.authentication_type, *self.additional_authentication_types)
 
     @property
     def api_key_enabled(self) -> bool:

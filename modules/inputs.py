@@ -56,6 +56,14 @@ class Inputs:
     ml_signing: bool = False
     # The EventBridge rule calling refreshTrainingJob (modules/events.py).
     training_events: bool = False
+    # Authorization modes (modules/auth.py): True when they come from variables (module).
+    auth_variables: bool = False
+    oidc_issuer: Any = None
+    oidc_client_id: Any = None
+    oidc_auth_ttl: Any = 0
+    oidc_iat_ttl: Any = 0
+    lambda_authorizer_arn: Any = None
+    lambda_authorizer_result_ttl: Any = 300
 
     @classmethod
     def literal(cls, s: Settings) -> Inputs:
@@ -88,6 +96,12 @@ class Inputs:
             ml_partition=partition(s.region),
             ml_signing=bool(s.sagemaker_request_signing),
             training_events=bool(s.training_events),
+            oidc_issuer=s.oidc_issuer,
+            oidc_client_id=s.oidc_client_id,
+            oidc_auth_ttl=s.oidc_auth_ttl,
+            oidc_iat_ttl=s.oidc_iat_ttl,
+            lambda_authorizer_arn=s.lambda_authorizer_arn,
+            lambda_authorizer_result_ttl=s.lambda_authorizer_result_ttl,
         )
 
     @classmethod
@@ -113,6 +127,10 @@ class Inputs:
         def one_of(name: str, values: tuple) -> str:
             return f"${{contains({_hcl_list(values)}, var.{name})}}"
 
+        # AWS_LAMBDA needs lambda_authorizer_config, which raises the provider floor: the
+        # module takes it only when its settings name an authorizer (SWITCH_FLOORS).
+        modes = AUTH_TYPES if s.lambda_authorizer_arn else tuple(
+            m for m in AUTH_TYPES if m != "AWS_LAMBDA")
         prefix = var("name_prefix", "string", s.name_prefix,
                      "Prefix of every global name (tables, roles, API).",
                      "${can(regex(\"^[a-z][a-z0-9-]{1,22}[a-z0-9]$\", var.name_prefix))}",
@@ -120,22 +138,59 @@ class Inputs:
                      "'-', starting with a letter.")
         tags = var("tags", "map(string)", dict(s.tags), "Tags added to every taggable resource.")
         auth = var("authentication_type", "string", s.authentication_type,
-                   "Default authorization mode of the API.", one_of("authentication_type",
-                                                                    AUTH_TYPES),
-                   f"The authentication_type must be one of {', '.join(AUTH_TYPES)}.",
+                   "Default authorization mode of the API.", one_of("authentication_type", modes),
+                   f"The authentication_type must be one of {', '.join(modes)}.",
                    # EventBridge calls refreshTrainingJob with IAM; the schema has no auth
                    # directives, so AppSync lets IAM call it only as the default mode.
-                   more=(('${var.authentication_type == "AWS_IAM"}',
+                   more=(('${contains(concat([var.authentication_type], '
+                          'var.additional_authentication_types), "AWS_IAM")}',
                           "This module's EventBridge rule calls refreshTrainingJob with IAM: "
-                          "the authentication_type must be AWS_IAM."),)
+                          "AWS_IAM must be the authentication_type or an additional one."),)
                    if s.training_events else ())
         extra = var("additional_authentication_types", "list(string)",
                     list(s.additional_authentication_types),
                     "More authorization modes (API_KEY creates a key).",
                     "${alltrue([for t in var.additional_authentication_types : "
-                    f"contains({_hcl_list(AUTH_TYPES)}, t) && t != var.authentication_type])}}",
-                    "Each additional authentication type must be API_KEY or AWS_IAM and differ "
-                    "from authentication_type.")
+                    f"contains({_hcl_list(modes)}, t) && t != var.authentication_type])}}",
+                    f"Each additional authentication type must be one of {', '.join(modes)} "
+                    "and differ from authentication_type.")
+        optional: dict[str, Any] = {}
+        auth_modes = "concat([var.authentication_type], var.additional_authentication_types)"
+        var("cognito_user_pool_id", "string", s.cognito_user_pool_id or "",
+            "User pool of AMAZON_COGNITO_USER_POOLS (\"\": the pool this module creates, "
+            "cognito_create_user_pool).",
+            f"${{!contains({auth_modes}, \"AMAZON_COGNITO_USER_POOLS\") || "
+            "(var.cognito_user_pool_id != \"\") != var.cognito_create_user_pool}",
+            "AMAZON_COGNITO_USER_POOLS needs cognito_user_pool_id or cognito_create_user_pool "
+            "(not both).")
+        var("cognito_create_user_pool", "bool", bool(s.cognito_create_user_pool),
+            "Create a user pool (e-mail sign-in, admin-created users, an app client) with the "
+            "groups the schema's @auth rules name.")
+        issuer = var("oidc_issuer", "string", s.oidc_issuer or "",
+                     "OPENID_CONNECT issuer URL (the tokens' iss).",
+                     f"${{!contains({auth_modes}, \"OPENID_CONNECT\") || "
+                     "can(regex(\"^https://\", var.oidc_issuer))}",
+                     "OPENID_CONNECT needs oidc_issuer, an https:// URL.")
+        client = var("oidc_client_id", "string", s.oidc_client_id or "",
+                     "OPENID_CONNECT client id (the tokens' aud); \"\": any.")
+        auth_ttl = var("oidc_auth_ttl", "number", s.oidc_auth_ttl,
+                       "Seconds an OIDC token is valid after authentication (0: no limit).",
+                       "${var.oidc_auth_ttl >= 0}", "The oidc_auth_ttl must be 0 or more.")
+        iat_ttl = var("oidc_iat_ttl", "number", s.oidc_iat_ttl,
+                      "Seconds an OIDC token is valid after issue (0: no limit).",
+                      "${var.oidc_iat_ttl >= 0}", "The oidc_iat_ttl must be 0 or more.")
+        if s.lambda_authorizer_arn:
+            optional["lambda_authorizer_arn"] = var(
+                "lambda_authorizer_arn", "string", s.lambda_authorizer_arn,
+                "AWS_LAMBDA authorizer function ARN.",
+                "${can(regex(\"^arn:aws[a-z-]*:lambda:\", var.lambda_authorizer_arn))}",
+                "The lambda_authorizer_arn must be a Lambda function ARN.").string_value
+            optional["lambda_authorizer_result_ttl"] = var(
+                "lambda_authorizer_result_ttl", "number", s.lambda_authorizer_result_ttl,
+                "Seconds AppSync caches the authorizer's answer (0-3600).",
+                "${var.lambda_authorizer_result_ttl >= 0 && "
+                "var.lambda_authorizer_result_ttl <= 3600}",
+                "The lambda_authorizer_result_ttl must be from 0 to 3600.").number_value
         level = var("log_level", "string", s.log_level, "AppSync field log level.",
                     one_of("log_level", LOG_LEVELS),
                     f"The log_level must be one of {', '.join(LOG_LEVELS)}.")
@@ -150,7 +205,6 @@ class Inputs:
                      "floor(var.api_key_expiry_days) == var.api_key_expiry_days}",
                      f"The api_key_expiry_days must be a whole number from {lo} to {hi}.")
         xray = var("xray_enabled", "bool", s.xray_enabled, "Send traces to AWS X-Ray.")
-        optional: dict[str, Any] = {}
         if s.introspection_enabled is not None:
             optional["introspection_enabled"] = var(
                 "introspection_enabled", "bool", s.introspection_enabled,
@@ -206,6 +260,11 @@ class Inputs:
             ml_lists_are_variables=True,
             ml_signing=bool(s.sagemaker_request_signing),
             training_events=bool(s.training_events),
+            auth_variables=True,
+            oidc_issuer=issuer.string_value,
+            oidc_client_id=client.string_value,
+            oidc_auth_ttl=auth_ttl.number_value,
+            oidc_iat_ttl=iat_ttl.number_value,
         )
         return cls(
             settings=s,

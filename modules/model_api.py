@@ -24,7 +24,8 @@ class ModelApi(Construct):
         # "${var.name_prefix}-..." in the module.
         self.plan: Plan = render(schema, lambda e: table_name(inputs, e),
                                  ml_locals(self, inputs))
-        self.graphql = GraphqlApi(self, "graphql", inputs=inputs, schema=schema.appsync_sdl)
+        self.graphql = GraphqlApi(self, "graphql", inputs=inputs, schema=schema.appsync_sdl,
+                                  groups=schema.auth_groups)
         self.tables = Tables(self, "tables", inputs=inputs, schema=schema)
         self.sources = DataSources(self, "sources", inputs=inputs, api=self.graphql.api,
                                    plan=self.plan, tables=self.tables.by_type)

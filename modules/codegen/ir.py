@@ -257,6 +257,15 @@ class Schema:
             out += [e, *e.memberships]
         return out
 
+    @property
+    def auth_groups(self) -> list[str]:
+        """Every group an @auth rule names (a user pool the stack creates gets them)."""
+        rules = [r for e in self.entities.values()
+                 for r in (*e.auth, *(x for rs in e.field_auth.values() for x in rs))]
+        rules += [r for op in self.operations for r in op.auth.rules]
+        rules += [r for a in self.subscriptions.values() for r in a.rules]
+        return sorted({g for r in rules for g in r.groups})
+
     def table(self, ident: str):
         return next(t for t in self.tables if t.ident == ident)
 

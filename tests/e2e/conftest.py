@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from local.harness import LocalRuntime
-from tests.e2e.graphql_client import GraphQLClient
+from tests.e2e.graphql_client import IAM_AUTH, GraphQLClient
 
 
 @pytest.fixture(scope="session")
@@ -31,5 +31,12 @@ def local_runtime(model_api_stack: Path):
 
 @pytest.fixture(scope="session")
 def graphql(local_runtime) -> GraphQLClient:
-    """client.execute(query, variables) -> Result(data, errors, dynamodb={requests, itemsRead})."""
+    """client.execute(query, variables) -> Result(data, errors, dynamodb={requests, itemsRead}).
+    An IAM caller: the schema's @auth lets IAM call every operation (its IAM policy decides on
+    AWS); tests of who may do what use their own callers (test_authorization.py)."""
+    return GraphQLClient(local_runtime.graphql, None, auth=IAM_AUTH)
+
+
+@pytest.fixture(scope="session")
+def api_key_client(local_runtime) -> GraphQLClient:
     return GraphQLClient(local_runtime.graphql, local_runtime.api_key)

@@ -30,17 +30,34 @@ class Result:
         return [e.get("errorType") for e in self.errors]
 
 
+# An IAM caller locally: the simulator takes any SigV4 Authorization header (it checks neither
+# the signature nor an IAM policy); this access key is its "authenticated" role
+# (local/tfstack.js LOCAL_IAM_ACCESS_KEY), whose ARN becomes $ctx.identity.userArn.
+IAM_AUTH = {"Authorization": "AWS4-HMAC-SHA256 Credential=AKIALOCALCALLER/20260101/us-east-1/"
+                             "appsync/aws4_request, SignedHeaders=host, Signature=0"}
+IAM_ARN = "arn:aws:sts::123456789012:assumed-role/local-caller/session"
+
+
+def jwt_auth(token: str) -> dict:
+    """Headers of a Cognito or OIDC caller (local/jwt_token.py makes the token)."""
+    return {"Authorization": token}
+
+
 class GraphQLClient:
-    def __init__(self, url: str, api_key: str | None, timeout: float = 30):
+    """`api_key` sends x-api-key; `auth` headers (IAM_AUTH, jwt_auth(...)) a signed-in caller."""
+
+    def __init__(self, url: str, api_key: str | None, timeout: float = 30,
+                 auth: dict | None = None):
         self.url = url
         self.api_key = api_key
+        self.auth = dict(auth or {})
         self.timeout = timeout
         self.session = requests.Session()
 
     def execute(self, query: str, variables: dict | None = None, *, api_key: str | None = ...,
                 headers: dict | None = None) -> Result:
         key = self.api_key if api_key is ... else api_key
-        h = {"content-type": "application/json", **(headers or {})}
+        h = {"content-type": "application/json", **self.auth, **(headers or {})}
         if key is not None:
             h["x-api-key"] = key
         r = self.session.post(self.url, json={"query": query, "variables": variables or {}},

@@ -21,6 +21,8 @@ const { values: opts } = parseArgs({
   options: {
     url: { type: 'string' },
     'api-key': { type: 'string' },
+    // An Authorization header instead of the key: a Cognito/OIDC token, or a SigV4 header.
+    authorization: { type: 'string' },
     query: { type: 'string' },
     variables: { type: 'string', default: '{}' },
     timeout: { type: 'string', default: '10' },
@@ -30,7 +32,9 @@ const { values: opts } = parseArgs({
 
 const out = (msg) => process.stdout.write(`${JSON.stringify(msg)}\n`);
 const graphql = new URL(opts.url);
-const headers = { host: graphql.host, 'x-api-key': opts['api-key'] };
+const headers = opts.authorization
+  ? { host: graphql.host, Authorization: opts.authorization }
+  : { host: graphql.host, 'x-api-key': opts['api-key'] };
 const realtime = new URL(opts.realtime
   || opts.url.replace(/^http/, 'ws').replace(/\/graphql\/?$/, '/graphql/realtime'));
 realtime.searchParams.set('header', Buffer.from(JSON.stringify(headers)).toString('base64'));

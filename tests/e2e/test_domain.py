@@ -396,8 +396,9 @@ def test_predictions_are_recorded_and_listed_newest_first(graphql):
 # --- auth -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("key", [None, "wrong-key"])
-def test_missing_or_wrong_api_key_is_refused(graphql, key):
-    res = graphql.execute('mutation { addModel(name: "unauthorized") { name } }', api_key=key)
+def test_missing_or_wrong_api_key_is_refused(api_key_client, graphql, key):
+    res = api_key_client.execute('mutation { addModel(name: "unauthorized") { name } }',
+                                 api_key=key)
     assert res.status == 401 and res.data is None
     assert res.errors and res.errors[0]["errorType"] == "UnauthorizedException"
     check = graphql.execute('query { getModel(name: "unauthorized") { name } }')

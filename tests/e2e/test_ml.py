@@ -13,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.e2e.graphql_client import IAM_ARN
+
 JOB = "id modelName status jobArn failureReason metrics producedVersion secondaryStatus " \
       "modelArtifactUri registerVersion revision"
 START = f"mutation($i: StartTrainingJobInput!) {{ startTrainingJob(input: $i) {{ {JOB} }} }}"
@@ -174,7 +176,7 @@ def test_predict_by_alias_and_by_version_stores_and_lists_predictions(graphql, d
     assert by_alias.errors == [], by_alias.errors
     p = by_alias.data["predict"]
     assert p["version"] == 1 and p["alias"] == "prod" and p["endpointName"] == "ep-local"
-    assert p["output"] is not None and p["latencyMs"] >= 0 and p["caller"] == "api-key"
+    assert p["output"] is not None and p["latencyMs"] >= 0 and p["caller"] == IAM_ARN
     assert p["outputLength"] == len(MOTO_BODY)  # moto's canned answer, stored (it is short)
     assert served(by_alias) == [("POST /endpoints/{name}/invocations", "moto")]
     by_version = graphql.execute(PREDICT, {"i": {"modelName": deployed, "version": 1,
@@ -200,11 +202,11 @@ def test_predict_failures_store_nothing(graphql, deployed):
 def test_a_call_that_times_out_is_a_clear_error_and_stores_nothing(model_api_stack, monkeypatch):
     """A runtime whose HTTP calls give up after 1 ms: predict fails clearly, stores nothing."""
     from local.harness import LocalRuntime
-    from tests.e2e.graphql_client import GraphQLClient
+    from tests.e2e.graphql_client import IAM_AUTH, GraphQLClient
 
     monkeypatch.setenv("LOCAL_HTTP_TIMEOUT_MS", "1")
     with LocalRuntime(model_api_stack) as rt:
-        client = GraphQLClient(rt.graphql, rt.api_key)
+        client = GraphQLClient(rt.graphql, None, auth=IAM_AUTH)
         name = f"slow-{uuid.uuid4().hex[:8]}"
         client.data("mutation($n: String!) { createModel(input: {name: $n}) { name } }",
                     {"n": name})
