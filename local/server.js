@@ -16,6 +16,7 @@ const { buildConfig, loadStack, StackError } = require('./tfstack');
 const { LocalDynamoDBLoader } = require('./dynamodb-loader');
 const { LocalHttpLoader } = require('./http-loader');
 const stats = require('./stats');
+const { checkTemplates } = require('./vtlcheck');
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
@@ -102,6 +103,8 @@ async function main() {
   const providerRegion = (((stack.provider || {}).aws || [])[0] || {}).region;
   const region = opts.region || (providerRegion && !providerRegion.includes('${') ? providerRegion : 'us-east-1');
   const config = buildConfig(stack, { endpoint: opts['dynamodb-endpoint'], region, apiKey: opts['api-key'] });
+  const warning = checkTemplates(config.mappingTemplates);
+  if (warning) console.warn(`local: WARNING: ${warning}`);
 
   const simulator = new sim.AmplifyAppSyncSimulator({ port: Number(opts.port) });
   simulator.init(config);

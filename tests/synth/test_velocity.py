@@ -82,7 +82,7 @@ ACCEPTED = {
     "get_underscore_key": '#if(!$util.isNull($ctx.source.get("__related")))\n#end',
     "empty_map_value": '#return({"items": [], "nextToken": $null})',
     "formal_reference": '{"a": "${ctx.args.a}"}',
-    # A bare `null` method argument parses (Amplify's own templates use it): only literals refuse it.
+    # A bare `null` method argument parses (Amplify's templates use it); only literals refuse it.
     "null_argument": '#set($x = $util.defaultIfNull($ctx.args.a, null))',
 }
 
