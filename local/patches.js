@@ -75,4 +75,49 @@ sim.AmplifyAppSyncSimulator.prototype.init = function patchedInit(config) {
   }
 };
 
+// 6. Velocity 1.7 (the engine AppSync's resolver guides link): "If the RHS is a property or
+//    method reference that evaluates to null, it will not be assigned to the LHS" (Velocity 1.7
+//    user guide, "#set"; runtime default directive.set.null.allowed=false, whose log line reads
+//    "RHS of #set statement is null. Context will not be modified"). velocityjs assigned the
+//    null, so a template reusing a variable (`#set($v = $input.a)` ... `#set($v = $input.b)`)
+//    passed locally and read the previous value on AppSync. Here the #set is skipped instead.
+//    The value is seen where setValue hands it to the value mapper, so its right side (which
+//    may have side effects, `$list.add(...)`) is evaluated once, as before.
+const { Compile } = require(require.resolve('amplify-velocity-template', {
+  paths: [require.resolve('@aws-amplify/amplify-appsync-simulator')],
+}));
+const NULL_SET = Symbol('#set from null');
+const setValue = Compile.prototype.setValue;
+Compile.prototype.setValue = function setUnlessNull(ast) {
+  const mapper = this.config.valueMapper;
+  this.config.valueMapper = (value, type) => {
+    if (value === null || value === undefined) throw NULL_SET;
+    return mapper(value, type);
+  };
+  try {
+    return setValue.call(this, ast);
+  } catch (e) {
+    if (e !== NULL_SET) throw e;
+    return undefined;
+  } finally {
+    this.config.valueMapper = mapper;
+  }
+};
+
+// 7. AppSync's $util reference (https://docs.aws.amazon.com/appsync/latest/devguide/
+//    utility-helpers-in-util.html): "$util.defaultIfNull(Object, Object) : Object Returns the
+//    first Object if it is not null. Otherwise, returns second object as a 'default Object'"; a
+//    null default stays null. The simulator's default parameter turned a missing (undefined)
+//    default into "", so `#set($x = $util.defaultIfNull($a.b, $c.d))` set "" where AppSync sets
+//    nothing. "isNullOrBlank(String)" / "defaultIfNullOrBlank(String, String)": a blank string
+//    (whitespace only) counts as blank; the simulator treated "  " as not blank.
+const { generalUtils } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/util/general-utils');
+const text = (value) => (value !== null && value !== undefined && typeof value.toJSON === 'function' ? value.toJSON() : value);
+const blank = (value) => value === null || value === undefined || (typeof text(value) === 'string' && text(value).trim() === '');
+generalUtils.defaultIfNull = (value, defaultValue) =>
+  (value !== null && value !== undefined ? value : (defaultValue === undefined ? null : defaultValue));
+generalUtils.isNullOrBlank = (value) => blank(value);
+generalUtils.defaultIfNullOrBlank = (value, defaultValue) =>
+  (blank(value) ? (defaultValue === undefined ? null : defaultValue) : value);
+
 module.exports = sim;
