@@ -120,4 +120,22 @@ generalUtils.isNullOrBlank = (value) => blank(value);
 generalUtils.defaultIfNullOrBlank = (value, defaultValue) =>
   (blank(value) ? (defaultValue === undefined ? null : defaultValue) : value);
 
+// 8. Java's String.replace(CharSequence, CharSequence) "replaces each substring of this string
+//    that matches the literal target sequence with the specified literal replacement sequence"
+//    (Java SE API, java.lang.String#replace); the simulator read the target as a regular
+//    expression and the replacement with JavaScript's `$&`/`$1` substitutions ("a.b".replace(".",
+//    "-") gave "---"). Our derived attributes are built with .replace("{field}", $value).
+//    Whole-string matching: String.matches(regex) and $util.matches, which AppSync's $util
+//    reference says "is based on Pattern" (Pattern.matches: the entire input must match); the
+//    simulator accepted a match anywhere in the value.
+const { JavaString } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/value-mapper/string');
+JavaString.prototype.replace = function literalReplace(target, replacement) {
+  return new JavaString(this.value.split(String(target)).join(String(replacement)));
+};
+const wholeMatch = (regex, value) => new RegExp(`^(?:${String(regex)})$`).test(String(value));
+JavaString.prototype.matches = function matchesWhole(regex) {
+  return wholeMatch(regex, this.value);
+};
+generalUtils.matches = (regex, value) => wholeMatch(regex, value);
+
 module.exports = sim;

@@ -59,3 +59,15 @@ def test_set_from_null_keeps_the_old_value(template, expected):
 ])
 def test_util_defaults_as_documented(template, expected):
     assert render(template) == [expected]
+
+
+# Java SE API: String.replace(CharSequence, CharSequence) is literal on both sides; String.matches
+# and $util.matches (AppSync: "based on Pattern") match the entire value.
+@pytest.mark.parametrize("template, expected", [
+    ('#set($s = "a.b.c")$s.replace(".", "-")', "a-b-c"),
+    ('#set($s = "{name}#{name}")$s.replace("{name}", "x$&y")', "x$&y#x$&y"),
+    ('#set($s = "abc")[$s.matches("b")][$s.matches("a.c")]', "[false][true]"),
+    ('[$util.matches("b", "abc")][$util.matches("a|abc", "abc")]', "[false][true]"),
+])
+def test_java_string_methods_as_java_does(template, expected):
+    assert render(template) == [expected]
