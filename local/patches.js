@@ -89,6 +89,17 @@ const { Compile } = require(require.resolve('amplify-velocity-template', {
 const NULL_SET = Symbol('#set from null');
 const setValue = Compile.prototype.setValue;
 Compile.prototype.setValue = function setUnlessNull(ast) {
+  if (ast.equal[1].type === 'math') {
+    // Arithmetic (patch 9) may have no value: evaluate it once, then let setValue store it.
+    const value = this.getExpression(ast.equal[1]);
+    if (value === null || value === undefined) return undefined;
+    this.getExpression = () => value;
+    try {
+      return setValue.call(this, ast);
+    } finally {
+      delete this.getExpression;
+    }
+  }
   const mapper = this.config.valueMapper;
   this.config.valueMapper = (value, type) => {
     if (value === null || value === undefined) throw NULL_SET;
@@ -137,5 +148,32 @@ JavaString.prototype.matches = function matchesWhole(regex) {
   return wholeMatch(regex, this.value);
 };
 generalUtils.matches = (regex, value) => wholeMatch(regex, value);
+
+// 9. Velocity 1.7 arithmetic and ordering with null: a comparison (<, <=, >, >=) with a null side
+//    is false, and arithmetic (+, -, *, /, %) with a null operand, or a division or modulo by
+//    zero, has no value (so a #set from it changes nothing, patch 6). velocityjs used
+//    JavaScript's coercions: `#if($missing < 1)` was true, `$missing + 1` was 1 and `7 / 0`
+//    Infinity. Checked against Debian's velocity 1.7 (tests/local/test_velocity_semantics.py).
+//    A string operand of + concatenates as before.
+const ORDER = { '<': (a, b) => a < b, '<=': (a, b) => a <= b, '>': (a, b) => a > b, '>=': (a, b) => a >= b };
+const ARITHMETIC = new Set(['+', '-', '*', '/', '%']);
+const isNull = (v) => v === null || v === undefined;
+const isText = (v) => typeof v === 'string' || v instanceof JavaString;
+const getExpression = Compile.prototype.getExpression;
+Compile.prototype.getExpression = function strictExpression(ast) {
+  const op = ast && ast.type === 'math' ? ast.operator : null;
+  if (!ORDER[op] && !ARITHMETIC.has(op)) return getExpression.call(this, ast);
+  const left = this.getExpression(ast.expression[0]);
+  const right = this.getExpression(ast.expression[1]);
+  if (ORDER[op]) return !isNull(left) && !isNull(right) && ORDER[op](left, right);
+  if (op === '+' && (isText(left) || isText(right))) return `${left}${right}`;
+  if (isNull(left) || isNull(right)) return undefined;
+  switch (op) {
+    case '+': return left + right;
+    case '-': return left - right;
+    case '*': return left * right;
+    default: return Number(right) === 0 ? undefined : (op === '/' ? left / right : left % right);
+  }
+};
 
 module.exports = sim;
