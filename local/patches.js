@@ -140,7 +140,11 @@ generalUtils.defaultIfNullOrBlank = (value, defaultValue) =>
 //    reference says "is based on Pattern" (Pattern.matches: the entire input must match); the
 //    simulator accepted a match anywhere in the value.
 const { JavaString } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/value-mapper/string');
+//    Its arguments are CharSequences: Velocity finds no replace(String, Integer), so the call
+//    has no value (and a #set from it changes nothing); the simulator converted anything.
+const isText = (v) => typeof v === 'string' || v instanceof JavaString;
 JavaString.prototype.replace = function literalReplace(target, replacement) {
+  if (!isText(target) || !isText(replacement)) return undefined;
   return new JavaString(this.value.split(String(target)).join(String(replacement)));
 };
 const wholeMatch = (regex, value) => new RegExp(`^(?:${String(regex)})$`).test(String(value));
@@ -158,7 +162,6 @@ generalUtils.matches = (regex, value) => wholeMatch(regex, value);
 const ORDER = { '<': (a, b) => a < b, '<=': (a, b) => a <= b, '>': (a, b) => a > b, '>=': (a, b) => a >= b };
 const ARITHMETIC = new Set(['+', '-', '*', '/', '%']);
 const isNull = (v) => v === null || v === undefined;
-const isText = (v) => typeof v === 'string' || v instanceof JavaString;
 const getExpression = Compile.prototype.getExpression;
 Compile.prototype.getExpression = function strictExpression(ast) {
   const op = ast && ast.type === 'math' ? ast.operator : null;

@@ -70,6 +70,9 @@ PURE = [
     ('#set($s = "a.b.c")$s.replace(".", "-")', "a-b-c"),
     ('#set($s = "{name}#{name}")$s.replace("{name}", "x$&y")', "x$&y#x$&y"),
     ('#set($s = "abc")[$s.matches("b")][$s.matches("a.c")]', "[false][true]"),
+    # No String.replace(String, Integer): the call has no value; "$n" is a string.
+    ('#set($n = 3)#set($s = "v{n}")#set($s = $s.replace("{n}", $n))$s', "v{n}"),
+    ('#set($n = 3)#set($s = "v{n}")#set($s = $s.replace("{n}", "$n"))$s', "v3"),
 ]
 
 
