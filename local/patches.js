@@ -179,4 +179,18 @@ Compile.prototype.getExpression = function strictExpression(ast) {
   }
 };
 
+// 10. Velocity 1.7 renders a reference whose value is null as its own text ("$ctx.args.x"), and a
+//    quiet reference ($!x) as nothing (user guide, "Quiet Reference Notation"); so on AppSync a
+//    nullable value written raw into the JSON a template renders (`"f": $ctx.args.x`) is not
+//    `null` but an error ("Unrecognized token '$ctx'"). velocityjs wrote `null` for both.
+const { Helper } = require(require.resolve('amplify-velocity-template', {
+  paths: [require.resolve('@aws-amplify/amplify-appsync-simulator')],
+}));
+const getReferences = Compile.prototype.getReferences;
+Compile.prototype.getReferences = function nullAsText(ast, isVal) {
+  const value = getReferences.call(this, ast, isVal);
+  if (!isVal || value !== null) return value;
+  return this.silence || ast.leader === '$!' ? '' : Helper.getRefText(ast);
+};
+
 module.exports = sim;

@@ -1,5 +1,6 @@
 // Renders templates with Apache Velocity 1.7 (Debian's velocity package), for comparison with
-// the local runtime's patched velocityjs (test_velocity_semantics.py). $ctx.args is {"a": "A"}.
+// the local runtime's patched velocityjs (test_velocity_semantics.py). $ctx.args is
+// {"a": "A", "n": null}.
 // stdin: templates, each followed by NUL; stdout: their outputs, each followed by NUL.
 
 import java.io.StringWriter;
@@ -18,7 +19,10 @@ public class VtlRender {
     StringBuilder out = new StringBuilder();
     for (String template : templates) {
       Map<String, Object> ctx = new HashMap<>();
-      ctx.put("args", new HashMap<>(Map.of("a", "A")));
+      Map<String, Object> arguments = new HashMap<>();
+      arguments.put("a", "A");
+      arguments.put("n", null);
+      ctx.put("args", arguments);
       VelocityContext context = new VelocityContext();
       context.put("ctx", ctx);
       StringWriter w = new StringWriter();

@@ -18,7 +18,7 @@ VELOCITY_CLASSPATH = os.environ.get("VELOCITY_CLASSPATH", ":".join(
     f"/usr/share/java/{jar}" for jar in ("velocity-1.7.jar", "commons-collections3.jar",
                                           "commons-lang.jar")))
 
-# Renders each template of stdin's JSON list with $ctx.args = {"a": "A"} through the patched
+# Renders each template of stdin's JSON list with $ctx.args = {"a": "A", "n": null} through the patched
 # simulator, and prints the outputs as a JSON list.
 RENDER = """
 const sim = require(process.argv[1]);
@@ -27,7 +27,7 @@ const info = { fieldName: 'f', parentType: { name: 'Query' }, fieldNodes: [], va
   operation: { selectionSet: { selections: [] } } };
 const out = cases.map((content) => {
   const t = new sim.VelocityTemplate({ path: 'case', content }, { appSyncConfig: {} });
-  return t.compiler.render(t.buildRenderContext({ arguments: { a: 'A' }, stash: {} }, { headers: {} }, info));
+  return t.compiler.render(t.buildRenderContext({ arguments: { a: 'A', n: null }, stash: {} }, { headers: {} }, info));
 });
 console.log(JSON.stringify(out));
 """
@@ -70,6 +70,9 @@ PURE = [
     ('#set($s = "a.b.c")$s.replace(".", "-")', "a-b-c"),
     ('#set($s = "{name}#{name}")$s.replace("{name}", "x$&y")', "x$&y#x$&y"),
     ('#set($s = "abc")[$s.matches("b")][$s.matches("a.c")]', "[false][true]"),
+    # User guide, "Quiet Reference Notation": a null reference renders as its text, $! as nothing.
+    ('[$ctx.args.n][$!ctx.args.n]["x $ctx.args.n y"][$ctx.args.a]', '[$ctx.args.n][]["x $ctx.args.n y"][A]'),
+    ('#set($m = {"k": $ctx.args.n})[$m.k][$m.size()]', "[$m.k][1]"),
     # No String.replace(String, Integer): the call has no value; "$n" is a string.
     ('#set($n = 3)#set($s = "v{n}")#set($s = $s.replace("{n}", $n))$s', "v{n}"),
     ('#set($n = 3)#set($s = "v{n}")#set($s = $s.replace("{n}", "$n"))$s', "v3"),
