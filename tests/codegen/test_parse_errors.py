@@ -124,3 +124,12 @@ def test_training_events_on_a_schema_without_the_refresh_mutation_writes_nothing
 def test_a_pattern_error_states_lengths_and_rule(lengths, rule):
     assert Constraint(pattern="[a-z-]*", means="letters or '-'", **lengths).rule == rule
     assert Constraint(max_length=9).rule is None  # no pattern: the length messages stand alone
+
+
+def test_the_bench_schema_loads(tmp_path):
+    """bench/gen_schema.py writes schemas the synth must accept (it follows the directive rules)."""
+    from bench import gen_schema  # noqa: PLC0415 - only this test needs the bench package
+
+    path = tmp_path / "bench.graphql"
+    path.write_text(gen_schema.schema(2))
+    assert load(path).operations
