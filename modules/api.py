@@ -7,6 +7,7 @@ import json
 from cdktf import Fn, Token
 from constructs import Construct
 
+from .auth import AuthModes
 from .aws import (
     AppsyncApiKey,
     AppsyncGraphqlApi,
@@ -14,7 +15,6 @@ from .aws import (
     IamRole,
     IamRolePolicyAttachment,
 )
-from .auth import AuthModes
 from .inputs import Inputs
 from .naming import named
 

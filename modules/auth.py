@@ -66,8 +66,9 @@ class AuthModes(Construct):
     def pool_id(self) -> str:
         """The user pool AppSync checks Cognito tokens against."""
         if self.inputs.auth_variables:
-            return ("${var.cognito_create_user_pool ? join(\"\", aws_cognito_user_pool.user_pool[*].id) : "
-                    "var.cognito_user_pool_id}")
+            # join over the splat: the pool may have count 0 (HCL evaluates both branches).
+            return ("${var.cognito_create_user_pool ? "
+                    "join(\"\", aws_cognito_user_pool.user_pool[*].id) : var.cognito_user_pool_id}")
         return self.pool.id if self.pool is not None else self.inputs.settings.cognito_user_pool_id
 
     # -- the API's arguments ------------------------------------------------------------

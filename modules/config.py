@@ -19,7 +19,8 @@ LOG_LEVELS = ("ALL", "ERROR", "NONE")
 AUTH_TYPES = ("API_KEY", "AWS_IAM", "AMAZON_COGNITO_USER_POOLS", "OPENID_CONNECT", "AWS_LAMBDA")
 # Cognito user pool ids (Cognito API reference, UserPoolType.Id) and Lambda function ARNs.
 _USER_POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
-_LAMBDA_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]{1,64}(:[\w$-]+)?$")
+_LAMBDA_ARN = re.compile(
+    r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]{1,64}(:[\w$-]+)?$")
 # AppSync: a Lambda authorizer's result is cached 0-3600 s (LambdaAuthorizerConfig).
 LAMBDA_RESULT_TTL = (0, 3600)
 # AppSync: an API key lives at least 1 day and at most 365 days.

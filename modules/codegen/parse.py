@@ -289,8 +289,9 @@ class _Builder:
                             + ", ".join(sorted(AUTH_ALLOWED_PROVIDERS[allow])))
             groups = tuple(raw.get("groups") or ())
             if (allow == "groups") != bool(groups):
-                raise _fail(found[0], f"@auth rule {allow} {'needs' if allow == 'groups' else 'takes no'}"
-                            " groups", "give groups: [...] to a groups rule only")
+                verb = "needs" if allow == "groups" else "takes no"
+                raise _fail(found[0], f"@auth rule {allow} {verb} groups",
+                            "give groups: [...] to a groups rule only")
             owner = raw.get("ownerField")
             if (allow == "owner") != (owner is not None):
                 raise _fail(found[0], f"@auth rule {allow} "

@@ -143,9 +143,9 @@ class _Renderer:
         return self.render("auth_check", op=op, src=src)
 
     def pipeline(self, type_: str, field_: str, functions: list[str]) -> None:
-        self.resolvers.append(Resolver(type_, field_,
-                                       self._auth_check(type_, field_) + self.render("pipeline.req"),
-                                       self.render("pipeline.res"), functions=functions))
+        request = self._auth_check(type_, field_) + self.render("pipeline.req")
+        self.resolvers.append(Resolver(type_, field_, request, self.render("pipeline.res"),
+                                       functions=functions))
 
     def unit(self, type_: str, field_: str, data_source: str | None, req: str, res: str,
              access: tuple[Access, ...], **context) -> None:

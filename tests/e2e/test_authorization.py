@@ -1,0 +1,299 @@
+"""Who may do what, end to end: the authorization matrix generated from the schema's @auth rules
+(modules/codegen/matrix.py), every operation called by every kind of caller the stack's modes
+admit. An allowed call succeeds; a refused one answers `Unauthorized` and changes no item of
+any table. Owner checks hold under concurrency (the write's condition, not the read, decides).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from local.jwt_token import make_token
+from modules.codegen.matrix import NO, OWN, YES, Caller, allowed, callers
+from modules.codegen.parse import load
+from modules.config import Settings
+from tests.e2e.graphql_client import IAM_ARN, IAM_AUTH, GraphQLClient, jwt_auth
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_input(model: str) -> dict:
+    return {"modelName": model, "algorithmImage": "123.dkr.ecr.us-east-1.amazonaws.com/xgb:1",
+            "inputUri": "s3://data/train/", "outputUri": "s3://data/out/",
+            "instanceType": "ml.m5.large"}
+
+
+# One request per operation, built from a fixture `f` (fresh items, see `fixture`). The
+# expectations are not here: they come from the schema's rules.
+REQUESTS = {
+    "getModel": ("query($n: String!) { getModel(name: $n) { name } }",
+                 lambda f: {"n": f["model"]}),
+    "listModels": ("query($o: String) { listModels(owner: $o) { items { name } } }",
+                   lambda f: {"o": f["owner"]}),
+    "getModelVersion": ("query($m: String!) { getModelVersion(modelName: $m, version: 1) "
+                        "{ version } }", lambda f: {"m": f["model"]}),
+    "listModelVersions": ("query($m: String!) { listModelVersions(modelName: $m) "
+                          "{ items { version } } }", lambda f: {"m": f["model"]}),
+    "getTrainingJob": ("query($id: ID!) { getTrainingJob(id: $id) { id } }",
+                       lambda f: {"id": f["final_job"]}),
+    "listTrainingJobs": ("query($m: String!) { listTrainingJobs(modelName: $m) "
+                         "{ items { id } } }", lambda f: {"m": f["model"]}),
+    "getPrediction": ("query($id: ID!) { getPrediction(id: $id) { id } }",
+                      lambda f: {"id": f["prediction"]}),
+    "listPredictions": ("query($m: String!) { listPredictions(modelName: $m) "
+                        "{ items { id caller } } }", lambda f: {"m": f["model"]}),
+    "addModel": ("mutation($n: String!) { addModel(name: $n) { name } }",
+                 lambda f: {"n": f"{f['model']}-added"}),
+    "createModel": ("mutation($n: String!) { createModel(input: {name: $n}) { name } }",
+                    lambda f: {"n": f"{f['model']}-created"}),
+    "updateModel": ("mutation($n: String!, $r: Int!) { updateModel(input: {name: $n, "
+                    "expectedRevision: $r, description: \"changed\"}) { name } }",
+                    lambda f: {"n": f["model"], "r": f["revision"]}),
+    "deleteModel": ("mutation($n: String!) { deleteModel(name: $n, expectedRevision: 1) "
+                    "{ name } }", lambda f: {"n": f["bare_model"]}),
+    "registerModelVersion": ("mutation($m: String!) { registerModelVersion(input: {modelName: "
+                             "$m, artifactUri: \"s3://a/m2.tgz\"}) { version } }",
+                             lambda f: {"m": f["model"]}),
+    "setModelVersionApproval": ("mutation($m: String!) { setModelVersionApproval(modelName: $m,"
+                                " version: 1, approvalStatus: APPROVED) { version } }",
+                                lambda f: {"m": f["model"]}),
+    "setModelVersionEndpoint": ("mutation($m: String!) { setModelVersionEndpoint(modelName: "
+                                "$m, version: 1, endpointName: \"ep-other\") { version } }",
+                                lambda f: {"m": f["model"]}),
+    "setModelAlias": ("mutation($m: String!) { setModelAlias(name: $m, alias: \"canary\", "
+                      "version: 1) { name } }", lambda f: {"m": f["model"]}),
+    "removeModelAlias": ("mutation($m: String!) { removeModelAlias(name: $m, alias: \"prod\") "
+                         "{ name } }", lambda f: {"m": f["model"]}),
+    "createTrainingJob": ("mutation($m: String!) { createTrainingJob(input: {modelName: $m}) "
+                          "{ id } }", lambda f: {"m": f["model"]}),
+    "updateTrainingJob": ("mutation($id: ID!) { updateTrainingJob(input: {id: $id, status: "
+                          "FAILED}) { id } }", lambda f: {"id": f["pending_job"]}),
+    "recordPrediction": ("mutation($m: String!) { recordPrediction(input: {modelName: $m, "
+                         "input: \"{}\"}) { id } }", lambda f: {"m": f["model"]}),
+    "startTrainingJob": ("mutation($i: StartTrainingJobInput!) { startTrainingJob(input: $i) "
+                         "{ id } }", lambda f: {"i": start_input(f["model"])}),
+    "stopTrainingJob": ("mutation($id: ID!) { stopTrainingJob(id: $id) { id } }",
+                        lambda f: {"id": f["running_job"]}),
+    "refreshTrainingJob": ("mutation($id: ID!) { refreshTrainingJob(id: $id) { id } }",
+                           lambda f: {"id": f["running_job"]}),
+    "predict": ("mutation($m: String!) { predict(input: {modelName: $m, version: 1, "
+                "input: \"{}\"}) { id caller } }", lambda f: {"m": f["model"]}),
+}
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return load(ROOT / "schema" / "model_registry.graphql")
+
+
+@pytest.fixture(scope="module")
+def modes(model_api_stack) -> tuple[str, ...]:
+    """The modes the served stack enables (what the runtime admits)."""
+    api = next(iter(json.loads(model_api_stack.read_text())["resource"]
+                    ["aws_appsync_graphql_api"].values()))
+    extra = [p["authentication_type"] for p in api.get("additional_authentication_provider", [])]
+    return (api["authentication_type"], *extra)
+
+
+class Callers:
+    """A client per kind of caller; owners sign in with the sub the fixtures store as owner."""
+
+    def __init__(self, runtime, kinds: list[Caller]) -> None:
+        self.runtime = runtime
+        self.owner_sub = f"owner-{uuid.uuid4()}"
+        self.clients = {c.label: self._client(c) for c in kinds}
+
+    def _client(self, c: Caller) -> GraphQLClient:
+        url = self.runtime.graphql
+        if c.mode == "API_KEY":
+            return GraphQLClient(url, self.runtime.api_key)
+        if c.mode == "AWS_IAM":
+            return GraphQLClient(url, None, auth=IAM_AUTH)
+        sub = self.owner_sub if c.owns else f"user-{uuid.uuid4()}"
+        issuer = None if c.mode == "AMAZON_COGNITO_USER_POOLS" else "https://issuer.example"
+        return GraphQLClient(url, None, auth=jwt_auth(make_token(sub, list(c.groups),
+                                                                 issuer=issuer)))
+
+
+@pytest.fixture(scope="module")
+def kinds(schema, modes) -> list[Caller]:
+    return callers(schema, modes)
+
+
+@pytest.fixture(scope="module")
+def clients(local_runtime, kinds) -> Callers:
+    return Callers(local_runtime, kinds)
+
+
+@pytest.fixture(scope="module")
+def tables(local_runtime):
+    import boto3
+
+    ddb = boto3.client("dynamodb", endpoint_url=local_runtime.info["dynamodb"],
+                       region_name=local_runtime.info.get("region", "us-east-1"),
+                       aws_access_key_id="local", aws_secret_access_key="local")
+    names = local_runtime.info["tables"]
+    names = list(names.values()) if isinstance(names, dict) else list(names)
+
+    def snapshot() -> dict:
+        out = {}
+        for name in names:
+            items = []
+            for page in ddb.get_paginator("scan").paginate(TableName=name, ConsistentRead=True):
+                items += page["Items"]
+            out[name] = sorted(json.dumps(i, sort_keys=True) for i in items)
+        return out
+
+    snapshot.client = ddb
+    snapshot.names = names
+    return snapshot
+
+
+def fixture(graphql: GraphQLClient, tables, owner_sub: str) -> dict:
+    """Fresh items for one call: a model owned by `owner_sub` with a version (endpoint, alias
+    prod), a bare model, a final, a pending and a running job, and a prediction of `owner_sub`."""
+    name = f"az-{uuid.uuid4().hex[:10]}"
+    graphql.data("mutation($n: String!, $o: String!) { createModel(input: {name: $n, owner: $o})"
+                 " { name } }", {"n": name, "o": owner_sub})
+    graphql.data("mutation($n: String!) { createModel(input: {name: $n}) { name } }",
+                 {"n": f"{name}-bare"})
+    graphql.data("mutation($m: String!) { registerModelVersion(input: {modelName: $m, "
+                 "artifactUri: \"s3://a/m.tgz\", endpointName: \"ep-az\"}) { version } }",
+                 {"m": name})
+    graphql.data("mutation($m: String!) { setModelAlias(name: $m, alias: \"prod\", version: 1) "
+                 "{ name } }", {"m": name})
+    job = "mutation($m: String!) { createTrainingJob(input: {modelName: $m}) { id } }"
+    final = graphql.data(job, {"m": name})["createTrainingJob"]["id"]
+    graphql.data("mutation($id: ID!) { updateTrainingJob(input: {id: $id, status: FAILED}) "
+                 "{ id } }", {"id": final})
+    pending = graphql.data(job, {"m": name})["createTrainingJob"]["id"]
+    running = graphql.data(REQUESTS["startTrainingJob"][0],
+                           {"i": start_input(name)})["startTrainingJob"]["id"]
+    prediction = graphql.data("mutation($m: String!) { recordPrediction(input: {modelName: $m, "
+                              "input: \"{}\"}) { id } }", {"m": name})["recordPrediction"]["id"]
+    # The prediction's caller is the owner (as if it had called predict itself).
+    table = next(n for n in tables.names if n.endswith("-predictions"))
+    tables.client.update_item(TableName=table, Key={"id": {"S": prediction}},
+                              UpdateExpression="SET #c = :c",
+                              ExpressionAttributeNames={"#c": "caller"},
+                              ExpressionAttributeValues={":c": {"S": owner_sub}})
+    revision = graphql.data("query($n: String!) { getModel(name: $n) { revision } }",
+                            {"n": name})["getModel"]["revision"]
+    return {"model": name, "bare_model": f"{name}-bare", "owner": owner_sub, "revision": revision,
+            "final_job": final, "pending_job": pending, "running_job": running,
+            "prediction": prediction}
+
+
+def test_every_operation_has_a_request(schema):
+    """A new operation needs its request here; its expectations come from its @auth rules."""
+    assert {op.field for op in schema.operations} == set(REQUESTS)
+
+
+def test_every_operation_has_rules_and_the_api_key_keeps_the_seed(schema):
+    by_name = {op.field: op.auth for op in schema.operations}
+    assert all(auth.rules for auth in by_name.values())
+    api_key = Caller("API key", "API_KEY")
+    assert allowed(by_name["getModel"], api_key) == YES
+    assert allowed(by_name["addModel"], api_key) == YES
+
+
+@pytest.mark.parametrize("field", sorted(REQUESTS))
+def test_authorization_matrix(field, schema, kinds, clients, graphql, tables):
+    """Each kind of caller against one operation: the cell the rules give, nothing else."""
+    op = next(o for o in schema.operations if o.field == field)
+    query, variables = REQUESTS[field]
+    shared = fixture(graphql, tables, clients.owner_sub)
+    for caller in kinds:
+        expected = allowed(op.auth, caller, op.kind == "list")
+        client = clients.clients[caller.label]
+        if expected == NO:
+            before = tables()
+            res = client.execute(query, variables(shared))
+            assert res.error_types() == ["Unauthorized"], (caller.label, res.errors)
+            assert (res.data or {}).get(field) is None, caller.label
+            assert tables() == before, f"{caller.label}: a refused {field} changed an item"
+            continue
+        f = shared if op.auth.operation == "read" else fixture(graphql, tables, clients.owner_sub)
+        res = client.execute(query, variables(f))
+        assert res.errors == [], (caller.label, res.errors)
+        assert res.data[field] is not None, caller.label
+        if expected == OWN:  # an owner-only caller lists its own items only
+            items = res.data[field]["items"]
+            assert all(i["caller"] == clients.owner_sub for i in items), caller.label
+            assert (len(items) == 1) == caller.owns, (caller.label, items)
+
+
+def test_identity_is_recorded_from_the_caller_never_from_input(graphql, clients, kinds):
+    engineer = next(c for c in kinds if "ml-engineers" in c.groups)
+    client = clients.clients[engineer.label]
+    name = f"id-{uuid.uuid4().hex[:8]}"
+    made = client.data("mutation($n: String!) { createModel(input: {name: $n}) "
+                       "{ owner createdBy updatedBy } }", {"n": name})["createModel"]
+    sub = _sub(client)
+    assert made == {"owner": sub, "createdBy": sub, "updatedBy": sub}
+    changed = graphql.data("mutation($n: String!) { updateModel(input: {name: $n, "
+                           "expectedRevision: 1, description: \"d\"}) { createdBy updatedBy } }",
+                           {"n": name})["updateModel"]
+    assert changed == {"createdBy": sub, "updatedBy": IAM_ARN}
+
+
+def test_only_admins_change_an_owner(graphql, clients, kinds, tables):
+    """The owner may update its model but not give it away (field rule on Model.owner)."""
+    owner = clients.clients[next(c.label for c in kinds if c.owns
+                                 and c.mode == "AMAZON_COGNITO_USER_POOLS")]
+    admin = clients.clients[next(c.label for c in kinds if "ml-admins" in c.groups)]
+    f = fixture(graphql, tables, clients.owner_sub)
+    give = ("mutation($n: String!, $r: Int!) { updateModel(input: {name: $n, expectedRevision: "
+            "$r, owner: \"someone-else\"}) { owner revision } }")
+    before = tables()
+    res = owner.execute(give, {"n": f["model"], "r": f["revision"]})
+    assert res.error_types() == ["Unauthorized"] and tables() == before
+    done = admin.data(give, {"n": f["model"], "r": f["revision"]})["updateModel"]
+    assert done["owner"] == "someone-else"
+
+
+def test_an_owner_check_is_the_write_s_condition_under_concurrency(graphql, clients, kinds,
+                                                                  tables):
+    """The owner updates while an admin gives the model away: whichever lands first, the
+    owner's write never lands on a model it no longer owns."""
+    owner = clients.clients[next(c.label for c in kinds if c.owns
+                                 and c.mode == "AMAZON_COGNITO_USER_POOLS")]
+    admin = clients.clients[next(c.label for c in kinds if "ml-admins" in c.groups)]
+    for _ in range(5):
+        f = fixture(graphql, tables, clients.owner_sub)
+        vars_ = {"n": f["model"], "r": f["revision"]}
+        with ThreadPoolExecutor(2) as pool:
+            give = pool.submit(admin.execute, "mutation($n: String!, $r: Int!) { updateModel("
+                               "input: {name: $n, expectedRevision: $r, owner: \"new-owner\"}) "
+                               "{ revision } }", vars_)
+            edit = pool.submit(owner.execute, "mutation($n: String!, $r: Int!) { updateModel("
+                               "input: {name: $n, expectedRevision: $r, description: \"mine\"}) "
+                               "{ revision } }", vars_)
+            results = [give.result(), edit.result()]
+        final = graphql.data("query($n: String!) { getModel(name: $n) { owner description "
+                             "revision updatedBy } }", {"n": f["model"]})["getModel"]
+        landed = [r for r in results if not r.errors]
+        assert len(landed) == 1, [r.errors for r in results]
+        assert final["revision"] == f["revision"] + 1
+        if final["description"] == "mine":  # the owner's write landed: it still owned it
+            assert final["owner"] == clients.owner_sub
+        else:
+            assert final["owner"] == "new-owner"
+            assert results[1].error_types()[0] in ("StaleRevision", "Unauthorized")
+
+
+def _sub(client: GraphQLClient) -> str:
+    import base64
+
+    body = client.auth["Authorization"].split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))["sub"]
+
+
+def test_settings_of_the_served_stack_match_the_modes(modes):
+    """The matrix runs every mode cdktf.json enables (a mode added there is tested here)."""
+    assert set(modes) == set(Settings.load(ROOT / "cdktf.json").auth_modes)
