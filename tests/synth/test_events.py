@@ -63,18 +63,22 @@ def test_the_role_is_assumed_by_eventbridge_and_may_call_only_refresh(hardened_s
     }]
 
 
-def test_the_hardened_module_requires_iam_as_the_default_mode(hardened_stack):
+def test_the_hardened_module_requires_iam_among_its_modes(hardened_stack):
+    """refreshTrainingJob carries @aws_iam (its @auth rule), so IAM may be an additional mode;
+    the hardened module defaults to Cognito users with IAM beside them, and no API key."""
     auth = hardened_stack["variable"]["authentication_type"]
-    assert auth["default"] == "AWS_IAM"
-    assert '${var.authentication_type == "AWS_IAM"}' in [v["condition"]
-                                                         for v in auth["validation"]]
+    extra = hardened_stack["variable"]["additional_authentication_types"]
+    assert auth["default"] == "AMAZON_COGNITO_USER_POOLS" and extra["default"] == ["AWS_IAM"]
+    assert ('${contains(concat([var.authentication_type], var.additional_authentication_types), '
+            '"AWS_IAM")}') in [v["condition"] for v in auth["validation"]]
     assert hardened_stack["terraform"]["required_providers"]["aws"]["version"] == ">= 5.72.0"
 
 
-def test_settings_refuse_training_events_without_iam_default():
+def test_settings_refuse_training_events_without_iam():
     with pytest.raises(ConfigError, match="training_events=True is invalid: .*AWS_IAM"):
         Settings(training_events=True)
-    s = Settings(training_events=True, authentication_type="AWS_IAM")
+    s = Settings(training_events=True, authentication_type="API_KEY",
+                 additional_authentication_types=["AWS_IAM"])
     assert s.provider_floor == "5.72.0"
 
 
