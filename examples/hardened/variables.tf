@@ -15,3 +15,13 @@ variable "kms_key_arn" {
   type        = string
   default     = "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000"
 }
+
+variable "alarm_topic_arn" {
+  description = "SNS topic for alarms and failed training jobs (its policy must let events.amazonaws.com publish)."
+  type        = string
+}
+
+variable "ml_bucket" {
+  description = "S3 bucket holding training data (datasets/) and model artifacts (models/)."
+  type        = string
+}

@@ -1,66 +1,92 @@
-"""The hardened example on the installed provider, minus only the arguments it is too old for.
+"""Every example on the old fallback provider, minus only the arguments it is too old for.
 
-Where the newest installed hashicorp/aws is below the hardened module's floor (CI has 3.39.0),
-the full hardened plan is skipped. This plans the rest of it on that provider anyway, so the
-rest of the hardened inventory (WAF, KMS, IAM auth, ...) is checked in CI, and so is each
-switch's floor in modules/config.py: a switch whose floor is at or below the installed
-provider keeps its arguments here, and they must plan.
+The full plans (test_plan_examples.py) use the newest installed hashicorp/aws. Where an older
+one below an example's floor is installed too (CI has only 3.39.0 from PyPI; these machines
+also hold 5.100.0), this plans the example again on the newest such provider, with the
+arguments newer than it removed (modules/config.py: BASE_FLOORS, SWITCH_FLOORS and their
+arguments), and checks the same inventory minus those arguments. So the inventories hold for
+both providers, and so does each floor claim: an argument whose floor is at or below the old
+provider stays in and must plan there.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 import yaml
 
-from modules.config import SWITCH_ARGUMENTS, SWITCH_FLOORS
+from modules.config import arguments_newer_than
 
-from .conftest import INVENTORIES
+from .conftest import EXAMPLES, INVENTORIES
 from .tfplan import (
+    EXAMPLES_DIR,
     Skip,
+    aws_constraints,
     cli_config,
+    example_module,
     fmt,
     mirrored_versions,
     mismatches,
-    parse_version,
     plan_example,
+    satisfies,
 )
 
 
-@pytest.fixture(scope="session")
-def downgraded(plan_synth_dir, tmp_path_factory):
+@pytest.fixture(scope="session", params=EXAMPLES)
+def fallback(request, plan_synth_dir, tmp_path_factory):
+    example = request.param
     try:
-        newest = mirrored_versions(cli_config())[0]
-    except (Skip, IndexError) as err:
+        installed = mirrored_versions(cli_config())
+    except Skip as err:
         pytest.skip(f"no installed hashicorp/aws to plan with: {err}")
-    strip: dict[str, list[str]] = {}
-    for switch, floor in SWITCH_FLOORS.items():
-        if parse_version(floor) > newest:
-            for rtype, argument in SWITCH_ARGUMENTS[switch]:
-                assert argument, f"{switch}: cannot strip a whole resource"
-                strip.setdefault(rtype, []).append(argument)
-    if not strip:
-        pytest.skip(f"hashicorp/aws {fmt(newest)} covers the whole hardened module: "
-                    "the full plan ran in test_plan_examples")
-    summary = plan_example("hardened", plan_synth_dir, tmp_path_factory.mktemp("hardened-old"),
-                           force_provider=fmt(newest), strip=strip)
-    inventory = yaml.safe_load((INVENTORIES / "hardened.yaml").read_text())
+    module = plan_synth_dir / "stacks" / example_module(EXAMPLES_DIR / example) / "cdk.tf.json"
+    constraints = aws_constraints(module) + aws_constraints(EXAMPLES_DIR / example)
+    below = [v for v in installed if not all(satisfies(v, c) for c in constraints)]
+    # The oldest line this project plans: 3.39 and newer (2.70 is installed for history only).
+    below = [v for v in below if v >= (3, 39)]
+    if not below:
+        pytest.skip(f"example {example}: every installed hashicorp/aws "
+                    f"({', '.join(map(fmt, installed))}) meets {' and '.join(constraints)}: "
+                    "the full plan covers it")
+    old = below[0]
+    strip = arguments_newer_than(old)
+    for rtype, arguments in strip.items():
+        assert all(arguments), f"{rtype}: a whole resource is newer than {fmt(old)}"
+    summary = plan_example(example, plan_synth_dir, tmp_path_factory.mktemp(f"{example}-old"),
+                           force_provider=fmt(old), strip=strip)
+    print(f"\n{summary.table()}")
+    inventory = yaml.safe_load((INVENTORIES / f"{example}.yaml").read_text())
     return summary, inventory, strip
 
 
-def test_counts_match_the_hardened_inventory(downgraded):
-    summary, inventory, _ = downgraded
+def test_counts_match_the_inventory(fallback):
+    summary, inventory, _ = fallback
     assert summary.counts == inventory["counts"]
 
 
-def test_values_match_except_the_stripped_arguments(downgraded):
-    summary, inventory, strip = downgraded
+def test_values_match_except_the_stripped_arguments(fallback):
+    summary, inventory, strip = fallback
     problems = []
     for key, expected in inventory["values"].items():
         expected = copy.deepcopy(expected)
-        for argument in strip.get(key.split(":")[0], []):
-            expected.pop(argument, None)
+        # "<type>:<alias>", a bare type, or an address (module.x.<type>.<name>[i]).
+        rtype = key.split(":")[0] if ":" in key else next(
+            (part for part in key.split(".") if part.startswith("aws_")), key)
+        for argument in strip.get(rtype, []):
+            *blocks, last = argument.split(".")
+            target = expected
+            for block in blocks:  # "http_config.authorization_config": inside a list block
+                target = target.get(block, [{}])[0] if isinstance(target, dict) else {}
+            if isinstance(target, dict):
+                target.pop(last, None)
         problems += mismatches(expected, summary.values.get(key), key)
     assert not problems, "\n".join(problems)
-    assert summary.counts["aws_wafv2_web_acl"] == 1
+
+
+def test_a_stripped_argument_is_really_gone(fallback):
+    """The fallback plan proves something only if the newer arguments were in the module."""
+    summary, _, _ = fallback
+    removed = [int(n) for note in summary.notes for n in re.findall(r"removed (\d+) arg", note)]
+    assert removed and removed[0] > 0, summary.notes

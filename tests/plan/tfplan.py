@@ -23,10 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import tftest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 TF_HOME = ROOT / ".make" / "terraform"
 EXAMPLES_DIR = ROOT / "examples"
+INVENTORIES = Path(__file__).with_name("inventories")
 UNKNOWN = "__unknown__"  # value known only after apply
 MISSING = "__missing__"  # inventory marker: the attribute must be absent (or null)
 # Attributes holding JSON policy documents: decoded so inventories can match their structure.
@@ -139,6 +141,14 @@ def example_module(example: Path) -> str:
     if not match:
         raise ValueError(f"{example}: no `source = \"../../cdktf.out/stacks/<name>\"`")
     return match.group(1)
+
+
+def example_variables(example: str) -> dict[str, str]:
+    """Values for the example's required variables (test values: `variables` in its inventory)."""
+    path = INVENTORIES / f"{example}.yaml"
+    if not path.is_file():
+        return {}
+    return yaml.safe_load(path.read_text()).get("variables") or {}
 
 
 # --- staging -------------------------------------------------------------------------------
@@ -270,7 +280,7 @@ def _alias(rtype: str, values: dict, role: str | None = None) -> str | None:
         return f"{rtype}:{values['role']}/{values['name']}"
     if rtype == "aws_iam_role_policy_attachment" and known("role") and known("policy_arn"):
         return f"{rtype}:{values['role']}/{values['policy_arn'].rsplit('/', 1)[-1]}"
-    name = known("name")
+    name = known("alarm_name") if rtype == "aws_cloudwatch_metric_alarm" else known("name")
     return f"{rtype}:{name}" if name else None
 
 
@@ -352,14 +362,18 @@ class PlanSummary:
                 summary.module_outputs[name] = {"sensitive": out.get("sensitive", False)}
         return summary
 
-    def policy(self, key: str, attr: str = "policy") -> dict:
+    def policy(self, key: str, attr: str = "policy") -> dict | None:
         """A policy document, decoded: from the plan, or when its value is known only after
-        apply (it names ARNs), from the module's JSON with "${...}" references left as text."""
+        apply (it names ARNs), from the module's JSON with "${...}" references left as text;
+        None when the module builds it with an expression."""
         address = self.aliases.get(key, key)
         value = self.values[key].get(attr)
         if isinstance(value, dict):
             return value
-        return json.loads(self.sources[address][attr])
+        try:
+            return json.loads(self.sources[address][attr])
+        except json.JSONDecodeError:
+            return None  # an expression (jsonencode over variables): not decodable here
 
     def table(self) -> str:
         lines = [f"{self.example}: terraform {self.terraform}, hashicorp/aws {self.provider}, "
@@ -432,7 +446,7 @@ def plan_example(example: str, synth_dir: Path, workdir: Path,
     tf = tftest.TerraformTest(str(tfdir), binary=binary, env=env)
     start = time.monotonic()
     tf.setup(cleanup_on_exit=False)
-    plan = tf.plan(output=True)
+    plan = tf.plan(output=True, tf_vars=example_variables(example))
     module_doc = json.loads((tfdir.parent.parent / "cdktf.out" / "stacks" / module /
                              "cdk.tf.json").read_text())
     summary = PlanSummary.from_plan(example, plan._raw, module_doc)
