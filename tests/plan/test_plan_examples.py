@@ -6,6 +6,8 @@ Inventory keys are plan addresses or the aliases tfplan.py adds ("aws_dynamodb_t
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
 from .tfplan import mismatches
 
 
@@ -89,3 +91,34 @@ def test_iam_policies(planned):
             continue
         problems += mismatches(expected, summary.policy(key), key)
     _fail_on(problems, summary.example)
+
+
+def _module_input(summary, name: str):
+    """A constant the example passes to the module, else the module variable's default."""
+    call = summary.raw["configuration"]["root_module"]["module_calls"]["model_api"]
+    given = call.get("expressions", {}).get(name, {})
+    if "constant_value" in given:
+        return given["constant_value"]
+    return call["module"]["variables"][name]["default"]
+
+
+def test_api_keys_are_the_current_and_previous_rotation_period(planned):
+    """One key per rotation period, keyed by the period of the plan's own clock, each expiring
+    api_key_expiry_days (plus AppSync's rounding hour) after it."""
+    summary, _ = planned
+    keys = {address.rsplit("[", 1)[1].strip('"]'): values
+            for address, values in summary.values.items()
+            if ".aws_appsync_api_key.api_key[" in address}
+    assert len(keys) == summary.counts.get("aws_appsync_api_key", 0)
+    if not keys:
+        return  # API_KEY is off (the hardened example)
+    clock = datetime.fromisoformat(summary.raw["timestamp"].replace("Z", "+00:00"))
+    rotation = _module_input(summary, "api_key_rotation_days")
+    expiry = _module_input(summary, "api_key_expiry_days")
+    day = (clock.date() - date(1970, 1, 1)).days
+    assert set(keys) == ({f"p{day // rotation - 1}", f"p{day // rotation}"} if rotation
+                         else {"p0"})
+    hours = expiry * 24 + (1 if expiry < 365 else 0)
+    for values in keys.values():
+        expires = datetime.fromisoformat(values["expires"].replace("Z", "+00:00"))
+        assert expires == clock.replace(microsecond=0) + timedelta(hours=hours)
