@@ -8,7 +8,8 @@
 # Idempotent; mk/terraform.mk reruns it when this script or its pins change.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-home=$root/.make/terraform
+# TF_TOOLCHAIN_HOME: another place for all of it (tests/plan/test_toolchain.py uses a scratch one).
+home=${TF_TOOLCHAIN_HOME:-$root/.make/terraform}
 venv=$root/.venv-tf
 min_version=1.5.0
 
