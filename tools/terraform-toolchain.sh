@@ -65,11 +65,14 @@ IFS=: read -r -a data_dirs <<<"${XDG_DATA_DIRS:-/usr/local/share:/usr/share}"
 for dir in "${data_dirs[@]}"; do candidates+=("$dir/terraform/plugins"); done
 candidates+=("${TF_PLUGIN_CACHE_DIR:-}")
 if [ "${TF_MIRROR_SEARCH:-1}" != 0 ]; then
-  # Pruned: virtual filesystems, package trees, per-project .terraform/ installs, and every
-  # checkout's own .make/ (this one's mirror is added below; another's is not a user's mirror).
+  # Pruned: virtual filesystems, the temp dir (transient trees, test fixtures), package trees,
+  # per-project .terraform/ installs, and every checkout's own .make/ (this one's mirror is
+  # added below; another's is not a user's mirror).
+  tmp=$(cd "${TMPDIR:-/tmp}" 2>/dev/null && pwd -P || echo /tmp)
   while IFS= read -r dir; do candidates+=("${dir%/registry.terraform.io/hashicorp/aws}"); done < <(
-    find / -xdev -maxdepth 8 \( -name proc -o -name sys -o -name node_modules -o -name .git \
-      -o -name '.venv*' -o -name site-packages -o -name .terraform -o -name .make \) -prune \
+    find / -xdev -maxdepth 8 \( -path "$tmp" -o -path /tmp -o -name proc -o -name sys \
+      -o -name node_modules -o -name .git -o -name '.venv*' -o -name site-packages \
+      -o -name .terraform -o -name .make \) -prune \
       -o -path '*/registry.terraform.io/hashicorp/aws' -type d -print 2>/dev/null || true)
 fi
 mirrors=("$home/mirror")
@@ -77,9 +80,17 @@ for dir in "${candidates[@]}"; do
   [ -n "$dir" ] && [ -d "$dir/registry.terraform.io/hashicorp/aws" ] || continue
   dir=$(cd "$dir" && pwd -P)
   aws=$dir/registry.terraform.io/hashicorp/aws
-  # Packed (<name>_<version>_<platform>.zip) or unpacked (<version>/<platform>/) layout.
-  if ! compgen -G "$aws/terraform-provider-aws_*_${platform}.zip" >/dev/null \
-      && ! compgen -G "$aws/*/${platform}/terraform-provider-aws*" >/dev/null; then
+  # Packed (<name>_<version>_<platform>.zip, not empty) or unpacked (<version>/<platform>/, an
+  # executable) layout.
+  usable=
+  for build in "$aws"/terraform-provider-aws_*_"${platform}".zip \
+      "$aws"/*/"${platform}"/terraform-provider-aws*; do
+    if { [ "${build%.zip}" != "$build" ] && [ -s "$build" ]; } || [ -x "$build" ]; then
+      usable=1
+      break
+    fi
+  done
+  if [ -z "$usable" ]; then
     echo "terraform-toolchain: $dir has no hashicorp/aws build for $platform; not used" >&2
     continue
   fi
