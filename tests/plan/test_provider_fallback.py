@@ -12,12 +12,15 @@ provider stays in and must plan there.
 from __future__ import annotations
 
 import copy
+import json
+import os
 import re
+import subprocess
 
 import pytest
 import yaml
 
-from modules.config import arguments_newer_than
+from modules.config import PROVIDER_FLOOR, arguments_newer_than
 
 from .conftest import EXAMPLES, INVENTORIES
 from .tfplan import (
@@ -29,8 +32,12 @@ from .tfplan import (
     fmt,
     mirrored_versions,
     mismatches,
+    parse_version,
     plan_example,
     satisfies,
+    stage,
+    terraform_binary,
+    terraform_version,
 )
 
 
@@ -90,3 +97,39 @@ def test_a_stripped_argument_is_really_gone(fallback):
     summary, _, _ = fallback
     removed = [int(n) for note in summary.notes for n in re.findall(r"removed (\d+) arg", note)]
     assert removed and removed[0] > 0, summary.notes
+
+
+@pytest.fixture(scope="session")
+def refused(plan_synth_dir, tmp_path_factory):
+    """`terraform validate` of the basic example, unstripped, on the fallback provider."""
+    try:
+        installed = mirrored_versions(cli_config())
+    except Skip as err:
+        pytest.skip(str(err))
+    below = [v for v in installed if (3, 39) <= v < parse_version(PROVIDER_FLOOR)]
+    if not below:
+        pytest.skip(f"no installed hashicorp/aws below the floor {PROVIDER_FLOOR}")
+    old = below[0]
+    binary = terraform_binary()
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": str(cli_config()), "CHECKPOINT_DISABLE": "1",
+           "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
+    tfdir, _ = stage("basic", plan_synth_dir, tmp_path_factory.mktemp("refused"),
+                     terraform_version(binary, env), old, force_provider=True)
+    subprocess.run([binary, "init", "-backend=false"], cwd=tfdir, env=env, check=True,
+                   capture_output=True)
+    proc = subprocess.run([binary, "validate", "-json"], cwd=tfdir, env=env,
+                          capture_output=True, text=True)
+    return old, json.loads(proc.stdout.removeprefix("o:"))
+
+
+def test_the_fallback_provider_refuses_what_the_floor_is_for(refused):
+    """Measured lower bound of PROVIDER_FLOOR: the old provider refuses exactly the base
+    arguments (request signing) and nothing else in the basic module."""
+    old, result = refused
+    assert not result["valid"]
+    named = {d["summary"] + ": " + d.get("detail", "") for d in result["diagnostics"]}
+    blocks = {a.split(".")[-1] for args in arguments_newer_than(old, switches=False).values()
+              for a in args}
+    for block in blocks:
+        assert any(f'"{block}"' in text for text in named), (block, named)
+    assert all(any(f'"{b}"' in text for b in blocks) for text in named), named
