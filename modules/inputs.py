@@ -93,9 +93,10 @@ class Inputs:
             deletion_protection=s.deletion_protection,
             kms_key_arn=s.kms_key_arn,
             waf_enabled=bool(s.waf_enabled),
+            # A created role has this very name, so its ARN is known without referencing it
+            # (and the local runtime, which cannot read an ARN after apply, resolves it).
             ml_execution_role_arn=s.sagemaker_execution_role_arn or (
-                f"${{{EXECUTION_ROLE_RESOURCE}[0].arn}}" if s.sagemaker_execution_role_create
-                else f"arn:{partition(s.region)}:iam::${{local.{API_ACCOUNT}}}:role/"
+                f"arn:{partition(s.region)}:iam::${{local.{API_ACCOUNT}}}:role/"
                 f"{s.name_prefix}-sagemaker-execution"),
             ml_role_count_expr="1" if s.sagemaker_execution_role_create else "0",
             ml_input_prefixes=list(s.sagemaker_input_s3_prefixes),
@@ -264,9 +265,9 @@ class Inputs:
                       "The p99 latency alarm's threshold, in milliseconds (5-minute periods).",
                       f"${{var.alarm_latency_p99_ms >= {lo} && var.alarm_latency_p99_ms <= {hi}}}",
                       f"The alarm_latency_p99_ms must be from {lo} to {hi}.")
+        # Given, else <name_prefix>-sagemaker-execution: the created role's name as well.
         role_arn = (
-            f"${{var.sagemaker_execution_role_create ? one({EXECUTION_ROLE_RESOURCE}[*].arn) : "
-            "var.sagemaker_execution_role_arn != \"\" ? var.sagemaker_execution_role_arn : "
+            "${var.sagemaker_execution_role_arn != \"\" ? var.sagemaker_execution_role_arn : "
             f"\"arn:${{local.{API_PARTITION}}}:iam::${{local.{API_ACCOUNT}}}:role/"
             "${var.name_prefix}-sagemaker-execution\"}")
         optional.update(
@@ -312,8 +313,6 @@ class Inputs:
 # the partition, region and account the stack is applied in: no data source (an offline plan
 # cannot call STS), and no quotes inside the JSON policies that name them.
 API_PARTITION, API_REGION, API_ACCOUNT = "api_partition", "api_region", "api_account_id"
-# The execution role the stack creates when asked (modules/ml.py), by its Terraform address.
-EXECUTION_ROLE_RESOURCE = "aws_iam_role.sagemaker_execution"
 API_ARN_PARTS = {API_PARTITION: 1, API_REGION: 3, API_ACCOUNT: 4}
 
 

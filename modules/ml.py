@@ -18,9 +18,11 @@ from .api import assume_role_policy
 from .aws import AppsyncDatasource, AppsyncGraphqlApi, IamRole, IamRolePolicy
 from .codegen.ml import BEDROCK, HTTP_SOURCES, SAGEMAKER, SAGEMAKER_RUNTIME, http_access
 from .codegen.render import Plan
-from .inputs import API_ACCOUNT, API_ARN_PARTS, EXECUTION_ROLE_RESOURCE, Inputs
+from .inputs import API_ACCOUNT, API_ARN_PARTS, Inputs
 from .naming import named
 
+# The execution role the stack creates when asked, by its Terraform address.
+EXECUTION_ROLE_RESOURCE = "aws_iam_role.sagemaker_execution"
 # Logical ids and role name suffixes of the HTTP sources.
 SLUGS = {SAGEMAKER: "sagemaker", SAGEMAKER_RUNTIME: "sagemaker_runtime", BEDROCK: "bedrock"}
 

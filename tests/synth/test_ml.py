@@ -108,6 +108,10 @@ def test_execution_role_is_created_only_when_asked(root_stack, module_stack):
         "Service": "sagemaker.amazonaws.com"}
     module_role = module_stack["resource"]["aws_iam_role"]["sagemaker_execution"]
     assert module_role["count"] == "${var.sagemaker_execution_role_create ? 1 : 0}"
-    # PassRole names whatever role is in use: the created one first.
-    assert module_stack["locals"]["sagemaker_execution_role_arn"].startswith(
-        "${var.sagemaker_execution_role_create ? one(aws_iam_role.sagemaker_execution[*].arn)")
+    # PassRole names the role in use: the created one has the default name.
+    assert module_role["name"] == "${var.name_prefix}-sagemaker-execution"
+    assert module_stack["locals"]["sagemaker_execution_role_arn"].endswith(
+        ':role/${var.name_prefix}-sagemaker-execution"}')
+    assert role["name"] == "mlapi-sagemaker-execution"
+    assert root_stack["locals"]["sagemaker_execution_role_arn"].endswith(
+        ":role/mlapi-sagemaker-execution")
