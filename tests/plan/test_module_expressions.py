@@ -17,11 +17,14 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from modules.api import KEY_CLOCK, KEY_DAY, KEY_PERIODS
+from modules.codegen import load
+from modules.codegen.ml import http_access
+from modules.codegen.render import render
 from modules.config import Settings
 from modules.inputs import API_ACCOUNT, API_PARTITION, API_REGION, Inputs
-from modules.ml import execution_policy
+from modules.ml import execution_policy, invoke_policy
 
-from .tfplan import Skip, terraform_binary
+from .tfplan import ROOT, Skip, terraform_binary
 
 ACCOUNT = "111122223333"
 
@@ -110,3 +113,23 @@ def test_module_execution_policy_equals_the_literal_one(hardened_stack, console)
            "locals": {API_PARTITION: "aws", API_REGION: "us-east-1", API_ACCOUNT: ACCOUNT,
                       "policy": policy}}
     assert console(doc, "jsondecode(local.policy)") == literal
+
+
+@pytest.mark.parametrize("resource, variable, values", [
+    ("ds_sagemaker_runtime", "sagemaker_endpoint_names", ["Ep-A", "ep-b"]),
+    ("ds_bedrock", "bedrock_model_ids", ["anthropic.x:1", "amazon.y-v2"]),
+])
+def test_module_invoke_policies_equal_the_literal_ones(module_stack, console, resource,
+                                                       variable, values):
+    """predict's roles: the module's jsonencode over the names equals the root's JSON."""
+    settings = Settings(**{variable: tuple(values)})
+    source = "SageMakerRuntime" if variable == "sagemaker_endpoint_names" else "Bedrock"
+    # The actions predict's templates send, as the synth derives them.
+    actions = http_access(render(load(ROOT / settings.schema_path), lambda e: e.table))[source]
+    literal, _ = invoke_policy(Inputs.literal(settings), source, actions)
+    expected = json.loads(literal.replace(f"${{local.{API_ACCOUNT}}}", ACCOUNT))
+    policy = module_stack["resource"]["aws_iam_role_policy"][resource]["policy"]
+    doc = {"variable": {variable: {"default": values}},
+           "locals": {API_PARTITION: "aws", API_REGION: "us-east-1", API_ACCOUNT: ACCOUNT,
+                      "policy": policy}}
+    assert console(doc, "jsondecode(local.policy)") == expected
