@@ -112,7 +112,10 @@ def test_api_keys_are_the_current_and_previous_rotation_period(planned):
     assert len(keys) == summary.counts.get("aws_appsync_api_key", 0)
     if not keys:
         return  # API_KEY is off (the hardened example)
-    clock = datetime.fromisoformat(summary.raw["timestamp"].replace("Z", "+00:00"))
+    # The plan's clock; Terraform < 1.5 has none, and its module got a literal (tfplan.py).
+    stamp = summary.raw.get("timestamp") or next(
+        note.rsplit("= ", 1)[1] for note in summary.notes if "plantimestamp" in note)
+    clock = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     rotation = _module_input(summary, "api_key_rotation_days")
     expiry = _module_input(summary, "api_key_expiry_days")
     day = (clock.date() - date(1970, 1, 1)).days

@@ -20,10 +20,13 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import tftest
 import yaml
+
+from modules.api import KEY_CLOCK
 
 ROOT = Path(__file__).resolve().parents[2]
 TF_HOME = ROOT / ".make" / "terraform"
@@ -157,9 +160,10 @@ def example_variables(example: str) -> dict[str, str]:
 def downlevel(doc: dict, tf_version: tuple[int, ...]) -> list[str]:
     """Drop variable features an old Terraform cannot parse; returns what was dropped.
 
-    Only the PyPI fallback (Terraform 0.15) needs this: `nullable` came in 1.1 and validation
-    conditions that name another variable in 1.9. The plan itself is unchanged by both (the
-    examples pass valid, non-null values); the dropped checks are reported, never hidden.
+    Only the PyPI fallback (Terraform 0.15) needs this: `nullable` came in 1.1, validation
+    conditions that name another variable in 1.9, plantimestamp() in 1.5. The plan itself is
+    unchanged by these (the examples pass valid, non-null values); what is dropped or replaced
+    is reported, never hidden.
     """
     nullable, cross = [], []
     for name, var in doc.get("variable", {}).items():
@@ -175,6 +179,12 @@ def downlevel(doc: dict, tf_version: tuple[int, ...]) -> list[str]:
                 del var["validation"]
     version = fmt(tf_version)
     notes = []
+    # plantimestamp() (the API key rotation's clock) came in 1.5: the plan's own start time,
+    # as a literal, plans the same keys.
+    if tf_version < (1, 5) and doc.get("locals", {}).get(KEY_CLOCK) == "${plantimestamp()}":
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        doc["locals"][KEY_CLOCK] = now
+        notes.append(f"terraform {version} lacks plantimestamp(): local.{KEY_CLOCK} = {now}")
     wanted = doc.get("terraform", {}).get("required_version")
     if wanted and not satisfies(tf_version, wanted):
         del doc["terraform"]["required_version"]
