@@ -55,12 +55,14 @@ ROOT_STACK = "model-api"
 # The hardened module emits every switch; its variables default to the strict values.
 HARDENED = {"introspection_enabled": False, "query_depth_limit": 10,
             "resolver_count_limit": 1000, "deletion_protection": True, "waf_enabled": True,
-            "log_retention_days": 365, "sagemaker_request_signing": True,
+            "log_retention_days": 365,
             # EventBridge calls refreshTrainingJob with IAM: IAM is the default mode here.
             "training_events": True, "authentication_type": "AWS_IAM",
             "additional_authentication_types": (),
             # Only marks the switch: the module's kms_key_arn variable has no default.
-            "kms_key_arn": "arn:aws:kms:us-east-1:000000000000:key/required-input"}
+            "kms_key_arn": "arn:aws:kms:us-east-1:000000000000:key/required-input",
+            # Only marks the switch: alarms_enabled defaults to true, alarm_topic_arn to "".
+            "alarm_topic_arn": "arn:aws:sns:us-east-1:000000000000:required-input"}
 
 
 def load_settings() -> Settings:
