@@ -55,14 +55,16 @@ ROOT_STACK = "model-api"
 # The hardened module emits every switch; its variables default to the strict values.
 HARDENED = {"introspection_enabled": False, "query_depth_limit": 10,
             "resolver_count_limit": 1000, "deletion_protection": True, "waf_enabled": True,
-            "log_retention_days": 365, "sagemaker_request_signing": True,
+            "log_retention_days": 365,
             # No API key: Cognito users (a pool with the schema's groups) by default, and IAM,
             # with which EventBridge calls refreshTrainingJob.
             "training_events": True, "authentication_type": "AMAZON_COGNITO_USER_POOLS",
             "additional_authentication_types": ("AWS_IAM",), "cognito_create_user_pool": True,
             "cognito_user_pool_id": None, "oidc_issuer": None,
             # Only marks the switch: the module's kms_key_arn variable has no default.
-            "kms_key_arn": "arn:aws:kms:us-east-1:000000000000:key/required-input"}
+            "kms_key_arn": "arn:aws:kms:us-east-1:000000000000:key/required-input",
+            # Only marks the switch: alarms_enabled defaults to true, alarm_topic_arn to "".
+            "alarm_topic_arn": "arn:aws:sns:us-east-1:000000000000:required-input"}
 
 
 def load_settings() -> Settings:

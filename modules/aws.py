@@ -37,6 +37,11 @@ from cdktf_cdktf_provider_aws.appsync_resolver import AppsyncResolver
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
+    CloudwatchMetricAlarm,
+    CloudwatchMetricAlarmMetricQuery,
+    CloudwatchMetricAlarmMetricQueryMetric,
+)
 from cdktf_cdktf_provider_aws.cognito_user_group import CognitoUserGroup
 from cdktf_cdktf_provider_aws.cognito_user_pool import CognitoUserPool
 from cdktf_cdktf_provider_aws.cognito_user_pool_client import CognitoUserPoolClient
@@ -66,6 +71,9 @@ __all__ = [
     "CloudwatchEventRule",
     "CloudwatchEventTarget",
     "CloudwatchLogGroup",
+    "CloudwatchMetricAlarm",
+    "CloudwatchMetricAlarmMetricQuery",
+    "CloudwatchMetricAlarmMetricQueryMetric",
     "CognitoUserGroup",
     "CognitoUserPool",
     "CognitoUserPoolClient",

@@ -25,32 +25,47 @@ _LAMBDA_ARN = re.compile(
 LAMBDA_RESULT_TTL = (0, 3600)
 # AppSync: an API key lives at least 1 day and at most 365 days.
 API_KEY_EXPIRY_DAYS = (1, 365)
+# A new key every N days; the previous one stays until the next rotation, so N is at most half
+# the key's lifetime (0: one key, never rotated).
+API_KEY_ROTATION_DAYS = (0, 182)
+# AppSync's Latency metric is in milliseconds; the p99 alarm's threshold.
+ALARM_LATENCY_MS = (1, 30000)
 # AppSync limits for the hardened switches (0 means "no limit" for both).
 QUERY_DEPTH_LIMIT = (0, 75)
 RESOLVER_COUNT_LIMIT = (0, 10000)
 
-# Lowest AWS provider version for what the stack always emits (measured: plans with 3.39.0),
-# and what each optional switch raises it to (the release that added the argument).
-PROVIDER_FLOOR = "3.39.0"
+# What every stack emits that an older AWS provider refuses, by feature, with the release that
+# added it; PROVIDER_FLOOR, the floor of every stack, is the highest of them.
+# - request_signing: the HTTP data sources sign their SageMaker/Bedrock requests
+#   (http_config.authorization_config; without it AWS refuses the calls). Added by provider PR
+#   #22411 (.changelog/22411.txt, merged 2022-01-10 after the 3.x line had branched: not in
+#   the 3.72-3.75 notes), so first released in 4.0.0. Measured here: 3.39.0 refuses the block,
+#   5.100.0 plans it (the plan tier); no release in between is installed to narrow it further.
+BASE_FLOORS = {"request_signing": "4.0.0"}
+# Everything else every stack emits plans on 3.39.0 (and 2.70.0), measured by the plan tier.
+MEASURED_FLOOR = "3.39.0"
+BASE_ARGUMENTS = {
+    "request_signing": [("aws_appsync_datasource", "http_config.authorization_config")],
+}
+PROVIDER_FLOOR = max(BASE_FLOORS.values(), key=lambda v: tuple(int(p) for p in v.split(".")))
+# What each optional switch raises the floor to (the release that added its argument).
 SWITCH_FLOORS = {
     "introspection_enabled": "5.37.0",
     "query_depth_limit": "5.37.0",
     "resolver_count_limit": "5.37.0",
     "deletion_protection": "4.59.0",
-    # HTTP data sources signed with their role (SageMaker, Bedrock). 3.39.0 refuses the block
-    # (measured); 4.0.0 is assumed to have it: not measured here.
-    "sagemaker_request_signing": "4.0.0",
     # An EventBridge rule calling refreshTrainingJob on SageMaker job state changes: its
     # target's appsync_target block came in 5.72.0 (the rule, target and role plan on 3.39.0).
     "training_events": "5.72.0",
     # aws_appsync_graphql_api lambda_authorizer_config (default or additional mode) came in
-    # 3.70.0 (toolchain facts; 3.39.0 refuses the block).
+    # 3.70.0 (toolchain facts; 3.39.0 refuses the block). user_pool_config,
+    # openid_connect_config and the Cognito pool, client and groups are 3.39.0's: no switch.
     "lambda_authorizer_arn": "3.70.0",
-    # user_pool_config, openid_connect_config and the Cognito pool, client and groups are
-    # 3.39.0's (planned there): no switch.
-    # Known to 3.39.0 (planned there): no raise.
-    "kms_key_arn": PROVIDER_FLOOR,
-    "waf_enabled": PROVIDER_FLOOR,
+    # Known to 3.39.0 (planned there, the oldest provider this project plans): no raise.
+    "kms_key_arn": MEASURED_FLOOR,
+    "waf_enabled": MEASURED_FLOOR,
+    # Metric alarms (metric math) and an EventBridge rule with an SNS target.
+    "alarm_topic_arn": MEASURED_FLOOR,
 }
 
 _PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
@@ -63,18 +78,40 @@ SWITCH_ARGUMENTS = {
     "deletion_protection": [("aws_dynamodb_table", "deletion_protection_enabled")],
     "kms_key_arn": [("aws_dynamodb_table", "server_side_encryption.kms_key_arn"),
                     ("aws_cloudwatch_log_group", "kms_key_id")],
-    "sagemaker_request_signing": [("aws_appsync_datasource", "http_config.authorization_config")],
     # The rule, the target (but its appsync_target), the role and its policy are 3.39.0's.
     "training_events": [("aws_cloudwatch_event_target", "appsync_target")],
     "lambda_authorizer_arn": [("aws_appsync_graphql_api", "lambda_authorizer_config")],
     "waf_enabled": [("aws_wafv2_web_acl", ""), ("aws_wafv2_web_acl_association", ""),
                     ("aws_wafv2_web_acl_logging_configuration", "")],
+    "alarm_topic_arn": [("aws_cloudwatch_metric_alarm", ""), ("aws_cloudwatch_event_rule", ""),
+                        ("aws_cloudwatch_event_target", "")],
 }
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split("."))
+
+
+def arguments_newer_than(version: tuple[int, ...], switches: bool = True,
+                         ) -> dict[str, list[str]]:
+    """{resource type: [argument]} of what the stacks emit that `version` does not know yet:
+    the always-emitted features, and (switches=True) every switch, whether on or not."""
+    floors = {**BASE_FLOORS, **(SWITCH_FLOORS if switches else {})}
+    arguments = {**BASE_ARGUMENTS, **SWITCH_ARGUMENTS}
+    out: dict[str, list[str]] = {}
+    for feature, floor in floors.items():
+        if _version(floor) > tuple(version):
+            for rtype, argument in arguments[feature]:
+                out.setdefault(rtype, []).append(argument)
+    return out
 
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 # SageMaker endpoint names and Bedrock model ids (the API references' patterns).
 ENDPOINT_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
 BEDROCK_MODEL_ID = r"^[a-zA-Z0-9][a-zA-Z0-9._:-]{0,127}$"
+# s3://bucket/prefix: a bucket name (S3's naming rules, simplified) and an optional key prefix.
+S3_PREFIX = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^*?]*)?$"
+SNS_TOPIC_ARN = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$"
 _KMS_KEY = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 _TAG_KEY = re.compile(r"^[\w .:/=+@-]{1,128}$")
 # S3 bucket names (S3 User Guide, "General purpose bucket naming rules") and DynamoDB table
@@ -143,9 +180,17 @@ class Settings:
     # The only endpoints and Bedrock models predict may call (IAM); empty: none.
     sagemaker_endpoint_names: tuple[str, ...] = ()
     bedrock_model_ids: tuple[str, ...] = ()
-    # Sign SageMaker/Bedrock requests (http_config.authorization_config): without it AWS
-    # refuses them. A switch because it raises the provider floor (SWITCH_FLOORS).
-    sagemaker_request_signing: bool | None = None
+    # Create the execution role (<name_prefix>-sagemaker-execution): SageMaker assumes it,
+    # reads only the input prefixes, writes only the output prefixes (s3://bucket/prefix/).
+    sagemaker_execution_role_create: bool = False
+    sagemaker_input_s3_prefixes: tuple[str, ...] = ()
+    sagemaker_output_s3_prefixes: tuple[str, ...] = ()
+    # A new API key every N days, the previous one kept until the next rotation (0: never).
+    api_key_rotation_days: int = 15
+    # CloudWatch alarms (AppSync 5XX and p99 latency, DynamoDB throttling per table) and failed
+    # training jobs (EventBridge) sent to this SNS topic; None: no alarms.
+    alarm_topic_arn: str | None = None
+    alarm_latency_p99_ms: int = 2000
     # An EventBridge rule on SageMaker's "Training Job State Change" events for jobs named
     # "<name_prefix>-*" that calls refreshTrainingJob with IAM (modules/events.py). Needs
     # authentication_type AWS_IAM (the mutation has no auth directive: the default mode only).
@@ -157,7 +202,8 @@ class Settings:
     def __post_init__(self) -> None:
         # Normalise JSON lists to tuples so the object stays hashable and comparable.
         for key in ("additional_authentication_types", "sagemaker_endpoint_names",
-                    "bedrock_model_ids"):
+                    "bedrock_model_ids", "sagemaker_input_s3_prefixes",
+                    "sagemaker_output_s3_prefixes"):
             object.__setattr__(self, key, tuple(getattr(self, key)))
         self.validate()
 
@@ -262,6 +308,30 @@ class Settings:
             if not all(isinstance(v, str) and re.match(pattern, v) for v in values) or \
                     len(set(values)) != len(values):
                 fail(key, f"use distinct names matching {pattern}")
+        rotation = self.api_key_rotation_days
+        if not API_KEY_ROTATION_DAYS[0] <= rotation <= API_KEY_ROTATION_DAYS[1] or \
+                (rotation and 2 * rotation > self.api_key_expiry_days):
+            fail("api_key_rotation_days", "use 0 (no rotation) or at most half of "
+                 f"api_key_expiry_days ({self.api_key_expiry_days}): the previous key must stay "
+                 "valid until the next rotation replaces it")
+        for key in ("sagemaker_input_s3_prefixes", "sagemaker_output_s3_prefixes"):
+            values = getattr(self, key)
+            if not all(isinstance(v, str) and re.match(S3_PREFIX, v) for v in values):
+                fail(key, "use S3 URIs s3://<bucket>/<prefix> (bucket 3-63 of a-z0-9.-)")
+        if self.sagemaker_execution_role_create:
+            if self.sagemaker_execution_role_arn is not None:
+                fail("sagemaker_execution_role_create", "either name a role "
+                     "(sagemaker_execution_role_arn) or let the stack create one, not both")
+            if not self.sagemaker_input_s3_prefixes or not self.sagemaker_output_s3_prefixes:
+                fail("sagemaker_execution_role_create", "the created role reads only "
+                     "sagemaker_input_s3_prefixes and writes only sagemaker_output_s3_prefixes: "
+                     "give at least one of each")
+        if self.alarm_topic_arn is not None and not re.match(SNS_TOPIC_ARN, self.alarm_topic_arn):
+            fail("alarm_topic_arn", "use an SNS topic ARN, arn:aws:sns:<region>:<account>:<name>")
+        lo, hi = ALARM_LATENCY_MS
+        if not lo <= self.alarm_latency_p99_ms <= hi:
+            fail("alarm_latency_p99_ms", f"use {lo} to {hi} milliseconds (AppSync's resolver "
+                 "limit is 30 s)")
         if self.training_events and "AWS_IAM" not in modes:
             fail("training_events", "EventBridge calls refreshTrainingJob with IAM: add AWS_IAM "
                  "to authentication_type or additional_authentication_types, or leave "
@@ -288,7 +358,7 @@ class Settings:
         floors = [PROVIDER_FLOOR] + [
             v for k, v in SWITCH_FLOORS.items() if getattr(self, k) is not None
         ]
-        return max(floors, key=lambda v: tuple(int(p) for p in v.split(".")))
+        return max(floors, key=_version)
 
 
 def _check_types(settings: Settings) -> None:

@@ -11,9 +11,8 @@ import pytest
 import tftest
 import yaml
 
-from .tfplan import EXAMPLES_DIR, ROOT, PlanSummary, Skip, plan_example
+from .tfplan import EXAMPLES_DIR, INVENTORIES, ROOT, PlanSummary, Skip, plan_example
 
-INVENTORIES = Path(__file__).with_name("inventories")
 EXAMPLES = sorted(p.name for p in EXAMPLES_DIR.iterdir() if (p / "main.tf").is_file())
 
 
