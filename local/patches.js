@@ -223,4 +223,26 @@ AppSyncUnitResolver.prototype.resolve = async function resolveWithStash(source, 
   return response.result;
 };
 
+// 12. A subscription over IAM: the simulator's WebSocket server gave the resolvers no IAM
+//     identity (its HTTP path extracts one), so rendering $ctx.identity threw and every IAM
+//     subscription failed. AppSync gives a subscription's resolver the subscriber's identity
+//     as for any request (resolver mapping template context reference, "identity").
+const runner = require('@aws-amplify/amplify-appsync-simulator/lib/utils/graphql-runner/subscriptions');
+const authHelpers = require('@aws-amplify/amplify-appsync-simulator/lib/utils/auth-helpers/helpers');
+
+let currentConfig = null;
+const initForIam = sim.AmplifyAppSyncSimulator.prototype.init;
+sim.AmplifyAppSyncSimulator.prototype.init = function rememberConfig(config) {
+  initForIam.call(this, config);
+  currentConfig = this.appSyncConfig;
+};
+const runSubscription = runner.runSubscription;
+runner.runSubscription = function withIamIdentity(schema, doc, variables, operationName, context) {
+  if (context && context.requestAuthorizationMode === 'AWS_IAM' && !context.iamToken && currentConfig) {
+    const authorization = authHelpers.extractHeader(context.headers || {}, 'Authorization');
+    context.iamToken = authHelpers.extractIamToken(authorization, currentConfig);
+  }
+  return runSubscription.call(this, schema, doc, variables, operationName, context);
+};
+
 module.exports = sim;

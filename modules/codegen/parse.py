@@ -196,6 +196,12 @@ class _Builder:
                 out[fname] = Auth("read", tuple(r for r in rules if "read" in r.operations))
             else:
                 out[fname] = self._auth(f.ast_node, entity, "read")
+            owner = out[fname].owner_field
+            if owner and owner not in f.args:
+                # AppSync filters events by the subscription's arguments: an owner-only
+                # subscriber must name itself there, and the resolver checks that it does.
+                raise _fail(f.ast_node, f"Subscription.{fname} has an owner rule on {owner} "
+                            f"but no argument {owner}", f"add {owner}: String to its arguments")
         return out
 
     # -- types ---------------------------------------------------------------------------

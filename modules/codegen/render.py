@@ -360,6 +360,21 @@ class _Renderer:
             self.pipeline(rel.parent_type, rel.field, [query, *self._prefetch(fn, related)])
 
 
+@dataclass
+class SubscriptionOp:
+    """A subscription field as the @auth check sees it (it reads, it has no table)."""
+
+    field: str
+    auth: object
+    parent: str = "Subscription"
+    from_input: bool = False
+    field_auth: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.parent}.{self.field}"
+
+
 def render(schema: Schema, table_name: Callable[[Entity], str],
            ml_values: dict[str, str] | None = None) -> Plan:
     """Render every resolver; `table_name` gives the name templates use for a table, and
@@ -369,6 +384,11 @@ def render(schema: Schema, table_name: Callable[[Entity], str],
         r.operation(op)
     for rel in schema.relations:
         r.relation(rel)
+    for name, auth in schema.subscriptions.items():
+        # Runs when a client subscribes (NONE data source): who may, and an owner-only
+        # subscriber only for its own events (the argument AppSync filters events by).
+        r.op = SubscriptionOp(name, auth)
+        r.unit("Subscription", name, None, "subscribe.req", "subscribe.res", (), op=r.op)
     plan = Plan(schema, r.functions, sorted(r.resolvers, key=lambda x: x.name))
     return plan
 

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, node_env
+from local.jwt_token import make_token
+from tests.e2e.graphql_client import IAM_ARN, IAM_AUTH, GraphQLClient, jwt_auth
 from tests.e2e.test_ml import PREDICT, START, STOP, start_input
 
 CLIENT = Path(__file__).with_name("subscribe.js")
@@ -27,24 +29,27 @@ WAIT = 5.0  # seconds for one event to arrive
 
 ON_JOB = ("subscription($id: ID, $m: String) { onTrainingJobUpdated(id: $id, modelName: $m) "
           "{ id modelName status } }")
-ON_PREDICTION = ("subscription($m: String) { onPrediction(modelName: $m) "
-                 "{ id modelName version output } }")
+ON_PREDICTION = ("subscription($m: String, $c: String) { onPrediction(modelName: $m, caller: $c) "
+                 "{ id modelName version output caller } }")
 
 
 class Subscription:
     """One WebSocket subscription served by the runtime, read line by line from the client."""
 
-    def __init__(self, runtime, query: str, variables: dict, realtime: str | None = None):
+    def __init__(self, runtime, query: str, variables: dict, realtime: str | None = None,
+                 authorization: str | None = None, expect_ready: bool = True):
         self.events: queue.Queue = queue.Queue()
+        who = ["--authorization", authorization] if authorization else \
+            ["--api-key", runtime.api_key]
         self.proc = subprocess.Popen(
-            [str(NODE), str(CLIENT), "--url", runtime.graphql, "--api-key", runtime.api_key,
+            [str(NODE), str(CLIENT), "--url", runtime.graphql, *who,
              "--query", query, "--variables", json.dumps(variables), "--timeout", "60",
              *(["--realtime", realtime] if realtime else [])],
             cwd=ROOT, env=node_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
         threading.Thread(target=self._read, daemon=True).start()
-        first = self.next()
-        if first.get("type") != "ready":
+        first = self.first = self.next()
+        if first.get("type") != "ready" and expect_ready:
             self.proc.kill()
             stderr = self.proc.stderr.read()
             self.close()
@@ -83,8 +88,10 @@ class Subscription:
 def subscribe(local_runtime):
     opened: list[Subscription] = []
 
-    def open_(query: str, realtime: str | None = None, **variables) -> Subscription:
-        sub = Subscription(local_runtime, query, variables, realtime)
+    def open_(query: str, realtime: str | None = None, authorization: str | None = None,
+              expect_ready: bool = True, **variables) -> Subscription:
+        sub = Subscription(local_runtime, query, variables, realtime, authorization,
+                           expect_ready)
         opened.append(sub)
         return sub
 
@@ -159,10 +166,48 @@ def test_a_prediction_reaches_the_subscriber_of_its_model_only(graphql, subscrib
     model, other = new_model(), new_model()
     deploy(graphql, model)
     deploy(graphql, other)
-    sub = subscribe(ON_PREDICTION, m=model)
+    sub = subscribe(ON_PREDICTION, m=model, authorization=IAM_AUTH["Authorization"])
     theirs = predict(graphql, other)
     mine = predict(graphql, model)
     assert theirs["id"] != mine["id"] and mine["output"] is not None
     # Had the other model's prediction passed the filter, it would have arrived first.
     assert sub.data("onPrediction") == {"id": mine["id"], "modelName": model, "version": 1,
-                                        "output": mine["output"]}
+                                        "output": mine["output"], "caller": IAM_ARN}
+
+
+def _refused(sub) -> bool:
+    text = json.dumps(sub.first)
+    return sub.first.get("type") in ("error", "closed") and "Unauthorized" in text
+
+
+def test_on_prediction_is_refused_to_callers_who_may_not_read_predictions(subscribe, new_model):
+    """The API key reads models but not predictions (inputs and outputs): refused at
+    subscribe; a signed-in user may subscribe only to its own predictions (caller: its sub)."""
+    model = new_model()
+    by_key = subscribe(ON_PREDICTION, m=model, expect_ready=False)
+    assert _refused(by_key), by_key.first
+    user = make_token("user-1", [])
+    for caller in (None, "someone-else"):
+        sub = subscribe(ON_PREDICTION, m=model, c=caller, authorization=user,
+                        expect_ready=False)
+        assert _refused(sub), (caller, sub.first)
+
+
+def test_an_engineer_receives_its_own_predictions_and_an_admin_all(graphql, subscribe,
+                                                                  new_model, local_runtime):
+    model = new_model()
+    deploy(graphql, model)
+    sub_id = f"eng-{uuid.uuid4().hex[:6]}"
+    engineer = make_token(sub_id, ["ml-engineers"])
+    admin = make_token("admin-1", ["ml-admins"])
+    mine = subscribe(ON_PREDICTION, m=model, c=sub_id, authorization=engineer)
+    everything = subscribe(ON_PREDICTION, m=model, authorization=admin)
+    theirs = predict(graphql, model)  # IAM's
+    as_engineer = GraphQLClient(local_runtime.graphql, None, auth=jwt_auth(engineer))
+    own = as_engineer.data(PREDICT, {"i": {"modelName": model, "version": 1,
+                                          "input": '{"x": [2]}'}})["predict"]
+    assert own["caller"] == sub_id
+    # IAM's prediction was published first: had it passed the engineer's filter, it would be
+    # the engineer's first event.
+    assert mine.data("onPrediction")["id"] == own["id"]
+    assert [everything.data("onPrediction")["id"] for _ in range(2)] == [theirs["id"], own["id"]]
