@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, node_env
 from local.jwt_token import make_token
+from tests.conftest import ROOT, node_env
 from tests.e2e.graphql_client import IAM_ARN, IAM_AUTH, GraphQLClient, jwt_auth
 from tests.e2e.test_ml import PREDICT, START, STOP, start_input
 
