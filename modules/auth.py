@@ -30,8 +30,11 @@ class AuthModes(Construct):
         create = inputs.auth_variables or s.cognito_create_user_pool
         if create:
             # Module: count from the variable; root: only when the setting asks for it.
-            count = (Token.as_number(inputs.expression("var.cognito_create_user_pool ? 1 : 0"))
-                     if inputs.auth_variables else None)
+            # (a pool only where Cognito is one of the modes chosen)
+            count = (Token.as_number(inputs.expression(
+                "var.cognito_create_user_pool && contains(concat([var.authentication_type], "
+                "var.additional_authentication_types), \"AMAZON_COGNITO_USER_POOLS\") ? 1 : 0"))
+                if inputs.auth_variables else None)
             self.pool = named(CognitoUserPool(
                 self, "user_pool", name=f"{inputs.name_prefix}-users", count=count,
                 # Sign-in needs a verified e-mail; nobody signs themselves up.
@@ -70,6 +73,21 @@ class AuthModes(Construct):
             return ("${var.cognito_create_user_pool ? "
                     "join(\"\", aws_cognito_user_pool.user_pool[*].id) : var.cognito_user_pool_id}")
         return self.pool.id if self.pool is not None else self.inputs.settings.cognito_user_pool_id
+
+    def outputs(self) -> dict[str, tuple[str, str]]:
+        """The user pool and its app client (for sign-in), "" when Cognito is not used."""
+        if self.inputs.auth_variables:
+            client = '${join("", aws_cognito_user_pool_client.user_pool_client[*].id)}'
+            pool = ('${contains(concat([var.authentication_type], '
+                    'var.additional_authentication_types), "AMAZON_COGNITO_USER_POOLS") ? '
+                    + self.pool_id()[2:-1] + ' : ""}')
+        else:
+            client = self.client.id if self.client is not None else ""
+            pool = self.pool_id() or ""
+        return {"cognito_user_pool_id": (pool, "User pool Cognito callers sign in to (\"\": "
+                                                "Cognito is not a mode)."),
+                "cognito_user_pool_client_id": (client, "App client of the user pool this "
+                                                        "stack created (\"\": none).")}
 
     # -- the API's arguments ------------------------------------------------------------
 

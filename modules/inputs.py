@@ -151,8 +151,9 @@ class Inputs:
 
         # AWS_LAMBDA needs lambda_authorizer_config, which raises the provider floor: the
         # module takes it only when its settings name an authorizer (SWITCH_FLOORS).
-        modes = AUTH_TYPES if s.lambda_authorizer_arn else tuple(
-            m for m in AUTH_TYPES if m != "AWS_LAMBDA")
+        # A module without the API key in its settings (the hardened one) refuses it.
+        modes = tuple(m for m in AUTH_TYPES if (m != "AWS_LAMBDA" or s.lambda_authorizer_arn)
+                      and (m != "API_KEY" or s.api_key_enabled))
         prefix = var("name_prefix", "string", s.name_prefix,
                      "Prefix of every global name (tables, roles, API).",
                      "${can(regex(\"^[a-z][a-z0-9-]{1,22}[a-z0-9]$\", var.name_prefix))}",
@@ -161,21 +162,21 @@ class Inputs:
         tags = var("tags", "map(string)", dict(s.tags), "Tags added to every taggable resource.")
         auth = var("authentication_type", "string", s.authentication_type,
                    "Default authorization mode of the API.", one_of("authentication_type", modes),
-                   f"The authentication_type must be one of {', '.join(modes)}.",
-                   # EventBridge calls refreshTrainingJob with IAM; the schema has no auth
-                   # directives, so AppSync lets IAM call it only as the default mode.
-                   more=(('${contains(concat([var.authentication_type], '
-                          'var.additional_authentication_types), "AWS_IAM")}',
-                          "This module's EventBridge rule calls refreshTrainingJob with IAM: "
-                          "AWS_IAM must be the authentication_type or an additional one."),)
-                   if s.training_events else ())
+                   f"The authentication_type must be one of {', '.join(modes)}.")
         extra = var("additional_authentication_types", "list(string)",
                     list(s.additional_authentication_types),
                     "More authorization modes (API_KEY creates a key).",
                     "${alltrue([for t in var.additional_authentication_types : "
                     f"contains({_hcl_list(modes)}, t) && t != var.authentication_type])}}",
                     f"Each additional authentication type must be one of {', '.join(modes)} "
-                    "and differ from authentication_type.")
+                    "and differ from authentication_type.",
+                    # EventBridge calls refreshTrainingJob with IAM (its @aws_iam lets IAM in as
+                    # any mode). On this variable: a check on both would be a cycle.
+                    more=(('${contains(concat([var.authentication_type], '
+                           'var.additional_authentication_types), "AWS_IAM")}',
+                           "This module's EventBridge rule calls refreshTrainingJob with IAM: "
+                           "AWS_IAM must be the authentication_type or an additional one."),)
+                    if s.training_events else ())
         optional: dict[str, Any] = {}
         auth_modes = "concat([var.authentication_type], var.additional_authentication_types)"
         var("cognito_user_pool_id", "string", s.cognito_user_pool_id or "",

@@ -62,6 +62,7 @@ class ModelApi(Construct):
             "appsync_resolver_arns": ({n: r.arn for n, r in self.resolvers.resolvers.items()},
                                       "Resolver ARNs keyed \"Type.field\"."),
         }
+        out.update(self.graphql.auth.outputs())
         for name, (value, description) in out.items():
             # Construct ids are shared with the module's variables (sagemaker_execution_role_arn
             # is both): the output gets its Terraform name as logical id instead.

@@ -72,7 +72,8 @@ def test_the_hardened_module_requires_iam_among_its_modes(hardened_stack):
     extra = hardened_stack["variable"]["additional_authentication_types"]
     assert auth["default"] == "AMAZON_COGNITO_USER_POOLS" and extra["default"] == ["AWS_IAM"]
     assert ('${contains(concat([var.authentication_type], var.additional_authentication_types), '
-            '"AWS_IAM")}') in [v["condition"] for v in auth["validation"]]
+            '"AWS_IAM")}') in [v["condition"] for v in extra["validation"]]
+    assert "API_KEY" not in auth["validation"][0]["condition"]
     assert hardened_stack["terraform"]["required_providers"]["aws"]["version"] == ">= 5.72.0"
 
 
