@@ -58,7 +58,8 @@ SWITCH_FLOORS = {
     # target's appsync_target block came in 5.72.0 (the rule, target and role plan on 3.39.0).
     "training_events": "5.72.0",
     # aws_appsync_graphql_api lambda_authorizer_config (default or additional mode) came in
-    # 3.70.0 (toolchain facts; 3.39.0 refuses the block). user_pool_config,
+    # 3.70.0 (hashicorp/terraform-provider-aws#20857, "AWS Lambda authorization was added in
+    # 3.70.0": terraform-aws-modules/terraform-aws-appsync#24). user_pool_config,
     # openid_connect_config and the Cognito pool, client and groups are 3.39.0's: no switch.
     "lambda_authorizer_arn": "3.70.0",
     # Known to 3.39.0 (planned there, the oldest provider this project plans): no raise.
