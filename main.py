@@ -61,6 +61,8 @@ HARDENED = {"introspection_enabled": False, "query_depth_limit": 10,
             "training_events": True, "authentication_type": "AMAZON_COGNITO_USER_POOLS",
             "additional_authentication_types": ("AWS_IAM",), "cognito_create_user_pool": True,
             "cognito_user_pool_id": None, "oidc_issuer": None,
+            # Only marks the switch: the module takes AWS_LAMBDA, lambda_authorizer_arn "".
+            "lambda_authorizer_arn": "arn:aws:lambda:us-east-1:000000000000:function:optional",
             # Only marks the switch: the module's kms_key_arn variable has no default.
             "kms_key_arn": "arn:aws:kms:us-east-1:000000000000:key/required-input",
             # Only marks the switch: alarms_enabled defaults to true, alarm_topic_arn to "".
@@ -114,7 +116,12 @@ def synth(settings: Settings, schema, outdir: Path) -> None:
     if not supports_training_events(schema):  # a generated schema, say: nothing to call
         switches["training_events"] = None
     hardened = dataclasses.replace(settings, **switches)
-    base = dataclasses.replace(settings, **{k: None for k in SWITCH_FLOORS})
+    # The basic module stays at the base floor: no switch, so no AWS_LAMBDA (whose block is one;
+    # the hardened module takes it).
+    modes = [m for m in settings.auth_modes if m != "AWS_LAMBDA"] or ["AWS_IAM"]
+    base = dataclasses.replace(settings, **{k: None for k in SWITCH_FLOORS},
+                               authentication_type=modes[0],
+                               additional_authentication_types=tuple(modes[1:]))
 
     outdir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".synth-", dir=outdir.parent) as tmp:

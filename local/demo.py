@@ -3,8 +3,11 @@
 Create a model, start a training job, refresh it to completion (a version is registered),
 point the version at an endpoint, alias it, predict, and list the stored prediction.
 
-    .venv/bin/python local/demo.py   # the API `make local` serves: LOCAL_PORT, LOCAL_API_KEY
-    .venv/bin/python local/demo.py --url http://127.0.0.1:20002/graphql --api-key local-dev-key
+    .venv/bin/python local/demo.py   # the API `make local` serves: LOCAL_PORT
+    .venv/bin/python local/demo.py --url http://127.0.0.1:20002/graphql
+
+It signs in as a Cognito user in ml-engineers (create, train, predict) and ml-admins (endpoint,
+alias, owner) with a local token (local/jwt_token.py); the API key may only read and addModel.
 """
 
 from __future__ import annotations
@@ -16,6 +19,11 @@ import sys
 import uuid
 
 import requests
+
+try:
+    from local.jwt_token import make_token
+except ImportError:  # run as a script: local/ is the first entry of sys.path
+    from jwt_token import make_token
 
 STEPS = [
     ("mutation($n: String!) { createModel(input: {name: $n, framework: \"xgboost\", "
@@ -45,11 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     # The same defaults and settings as `make local` (mk/local.mk, local/run.py).
     port = os.environ.get("LOCAL_PORT") or "20002"
     ap.add_argument("--url", default=f"http://127.0.0.1:{port}/graphql", help="env LOCAL_PORT")
-    ap.add_argument("--api-key", default=os.environ.get("LOCAL_API_KEY") or "local-dev-key",
-                    help="env LOCAL_API_KEY")
+    ap.add_argument("--token", help="Authorization header (default: a local Cognito token for "
+                    "a user in ml-engineers and ml-admins, local/jwt_token.py)")
     ap.add_argument("--costs", action="store_true",
                     help="also print each response's DynamoDB and HTTP cost (extensions)")
     args = ap.parse_args(argv)
+    auth = args.token or make_token("demo-user", ["ml-engineers", "ml-admins"])
     name, token, job = f"demo-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex[:8], None
     failed = 0
     print(f"# {args.url}\n")
@@ -61,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         if extra.get("id"):
             variables = {"id": job}
         body = requests.post(args.url, json={"query": query, "variables": variables},
-                             headers={"x-api-key": args.api_key}, timeout=30).json()
+                             headers={"Authorization": auth}, timeout=30).json()
         print(f"> {query}\n  variables: {json.dumps(variables)}")
         shown = {k: body[k] for k in ("data", "errors") if body.get(k)}
         print(f"< {json.dumps(shown)}")

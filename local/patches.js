@@ -245,4 +245,52 @@ runner.runSubscription = function withIamIdentity(schema, doc, variables, operat
   return runSubscription.call(this, schema, doc, variables, operationName, context);
 };
 
+// 13. AWS_LAMBDA authorization, which the simulator does not know (a token that is neither SigV4
+//     nor a Cognito/OIDC JWT was "Invalid JWT token"). AppSync calls the authorizer with the
+//     Authorization header and admits the request when it answers isAuthorized; its
+//     resolverContext becomes $ctx.identity.resolverContext and $util.authType() is "Lambda
+//     Authorization" (AppSync developer guide, "AWS_LAMBDA authorization"). The stack's function
+//     cannot run here: LOCAL_LAMBDA_AUTHORIZER names a Node module whose `handler(event)` answers
+//     synchronously in the same shape; without it, "allow:<principal>" is admitted with
+//     resolverContext {principal} and anything else refused (local/README: Authorization).
+const currentMode = require('@aws-amplify/amplify-appsync-simulator/lib/utils/auth-helpers/current-auth-mode');
+const { map: mapValue } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/value-mapper/mapper');
+
+const localAuthorizer = process.env.LOCAL_LAMBDA_AUTHORIZER
+  ? require(require('path').resolve(process.env.LOCAL_LAMBDA_AUTHORIZER)).handler
+  : (event) => {
+    const m = /^allow:([\w@.:/+=-]{1,256})$/.exec(event.authorizationToken || '');
+    return m ? { isAuthorized: true, resolverContext: { principal: m[1] } } : { isAuthorized: false };
+  };
+
+function lambdaAnswer(headers) {
+  const token = authHelpers.extractHeader(headers || {}, 'Authorization');
+  if (!token || token.startsWith('AWS4-HMAC-SHA256')) return null;
+  return localAuthorizer({ authorizationToken: token, requestContext: {} }) || { isAuthorized: false };
+}
+
+const getAuthorizationMode = currentMode.getAuthorizationMode;
+currentMode.getAuthorizationMode = function withLambda(headers, appSyncConfig) {
+  try {
+    return getAuthorizationMode(headers, appSyncConfig);
+  } catch (e) {
+    const lambda = authHelpers.getAllowedAuthTypes(appSyncConfig).includes('AWS_LAMBDA')
+      && !authHelpers.extractHeader(headers, 'x-api-key') && lambdaAnswer(headers);
+    if (!lambda) throw e;
+    if (!lambda.isAuthorized) throw new Error('UnauthorizedException: the Lambda authorizer refused the token');
+    return 'AWS_LAMBDA';
+  }
+};
+
+const buildRenderContext = sim.VelocityTemplate.prototype.buildRenderContext;
+sim.VelocityTemplate.prototype.buildRenderContext = function withLambdaIdentity(ctxValues, requestContext, info) {
+  const out = buildRenderContext.call(this, ctxValues, requestContext, info);
+  if (requestContext && requestContext.requestAuthorizationMode === 'AWS_LAMBDA') {
+    const answer = lambdaAnswer(requestContext.headers) || {};
+    out.context.identity = mapValue({ resolverContext: answer.resolverContext || {} });
+    out.util.authType = () => 'Lambda Authorization';
+  }
+  return out;
+};
+
 module.exports = sim;

@@ -198,7 +198,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Local AppSync API from {args.stack} (DynamoDB: moto at {endpoint}, {region})")
         print(f"  GraphQL:  {ready['graphql']}")
         print(f"  Realtime: {ready['realtime']}  (WebSocket subscriptions; also /graphql/realtime)")
-        print(f"  API key:  {args.api_key}  (header x-api-key)")
+        modes = ready.get("auth") or []
+        print(f"  Auth:     {', '.join(modes)} (default first)")
+        if "API_KEY" in modes:
+            print(f"  API key:  {args.api_key}  (header x-api-key)")
+        if {"AMAZON_COGNITO_USER_POOLS", "OPENID_CONNECT"} & set(modes):
+            print("  Tokens:   .venv/bin/python local/jwt_token.py --group ml-engineers  "
+                  "(header Authorization)")
+        if "AWS_IAM" in modes:
+            print("  IAM:      any SigV4 Authorization header (signature and IAM policy "
+                  "not checked locally)")
         print(f"  Explorer: {ready['explorer']}")
         print(f"  Stats:    {ready['stats']}  (POST {ready['stats']}/reset)")
         if data:

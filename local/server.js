@@ -194,7 +194,9 @@ async function main() {
   }
   const base = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${server.address().port}`;
   const realtime = `${base.replace(/^http/, 'ws')}/graphql`;
-  console.log(`READY ${JSON.stringify({ graphql: `${base}/graphql`, realtime, explorer: `${base}/`, stats: `${base}/__stats` })}`);
+  const auth = [config.appSync.defaultAuthenticationType, ...config.appSync.additionalAuthenticationProviders]
+    .map((p) => p.authenticationType);
+  console.log(`READY ${JSON.stringify({ graphql: `${base}/graphql`, realtime, explorer: `${base}/`, stats: `${base}/__stats`, auth })}`);
 }
 
 // Exit 2: reported in one line (run.py adds nothing); 1: unexpected, with its stack.

@@ -280,9 +280,11 @@ class Settings:
         for key in ("oidc_auth_ttl", "oidc_iat_ttl"):
             if getattr(self, key) < 0:
                 fail(key, "use seconds, 0 (no limit) or more")
-        if ("AWS_LAMBDA" in modes) != bool(self.lambda_authorizer_arn):
-            fail("lambda_authorizer_arn", "AWS_LAMBDA needs lambda_authorizer_arn, and the ARN "
-                 "needs AWS_LAMBDA among the authentication types")
+        # An ARN without the mode is the modules' switch: they then take AWS_LAMBDA as a
+        # variable (the block raises the provider floor).
+        if "AWS_LAMBDA" in modes and not self.lambda_authorizer_arn:
+            fail("lambda_authorizer_arn", "AWS_LAMBDA needs lambda_authorizer_arn, the "
+                 "authorizer function's ARN")
         if self.lambda_authorizer_arn and not _LAMBDA_ARN.match(self.lambda_authorizer_arn):
             fail("lambda_authorizer_arn", "use a Lambda function ARN, "
                  "arn:aws:lambda:<region>:<account>:function:<name>")

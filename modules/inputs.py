@@ -203,11 +203,14 @@ class Inputs:
                       "Seconds an OIDC token is valid after issue (0: no limit).",
                       "${var.oidc_iat_ttl >= 0}", "The oidc_iat_ttl must be 0 or more.")
         if s.lambda_authorizer_arn:
+            # Default "" (the setting only switches the block on): required with AWS_LAMBDA.
             optional["lambda_authorizer_arn"] = var(
-                "lambda_authorizer_arn", "string", s.lambda_authorizer_arn,
-                "AWS_LAMBDA authorizer function ARN.",
-                "${can(regex(\"^arn:aws[a-z-]*:lambda:\", var.lambda_authorizer_arn))}",
-                "The lambda_authorizer_arn must be a Lambda function ARN.").string_value
+                "lambda_authorizer_arn", "string",
+                s.lambda_authorizer_arn if "AWS_LAMBDA" in s.auth_modes else "",
+                "AWS_LAMBDA authorizer function ARN (AppSync gets permission to invoke it).",
+                f"${{!contains({auth_modes}, \"AWS_LAMBDA\") || "
+                "can(regex(\"^arn:aws[a-z-]*:lambda:\", var.lambda_authorizer_arn))}",
+                "AWS_LAMBDA needs lambda_authorizer_arn, a Lambda function ARN.").string_value
             optional["lambda_authorizer_result_ttl"] = var(
                 "lambda_authorizer_result_ttl", "number", s.lambda_authorizer_result_ttl,
                 "Seconds AppSync caches the authorizer's answer (0-3600).",

@@ -20,6 +20,12 @@ from modules.config import Settings
 from tests.e2e.graphql_client import IAM_ARN, IAM_AUTH, GraphQLClient, jwt_auth
 
 ROOT = Path(__file__).resolve().parents[2]
+OIDC_ISSUER = "https://issuer.example"
+# The modes cdktf.json leaves off, for a second stack served with all five.
+ALL_MODES = {"additional_authentication_types": ["AWS_IAM", "AMAZON_COGNITO_USER_POOLS",
+                                                 "OPENID_CONNECT", "AWS_LAMBDA"],
+             "oidc_issuer": OIDC_ISSUER,
+             "lambda_authorizer_arn": "arn:aws:lambda:us-east-1:123456789012:function:authz"}
 
 
 def start_input(model: str) -> dict:
@@ -114,8 +120,10 @@ class Callers:
             return GraphQLClient(url, self.runtime.api_key)
         if c.mode == "AWS_IAM":
             return GraphQLClient(url, None, auth=IAM_AUTH)
+        if c.mode == "AWS_LAMBDA":  # the local stand-in authorizer (local/patches.js)
+            return GraphQLClient(url, None, auth={"Authorization": f"allow:{uuid.uuid4()}"})
         sub = self.owner_sub if c.owns else f"user-{uuid.uuid4()}"
-        issuer = None if c.mode == "AMAZON_COGNITO_USER_POOLS" else "https://issuer.example"
+        issuer = None if c.mode == "AMAZON_COGNITO_USER_POOLS" else OIDC_ISSUER
         return GraphQLClient(url, None, auth=jwt_auth(make_token(sub, list(c.groups),
                                                                  issuer=issuer)))
 
@@ -131,13 +139,23 @@ def clients(local_runtime, kinds) -> Callers:
 
 
 @pytest.fixture(scope="module")
-def tables(local_runtime):
+def tables(local_runtime, tables_of):
+    return tables_of(local_runtime)
+
+
+@pytest.fixture(scope="module")
+def tables_of():
+    return _tables
+
+
+def _tables(runtime):
+    """snapshot() of every table's items; .client and .names for fixtures."""
     import boto3
 
-    ddb = boto3.client("dynamodb", endpoint_url=local_runtime.info["dynamodb"],
-                       region_name=local_runtime.info.get("region", "us-east-1"),
+    ddb = boto3.client("dynamodb", endpoint_url=runtime.info["dynamodb"],
+                       region_name=runtime.info.get("region", "us-east-1"),
                        aws_access_key_id="local", aws_secret_access_key="local")
-    names = local_runtime.info["tables"]
+    names = runtime.info["tables"]
     names = list(names.values()) if isinstance(names, dict) else list(names)
 
     def snapshot() -> dict:
@@ -205,6 +223,10 @@ def test_every_operation_has_rules_and_the_api_key_keeps_the_seed(schema):
 @pytest.mark.parametrize("field", sorted(REQUESTS))
 def test_authorization_matrix(field, schema, kinds, clients, graphql, tables):
     """Each kind of caller against one operation: the cell the rules give, nothing else."""
+    check_operation(schema, field, kinds, clients, graphql, tables)
+
+
+def check_operation(schema, field, kinds, clients, graphql, tables) -> None:
     op = next(o for o in schema.operations if o.field == field)
     query, variables = REQUESTS[field]
     shared = fixture(graphql, tables, clients.owner_sub)
@@ -297,3 +319,49 @@ def _sub(client: GraphQLClient) -> str:
 def test_settings_of_the_served_stack_match_the_modes(modes):
     """The matrix runs every mode cdktf.json enables (a mode added there is tested here)."""
     assert set(modes) == set(Settings.load(ROOT / "cdktf.json").auth_modes)
+
+
+@pytest.fixture(scope="module")
+def all_modes_runtime(tmp_path_factory):
+    """The stack synthesized with every mode on (OIDC and a Lambda authorizer too), served."""
+    import os
+    import subprocess
+    import sys
+
+    from local.harness import LocalRuntime
+
+    tmp = tmp_path_factory.mktemp("all-modes")
+    config = tmp / "config.json"
+    config.write_text(json.dumps(ALL_MODES))
+    out = tmp / "out"
+    env = {**os.environ, "MODEL_API_CONFIG": str(config), "CDKTF_OUTDIR": str(out)}
+    done = subprocess.run([sys.executable, "main.py"], cwd=ROOT, env=env, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    with LocalRuntime(out / "stacks" / "model-api" / "cdk.tf.json") as rt:
+        yield rt
+
+
+def test_oidc_and_lambda_callers_follow_the_matrix(all_modes_runtime, schema, tables_of):
+    """Every operation for the OIDC callers (groups from the `groups` claim) and a Lambda
+    authorizer's principal, on a stack that enables all five modes."""
+    rt = all_modes_runtime
+    served = tuple(rt.info.get("auth") or ())
+    assert set(served) == {"API_KEY", *ALL_MODES["additional_authentication_types"]}
+    kinds = [c for c in callers(schema, served) if c.mode in ("OPENID_CONNECT", "AWS_LAMBDA")]
+    assert {c.mode for c in kinds} == {"OPENID_CONNECT", "AWS_LAMBDA"}
+    clients = Callers(rt, kinds)
+    graphql = GraphQLClient(rt.graphql, None, auth=IAM_AUTH)
+    for field in sorted(REQUESTS):
+        check_operation(schema, field, kinds, clients, graphql, tables_of(rt))
+
+
+def test_a_lambda_principal_is_recorded_and_a_refused_token_is_401(all_modes_runtime):
+    rt = all_modes_runtime
+    lam = GraphQLClient(rt.graphql, None, auth={"Authorization": "allow:svc-reporting"})
+    res = lam.execute("mutation { addModel(name: \"by-lambda\") { name } }")
+    assert res.error_types() == ["Unauthorized"]  # no rule admits Lambda callers to create
+    assert lam.data("query { listModels { items { name } } }")["listModels"] is not None
+    refused = GraphQLClient(rt.graphql, None, auth={"Authorization": "deny"})
+    res = refused.execute("query { listModels { items { name } } }")
+    assert res.status == 401 and res.errors[0]["errorType"] == "UnauthorizedException"

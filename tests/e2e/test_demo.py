@@ -6,8 +6,7 @@ from local import demo
 
 
 def test_demo_session_runs_without_errors(local_runtime, capsys):
-    assert demo.main(["--url", local_runtime.graphql, "--api-key", local_runtime.api_key,
-                      "--costs"]) == 0
+    assert demo.main(["--url", local_runtime.graphql, "--costs"]) == 0
     out = capsys.readouterr().out
     assert '"status": "COMPLETED"' in out and '"producedVersion": 1' in out
     assert '"predict": {"id"' in out and '"listPredictions": {"items": [{' in out
@@ -18,9 +17,8 @@ def test_demo_session_runs_without_errors(local_runtime, capsys):
     assert '"SageMaker.CreateTrainingJob": 1' in costs[1], costs[1]
 
 
-def test_demo_finds_the_runtime_by_local_port_and_key(local_runtime, monkeypatch, capsys):
-    """`make local LOCAL_PORT=... LOCAL_API_KEY=...` then `local/demo.py` with the same settings."""
+def test_demo_finds_the_runtime_by_local_port(local_runtime, monkeypatch, capsys):
+    """`make local LOCAL_PORT=...` then `local/demo.py` with the same setting."""
     monkeypatch.setenv("LOCAL_PORT", local_runtime.graphql.rsplit(":", 1)[1].split("/")[0])
-    monkeypatch.setenv("LOCAL_API_KEY", local_runtime.api_key)
     assert demo.main([]) == 0
     assert capsys.readouterr().out.startswith(f"# {local_runtime.graphql}\n")

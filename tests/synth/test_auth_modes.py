@@ -21,6 +21,7 @@ LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:authorizer"
     ({"authentication_type": "OPENID_CONNECT", "oidc_issuer": "http://idp"}, "oidc_issuer"),
     ({"oidc_issuer": "https://idp"}, "oidc_issuer"),
     ({"additional_authentication_types": ["AWS_LAMBDA"]}, "lambda_authorizer_arn"),
+    ({"authentication_type": "AWS_LAMBDA"}, "lambda_authorizer_arn"),
     ({"authentication_type": "AWS_LAMBDA", "lambda_authorizer_arn": "arn:aws:lambda:x"},
      "lambda_authorizer_arn"),
     ({"authentication_type": "AWS_LAMBDA", "lambda_authorizer_arn": LAMBDA,
