@@ -12,11 +12,10 @@ from __future__ import annotations
 import copy
 
 import pytest
-import yaml
 
 from modules.config import SWITCH_ARGUMENTS, SWITCH_FLOORS
 
-from .conftest import INVENTORIES
+from .conftest import load_inventory
 from .tfplan import (
     Skip,
     cli_config,
@@ -29,7 +28,7 @@ from .tfplan import (
 
 
 @pytest.fixture(scope="session")
-def downgraded(plan_synth_dir, tmp_path_factory):
+def downgraded(plan_synth_dir, tmp_path_factory, schema_ir, schema_plan):
     try:
         newest = mirrored_versions(cli_config())[0]
     except (Skip, IndexError) as err:
@@ -45,7 +44,7 @@ def downgraded(plan_synth_dir, tmp_path_factory):
                     "the full plan ran in test_plan_examples")
     summary = plan_example("hardened", plan_synth_dir, tmp_path_factory.mktemp("hardened-old"),
                            force_provider=fmt(newest), strip=strip)
-    inventory = yaml.safe_load((INVENTORIES / "hardened.yaml").read_text())
+    inventory = load_inventory("hardened", schema_ir, schema_plan)
     return summary, inventory, strip
 
 
