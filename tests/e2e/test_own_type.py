@@ -11,6 +11,7 @@ nested, and the model's delete cascades to its datasets within one transaction.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -106,6 +107,21 @@ def test_the_codegen_and_synth_tiers_pass_on_the_extended_copy(extended):
     summary = out.strip().splitlines()[-1]
     assert re.search(r"\d+ passed", summary) and not re.search(r"failed|error|skipped",
                                                                summary), out[-2000:]
+
+
+def test_the_plan_tier_passes_on_the_extended_copy(extended):
+    """This tree's plan tests, pointed at the copy's output and schema (PLAN_SYNTH_DIR,
+    MODEL_API_CONFIG's schema_path): the inventories' counts follow the new type."""
+    repo, env = extended
+    config = repo.parent / "settings.json"
+    config.write_text(json.dumps({"schema_path": str(repo / "schema" / "model_registry.graphql")}))
+    out = run([sys.executable, "-m", "pytest", "-o", "addopts=-ra", "-q", "-p", "no:cacheprovider",
+               "tests/plan/test_plan_examples.py"], ROOT,
+              {**env, "PLAN_SYNTH_DIR": str(repo / "cdktf.out"), "MODEL_API_CONFIG": str(config)})
+    summary = out.strip().splitlines()[-1]
+    if "passed" not in summary:  # no Terraform toolchain here (`make terraform-toolchain`)
+        pytest.skip(f"the plan tier planned nothing: {out.strip().splitlines()[-2][:300]}")
+    assert "failed" not in summary, out[-2000:]
 
 
 @pytest.fixture(scope="module")
