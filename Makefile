@@ -10,9 +10,23 @@ STAMPS   := .make
 INSTALL_STAMP := $(STAMPS)/install
 STACKS   := cdktf.out/stacks
 SYNTH_OUT := $(STACKS)/model-api/cdk.tf.json
+# The committed modules (modules/publish.py) a synth refreshes, with cdktf.out.
+MODULE_FILES := $(foreach m,model-api model-api-hardened,terraform/$(m)/main.tf.json \
+	terraform/$(m)/README.md)
+# The settings a synth reads beside cdktf.json: MODEL_API_CONFIG, its name and its content.
+# The stamp is rewritten only when they differ from the last run's, so a changed variable or
+# file resynthesizes (and a bad one fails `make synth` with its message) while an unchanged
+# one keeps `make synth` a no-op.
+SETTINGS_STAMP := $(STAMPS)/settings
+# Expanded by Make (not $$MODEL_API_CONFIG): `make synth MODEL_API_CONFIG=...` counts too, and
+# Make 4.3 does not pass command-line variables to $(shell).
+$(shell mkdir -p $(STAMPS) && { printf 'MODEL_API_CONFIG=%s\n' '$(MODEL_API_CONFIG)'; \
+	[ -z '$(MODEL_API_CONFIG)' ] || cat -- '$(MODEL_API_CONFIG)' 2>&1; } > $(SETTINGS_STAMP).new \
+	&& { cmp -s $(SETTINGS_STAMP).new $(SETTINGS_STAMP) && rm -f $(SETTINGS_STAMP).new \
+	|| mv -f $(SETTINGS_STAMP).new $(SETTINGS_STAMP); })
 # What a synth reads: a no-op `make synth` when none of these changed.
-SYNTH_INPUTS := main.py cdktf.json $(shell find modules templates schema -type f \
-	-not -path '*/__pycache__/*' 2>/dev/null)
+SYNTH_INPUTS := main.py cdktf.json $(SETTINGS_STAMP) $(shell find modules templates schema \
+	-type f -not -path '*/__pycache__/*' 2>/dev/null)
 PYTEST_ARGS ?=
 
 # Node 22 from npm first on PATH: jsii is silent on it (Node 20 prints an end-of-life banner).
@@ -45,10 +59,14 @@ $(STAMPS)/npm: package.json package-lock.json
 $(INSTALL_STAMP): $(STAMPS)/venv $(STAMPS)/npm
 	touch $@
 
-synth: $(SYNTH_OUT) ## Synthesize cdktf.out/ (skipped when no input changed)
+synth: $(SYNTH_OUT) ## Synthesize cdktf.out/ and refresh terraform/ (skipped when no input or setting changed)
 
-$(SYNTH_OUT): $(INSTALL_STAMP) $(SYNTH_INPUTS)
+$(SYNTH_OUT) $(MODULE_FILES) &: $(INSTALL_STAMP) $(SYNTH_INPUTS)
 	$(VENV_PY) main.py
+# main.py replaces them only once the whole synth succeeded: a failed synth must not make
+# .DELETE_ON_ERROR remove the committed modules (Make 4.3 deletes grouped targets it never
+# checked).
+.PRECIOUS: $(SYNTH_OUT) $(MODULE_FILES)
 
 test: $(INSTALL_STAMP) lint synth $(TEST_DEPS) ## Lint, then every test tier (codegen, synth, plan, scan, end-to-end)
 	$(VENV_PY) -m pytest $(PYTEST_ARGS) tests
@@ -56,8 +74,16 @@ test: $(INSTALL_STAMP) lint synth $(TEST_DEPS) ## Lint, then every test tier (co
 lint: $(INSTALL_STAMP) ## ruff over the Python code
 	$(VENV)/bin/ruff check .
 
-clean: ## Remove generated output (keeps the installed toolchains)
-	rm -rf cdktf.out .pytest_cache .ruff_cache
+# Terraform state lives in state/ (never removed here); each stack's .terraform/, lock file and
+# any state left in a stack directory are Terraform's, not generated output: kept, as a synth
+# keeps them.
+clean: ## Remove generated output (keeps state/, Terraform's working files and the toolchains)
+	[ ! -d cdktf.out ] || find cdktf.out -depth -mindepth 1 -not -path '*/.terraform/*' \
+		-not -name .terraform -not -name .terraform.lock.hcl -not -name 'terraform.tfstate*' \
+		-not -path '*/terraform.tfstate.d/*' \
+		\( -type d -empty -delete -o -not -type d -delete \)
+	[ ! -d cdktf.out ] || find cdktf.out -depth -type d -empty -delete
+	rm -rf .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
 
 distclean: clean ## Also remove the venv, node_modules and install stamps

@@ -2,9 +2,11 @@
 """Synthesize the AppSync model-management API to Terraform JSON.
 
 Writes cdktf.out/stacks/model-api (a root configuration), cdktf.out/stacks/module and
-cdktf.out/stacks/module-hardened (modules for platform teams). Settings come from the
-`context` block of cdktf.json, overridden by the JSON file named in MODEL_API_CONFIG.
-Every input is validated before anything is written; the output replaces the old one at once.
+cdktf.out/stacks/module-hardened (modules for platform teams), and publishes the two modules
+into the committed folder terraform/ (modules/publish.py). Settings come from the `context`
+block of cdktf.json, overridden by the JSON file named in MODEL_API_CONFIG. Every input is
+validated before anything is written; the output replaces the old one at once, keeping each
+stack's Terraform working files (.terraform/, the lock file) as `cdktf synth` does.
 """
 
 from __future__ import annotations
@@ -20,7 +22,17 @@ ROOT = Path(__file__).resolve().parent
 
 
 def _use_project_venv() -> None:
-    """cdktf.json says `python main.py`: run under the project's venv when one exists."""
+    """cdktf.json says `python main.py`: run under the project's venv when one exists, with
+    the project's Node 22 first on PATH (jsii prints an end-of-life banner on Node 20), as
+    the Makefile sets it, so a synth outside make behaves as one inside."""
+    node_bin = str(ROOT / "node_modules" / ".bin")
+    if (ROOT / "node_modules" / ".bin" / "node").exists() and \
+            os.environ.get("PATH", "").split(os.pathsep)[0] != node_bin:
+        os.environ["PATH"] = os.pathsep.join([node_bin, os.environ.get("PATH", "")])
+    # jsii's bundled kernel uses util.isArray: its deprecation warning is noise on every synth.
+    options = os.environ.get("NODE_OPTIONS", "")
+    if "--no-deprecation" not in options:
+        os.environ["NODE_OPTIONS"] = f"{options} --no-deprecation".strip()
     venv = ROOT / ".venv"
     if (venv / "bin" / "python").exists() and Path(sys.prefix).resolve() != venv.resolve():
         os.execv(venv / "bin" / "python", [str(venv / "bin" / "python"), *sys.argv])
@@ -31,6 +43,13 @@ if __name__ == "__main__":
 
 from modules.codegen.ml import refresh_operation  # noqa: E402
 from modules.config import SWITCH_FLOORS, ConfigError, Settings  # noqa: E402
+from modules.publish import PUBLISH_DIR, write_all  # noqa: E402
+
+# Terraform's files in a stack directory: a synth carries them into the new output. State
+# belongs in state/ now; a terraform.tfstate* here predates that (or came from a user's own
+# backend change) and is carried too, never dropped, with a warning (_keep_terraform_files).
+TERRAFORM_FILES = (".terraform", ".terraform.lock.hcl")
+STRAY_STATE = "terraform.tfstate*"
 
 ROOT_STACK = "model-api"
 # The hardened module emits every switch; its variables default to the strict values.
@@ -105,8 +124,32 @@ def synth(settings: Settings, schema, outdir: Path) -> None:
         # Swap the finished output in: a failed synth never leaves a half-written cdktf.out.
         old = Path(tmp) / "old"
         if outdir.exists():
+            _keep_terraform_files(outdir, staging)
             outdir.rename(old)
         staging.rename(outdir)
+    # The committed modules, from the output just written (beside cdktf.out, like state/).
+    write_all(outdir / "stacks", outdir.parent / PUBLISH_DIR)
+
+
+def _keep_terraform_files(old: Path, new: Path) -> None:
+    """Move each stack's .terraform/ and lock file into the new output (`terraform init`
+    state and the pinned provider hashes), as the cdktf CLI leaves them in place, and any
+    state file found there (never dropped: a warning asks to migrate it)."""
+    for stack in sorted((old / "stacks").glob("*")):
+        target = new / "stacks" / stack.name
+        stray = sorted(p.name for p in stack.glob(STRAY_STATE))
+        if stray and not target.is_dir():
+            raise RuntimeError(f"{stack}: holds Terraform state ({', '.join(stray)}) but the "
+                               "stack is no longer synthesized; move it out first")
+        if not target.is_dir():
+            continue  # a stack that is gone: its files go with the old output
+        for name in (*TERRAFORM_FILES, *stray):
+            if (stack / name).exists() or (stack / name).is_symlink():
+                (stack / name).rename(target / name)
+        if stray:
+            print(f"warning: {stack.relative_to(old.parent)} holds {', '.join(stray)}, state "
+                  "inside the synth output: run `terraform init -migrate-state` there to move "
+                  "it where the backend now points (state/ or S3)", file=sys.stderr)
 
 
 def _make_portable(outdir: Path) -> None:
@@ -135,7 +178,8 @@ def main() -> int:
         return 2
     outdir = Path(os.environ.get("CDKTF_OUTDIR", ROOT / "cdktf.out")).resolve()
     synth(settings, schema, outdir)
-    print(f"synthesized {ROOT_STACK}, module, module-hardened into {outdir.name}/stacks")
+    print(f"synthesized {ROOT_STACK}, module, module-hardened into {outdir.name}/stacks; "
+          f"modules published in {PUBLISH_DIR}/")
     return 0
 
 

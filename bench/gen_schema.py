@@ -40,7 +40,8 @@ type Entity{i}Connection {{
 input CreateEntity{i}Input {{
   id: ID!
   name: String @constraint(maxLength: 256)
-  owner: String! @constraint(pattern: "[A-Za-z0-9@._-]{{1,128}}")
+  owner: String! @constraint(minLength: 1, maxLength: 128, pattern: "[A-Za-z0-9@._-]*",
+    means: "letters, digits, '@', '.', '_' or '-'")
   status: String
   parentId: ID
 }}

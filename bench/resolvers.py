@@ -17,10 +17,10 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
-import time
 import urllib.request
 from pathlib import Path
+
+from local.harness import LocalRuntime
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
@@ -69,43 +69,24 @@ def graphql(endpoint: str, api_key: str, query: str, variables: dict | None = No
 
 
 class Runtime:
-    """local/run.py on a free loopback port, stopped on exit."""
+    """The local runtime (local/harness.py: free loopback port, in memory), stopped on exit."""
 
     def __enter__(self) -> Runtime:
-        run = ROOT / "local" / "run.py"
-        if not run.exists():
-            raise Unavailable("local/run.py not found")
         if not STACK.exists():
             raise Unavailable(f"{STACK.relative_to(ROOT)} not found (make synth)")
-        self.tmp = tempfile.TemporaryDirectory(prefix="bench-local-")
-        ready = Path(self.tmp.name, "ready.json")
-        self.log = open(Path(self.tmp.name, "log"), "w+")  # noqa: SIM115 - closed in __exit__
-        self.proc = subprocess.Popen(
-            [PY, str(run), "--stack", str(STACK), "--port", "0", "--ready-file", str(ready)],
-            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 90
-        while not ready.exists():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.log.seek(0)
-                tail = " ".join(self.log.read().split()[-40:])
-                self.__exit__()
-                raise Unavailable(f"local/run.py did not start: {tail or 'no output'}")
-            time.sleep(0.2)
-        time.sleep(0.1)  # the file is written in one call; let it be complete
-        self.info = json.loads(ready.read_text())
-        self.endpoint, self.api_key = self.info["graphql"], self.info["api_key"]
+        self.local = LocalRuntime(STACK)
+        try:
+            self.local.start()
+        except RuntimeError as err:
+            tail = " ".join(str(err).split()[-40:])
+            self.local.__exit__()
+            raise Unavailable(f"local/run.py did not start: {tail}") from None
+        self.info = self.local.info
+        self.endpoint, self.api_key = self.local.graphql, self.local.api_key
         return self
 
     def __exit__(self, *_) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        self.tmp.cleanup()
+        self.local.__exit__()
 
     def q(self, query: str, **variables):
         data, errors, requests, items = graphql(self.endpoint, self.api_key, query, variables)

@@ -19,6 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 RUN_PY = ROOT / "local" / "run.py"
 
 
+def runtime_env() -> dict[str, str]:
+    """The caller's environment less what would make a runtime keep state: not a LOCAL_DATA_DIR
+    (or its token key) that the developer's shell exports."""
+    return {k: v for k, v in os.environ.items() if k not in ("LOCAL_DATA_DIR", "LOCAL_TOKEN_KEY")}
+
+
 class LocalRuntime:
     """local/run.py on free loopback ports; stopped (SIGTERM, then SIGKILL) on exit."""
 
@@ -36,9 +42,7 @@ class LocalRuntime:
     def start(self) -> LocalRuntime:
         ready = Path(self._dir.name) / "ready.json"
         self._log = self.log_path.open("w")
-        # Only what the caller asked for: not a LOCAL_DATA_DIR the developer's shell exports.
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("LOCAL_DATA_DIR", "LOCAL_TOKEN_KEY")}
+        env = runtime_env()
         data = ["--data-dir", str(self.data_dir)] if self.data_dir else []
         self.proc = subprocess.Popen(
             [sys.executable, str(RUN_PY), "--stack", str(self.stack), "--port", "0",

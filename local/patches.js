@@ -75,4 +75,122 @@ sim.AmplifyAppSyncSimulator.prototype.init = function patchedInit(config) {
   }
 };
 
+// 6. Velocity 1.7 (the engine AppSync's resolver guides link): "If the RHS is a property or
+//    method reference that evaluates to null, it will not be assigned to the LHS" (Velocity 1.7
+//    user guide, "#set"; runtime default directive.set.null.allowed=false, whose log line reads
+//    "RHS of #set statement is null. Context will not be modified"). velocityjs assigned the
+//    null, so a template reusing a variable (`#set($v = $input.a)` ... `#set($v = $input.b)`)
+//    passed locally and read the previous value on AppSync. Here the #set is skipped instead.
+//    The value is seen where setValue hands it to the value mapper, so its right side (which
+//    may have side effects, `$list.add(...)`) is evaluated once, as before.
+const { Compile } = require(require.resolve('amplify-velocity-template', {
+  paths: [require.resolve('@aws-amplify/amplify-appsync-simulator')],
+}));
+const NULL_SET = Symbol('#set from null');
+const setValue = Compile.prototype.setValue;
+Compile.prototype.setValue = function setUnlessNull(ast) {
+  if (ast.equal[1].type === 'math') {
+    // Arithmetic (patch 9) may have no value: evaluate it once, then let setValue store it.
+    const value = this.getExpression(ast.equal[1]);
+    if (value === null || value === undefined) return undefined;
+    this.getExpression = () => value;
+    try {
+      return setValue.call(this, ast);
+    } finally {
+      delete this.getExpression;
+    }
+  }
+  const mapper = this.config.valueMapper;
+  this.config.valueMapper = (value, type) => {
+    if (value === null || value === undefined) throw NULL_SET;
+    return mapper(value, type);
+  };
+  try {
+    return setValue.call(this, ast);
+  } catch (e) {
+    if (e !== NULL_SET) throw e;
+    return undefined;
+  } finally {
+    this.config.valueMapper = mapper;
+  }
+};
+
+// 7. AppSync's $util reference (https://docs.aws.amazon.com/appsync/latest/devguide/
+//    utility-helpers-in-util.html): "$util.defaultIfNull(Object, Object) : Object Returns the
+//    first Object if it is not null. Otherwise, returns second object as a 'default Object'"; a
+//    null default stays null. The simulator's default parameter turned a missing (undefined)
+//    default into "", so `#set($x = $util.defaultIfNull($a.b, $c.d))` set "" where AppSync sets
+//    nothing. "isNullOrBlank(String)" / "defaultIfNullOrBlank(String, String)": a blank string
+//    (whitespace only) counts as blank; the simulator treated "  " as not blank.
+const { generalUtils } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/util/general-utils');
+const text = (value) => (value !== null && value !== undefined && typeof value.toJSON === 'function' ? value.toJSON() : value);
+const blank = (value) => value === null || value === undefined || (typeof text(value) === 'string' && text(value).trim() === '');
+generalUtils.defaultIfNull = (value, defaultValue) =>
+  (value !== null && value !== undefined ? value : (defaultValue === undefined ? null : defaultValue));
+generalUtils.isNullOrBlank = (value) => blank(value);
+generalUtils.defaultIfNullOrBlank = (value, defaultValue) =>
+  (blank(value) ? (defaultValue === undefined ? null : defaultValue) : value);
+
+// 8. Java's String.replace(CharSequence, CharSequence) "replaces each substring of this string
+//    that matches the literal target sequence with the specified literal replacement sequence"
+//    (Java SE API, java.lang.String#replace); the simulator read the target as a regular
+//    expression and the replacement with JavaScript's `$&`/`$1` substitutions ("a.b".replace(".",
+//    "-") gave "---"). Our derived attributes are built with .replace("{field}", $value).
+//    Whole-string matching: String.matches(regex) and $util.matches, which AppSync's $util
+//    reference says "is based on Pattern" (Pattern.matches: the entire input must match); the
+//    simulator accepted a match anywhere in the value.
+const { JavaString } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/value-mapper/string');
+//    Its arguments are CharSequences: Velocity finds no replace(String, Integer), so the call
+//    has no value (and a #set from it changes nothing); the simulator converted anything.
+const isText = (v) => typeof v === 'string' || v instanceof JavaString;
+JavaString.prototype.replace = function literalReplace(target, replacement) {
+  if (!isText(target) || !isText(replacement)) return undefined;
+  return new JavaString(this.value.split(String(target)).join(String(replacement)));
+};
+const wholeMatch = (regex, value) => new RegExp(`^(?:${String(regex)})$`).test(String(value));
+JavaString.prototype.matches = function matchesWhole(regex) {
+  return wholeMatch(regex, this.value);
+};
+generalUtils.matches = (regex, value) => wholeMatch(regex, value);
+
+// 9. Velocity 1.7 arithmetic and ordering with null: a comparison (<, <=, >, >=) with a null side
+//    is false, and arithmetic (+, -, *, /, %) with a null operand, or a division or modulo by
+//    zero, has no value (so a #set from it changes nothing, patch 6). velocityjs used
+//    JavaScript's coercions: `#if($missing < 1)` was true, `$missing + 1` was 1 and `7 / 0`
+//    Infinity. Checked against Debian's velocity 1.7 (tests/local/test_velocity_semantics.py).
+//    A string operand of + concatenates as before.
+const ORDER = { '<': (a, b) => a < b, '<=': (a, b) => a <= b, '>': (a, b) => a > b, '>=': (a, b) => a >= b };
+const ARITHMETIC = new Set(['+', '-', '*', '/', '%']);
+const isNull = (v) => v === null || v === undefined;
+const getExpression = Compile.prototype.getExpression;
+Compile.prototype.getExpression = function strictExpression(ast) {
+  const op = ast && ast.type === 'math' ? ast.operator : null;
+  if (!ORDER[op] && !ARITHMETIC.has(op)) return getExpression.call(this, ast);
+  const left = this.getExpression(ast.expression[0]);
+  const right = this.getExpression(ast.expression[1]);
+  if (ORDER[op]) return !isNull(left) && !isNull(right) && ORDER[op](left, right);
+  if (op === '+' && (isText(left) || isText(right))) return `${left}${right}`;
+  if (isNull(left) || isNull(right)) return undefined;
+  switch (op) {
+    case '+': return left + right;
+    case '-': return left - right;
+    case '*': return left * right;
+    default: return Number(right) === 0 ? undefined : (op === '/' ? left / right : left % right);
+  }
+};
+
+// 10. Velocity 1.7 renders a reference whose value is null as its own text ("$ctx.args.x"), and a
+//    quiet reference ($!x) as nothing (user guide, "Quiet Reference Notation"); so on AppSync a
+//    nullable value written raw into the JSON a template renders (`"f": $ctx.args.x`) is not
+//    `null` but an error ("Unrecognized token '$ctx'"). velocityjs wrote `null` for both.
+const { Helper } = require(require.resolve('amplify-velocity-template', {
+  paths: [require.resolve('@aws-amplify/amplify-appsync-simulator')],
+}));
+const getReferences = Compile.prototype.getReferences;
+Compile.prototype.getReferences = function nullAsText(ast, isVal) {
+  const value = getReferences.call(this, ast, isVal);
+  if (!isVal || value !== null) return value;
+  return this.silence || ast.leader === '$!' ? '' : Helper.getRefText(ast);
+};
+
 module.exports = sim;

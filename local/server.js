@@ -17,6 +17,7 @@ const { LocalDynamoDBLoader } = require('./dynamodb-loader');
 const { LocalHttpLoader } = require('./http-loader');
 const stats = require('./stats');
 const edge = require('./graphql-http');
+const { checkTemplates } = require('./vtlcheck');
 
 const REALTIME_PATH = '/graphql/realtime'; // the simulator's (its websocket-server/server.js)
 
@@ -135,6 +136,8 @@ async function main() {
   const providerRegion = (((stack.provider || {}).aws || [])[0] || {}).region;
   const region = opts.region || (providerRegion && !providerRegion.includes('${') ? providerRegion : 'us-east-1');
   const config = buildConfig(stack, { endpoint: opts['dynamodb-endpoint'], region, apiKey: opts['api-key'] });
+  const warning = checkTemplates(config.mappingTemplates);
+  if (warning) console.warn(`local: WARNING: ${warning}`);
 
   const simulator = new sim.AmplifyAppSyncSimulator({ port: Number(opts.port) });
   simulator.init(config);

@@ -89,8 +89,9 @@ function buildConfig(stack, { endpoint, region, apiKey }) {
   }
 
   const templates = [];
-  const template = (path, content, fallback) => {
-    templates.push({ path, content: content === undefined ? fallback : resolve(content, path) });
+  // `label` names the template for people ("Query.getModel request template").
+  const template = (path, content, fallback, label) => {
+    templates.push({ path, label, content: content === undefined ? fallback : resolve(content, path) });
     return path;
   };
 
@@ -137,9 +138,10 @@ function buildConfig(stack, { endpoint, region, apiKey }) {
     return {
       name: fn.name,
       dataSourceName: resolve(fn.data_source, `${w}.data_source`),
-      requestMappingTemplateLocation: template(`${w}.request_mapping_template`, fn.request_mapping_template, '{}'),
+      requestMappingTemplateLocation: template(`${w}.request_mapping_template`, fn.request_mapping_template, '{}',
+        `function ${fn.name} request template`),
       responseMappingTemplateLocation: template(`${w}.response_mapping_template`, fn.response_mapping_template,
-        '$util.toJson($ctx.result)'),
+        '$util.toJson($ctx.result)', `function ${fn.name} response template`),
     };
   });
 
@@ -151,9 +153,10 @@ function buildConfig(stack, { endpoint, region, apiKey }) {
       kind,
       typeName: r.type,
       fieldName: r.field,
-      requestMappingTemplateLocation: template(`${w}.request_template`, r.request_template, '{}'),
+      requestMappingTemplateLocation: template(`${w}.request_template`, r.request_template, '{}',
+        `${r.type}.${r.field} request template`),
       responseMappingTemplateLocation: template(`${w}.response_template`, r.response_template,
-        '$util.toJson($ctx.result)'),
+        '$util.toJson($ctx.result)', `${r.type}.${r.field} response template`),
     };
     if (kind === 'PIPELINE') {
       const fns = (r.pipeline_config || {}).functions || [];

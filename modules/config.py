@@ -65,6 +65,22 @@ ENDPOINT_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
 BEDROCK_MODEL_ID = r"^[a-zA-Z0-9][a-zA-Z0-9._:-]{0,127}$"
 _KMS_KEY = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 _TAG_KEY = re.compile(r"^[\w .:/=+@-]{1,128}$")
+# S3 bucket names (S3 User Guide, "General purpose bucket naming rules") and DynamoDB table
+# names (DynamoDB Developer Guide, "Naming rules").
+_BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_LOCK_TABLE = re.compile(r"^[a-zA-Z0-9_.-]{3,255}$")
+# Where the root stack keeps Terraform state: never inside cdktf.out/, which a synth replaces.
+# S3 arguments as the backend documents them (developer.hashicorp.com/terraform/language/
+# backend/s3): locking is opt-in there (use_lockfile, or a DynamoDB table, now deprecated), and
+# `key` must not start or end with '/' nor hold '//'.
+BACKEND_TYPES = ("local", "s3")
+BACKEND_KEYS = {
+    "local": {"type", "path"},
+    "s3": {"type", "bucket", "key", "region", "encrypt", "kms_key_id", "use_lockfile",
+           "dynamodb_table", "workspace_key_prefix"},
+}
+# The default: <project>/state/<stack>/terraform.tfstate, a gitignored folder beside cdktf.out.
+DEFAULT_STATE_PATH = "state/{stack}/terraform.tfstate"
 
 
 class ConfigError(ValueError):
@@ -109,6 +125,9 @@ class Settings:
     # "<name_prefix>-*" that calls refreshTrainingJob with IAM (modules/events.py). Needs
     # authentication_type AWS_IAM (the mutation has no auth directive: the default mode only).
     training_events: bool | None = None
+    # Where the root stack's state lives (modules have no backend): None is local state in
+    # state/<stack>/ at the project root; {"type": "s3", ...} is a locked, encrypted S3 backend.
+    backend: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         # Normalise JSON lists to tuples so the object stays hashable and comparable.
@@ -194,6 +213,8 @@ class Settings:
             fail("training_events", "EventBridge calls refreshTrainingJob with IAM, which the "
                  "schema allows only as the default mode: set authentication_type to AWS_IAM "
                  "or leave training_events unset")
+        if self.backend is not None:
+            _check_backend(self.backend, fail)
         for key, (lo, hi) in (("query_depth_limit", QUERY_DEPTH_LIMIT),
                               ("resolver_count_limit", RESOLVER_COUNT_LIMIT)):
             value = getattr(self, key)
@@ -219,6 +240,7 @@ def _check_types(settings: Settings) -> None:
         "str": str, "int": int, "bool": bool, "dict[str, str]": dict,
         "tuple[str, ...]": tuple, "bool | None": (bool, type(None)),
         "int | None": (int, type(None)), "str | None": (str, type(None)),
+        "dict[str, Any] | None": (dict, type(None)),
     }
     for f in dataclasses.fields(settings):
         value = getattr(settings, f.name)
@@ -233,3 +255,52 @@ def _check_types(settings: Settings) -> None:
         raise ConfigError("tags is invalid: keys and values must be strings")
     if not all(isinstance(v, str) for v in settings.additional_authentication_types):
         raise ConfigError("additional_authentication_types is invalid: use a list of strings")
+
+
+def _check_backend(backend: dict[str, Any], fail) -> None:
+    """The root stack's backend: local state outside cdktf.out/, or S3 encrypted and locked."""
+    kind = backend.get("type")
+    if kind not in BACKEND_TYPES:
+        fail("backend", f"set \"type\" to one of {', '.join(BACKEND_TYPES)}")
+    unknown = sorted(set(backend) - BACKEND_KEYS[kind])
+    if unknown:
+        fail("backend", f"unknown key(s) {', '.join(unknown)} for a {kind} backend; known keys "
+             f"are {', '.join(sorted(BACKEND_KEYS[kind]))}")
+    if kind == "local":
+        path = backend.get("path", DEFAULT_STATE_PATH)
+        parts = Path(path).parts if isinstance(path, str) else ()
+        if not parts or Path(path).is_absolute() or ".." in parts or parts[0] == "cdktf.out" \
+                or not path.endswith(".tfstate"):
+            fail("backend", "\"path\" is a relative path under the project root ending in "
+                 ".tfstate, outside cdktf.out/ (a synth replaces that folder), e.g. "
+                 "\"state/model-api/terraform.tfstate\"")
+        return
+    for key in ("bucket", "key", "region"):
+        if not isinstance(backend.get(key), str) or not backend[key]:
+            fail("backend", f"an s3 backend needs \"{key}\" (a string)")
+    if not _BUCKET.match(backend["bucket"]):
+        fail("backend", "\"bucket\" must be an S3 bucket name: 3-63 of a-z, 0-9, '.' and '-'")
+    key = backend["key"]
+    if key.startswith("/") or key.endswith("/") or "//" in key:
+        fail("backend", "\"key\" is the state object's key, e.g. \"model-api/terraform.tfstate\" "
+             "(no leading or trailing '/', no '//')")
+    if not _REGION.match(backend["region"]):
+        fail("backend", "\"region\" must be an AWS region code such as 'us-east-1'")
+    for key in ("encrypt", "use_lockfile"):
+        if key in backend and not isinstance(backend[key], bool):
+            fail("backend", f"\"{key}\" is true or false")
+    if backend.get("encrypt", True) is not True:
+        fail("backend", "\"encrypt\" must be true: the state holds the API key in clear")
+    kms = backend.get("kms_key_id")
+    if kms is not None and not (isinstance(kms, str) and _KMS_KEY.match(kms)):
+        fail("backend", "\"kms_key_id\" is a KMS key ARN, arn:aws:kms:<region>:<account>:key/<id>")
+    table = backend.get("dynamodb_table")
+    if table is not None and not (isinstance(table, str) and _LOCK_TABLE.match(table)):
+        fail("backend", "\"dynamodb_table\" is a DynamoDB table name (3-255 of a-z, A-Z, "
+             "0-9, '_', '-', '.')")
+    if not backend.get("use_lockfile", table is None) and table is None:
+        fail("backend", "state must be locked: keep \"use_lockfile\" true (Terraform >= 1.10) "
+             "or name a \"dynamodb_table\" with a LockID string key")
+    prefix = backend.get("workspace_key_prefix")
+    if prefix is not None and not (isinstance(prefix, str) and prefix):
+        fail("backend", "\"workspace_key_prefix\" is a non-empty string")

@@ -1,5 +1,6 @@
 # The model-management API with API-key auth (plus IAM for back-end callers).
-# Copy this directory next to your own code and point `source` at the published module.
+# Copy this directory next to your own code and point `source` at the module in git:
+# "git::<repo url>//terraform/model-api?ref=<tag>".
 
 terraform {
   # 1.9: the module validates variables against each other.
@@ -17,7 +18,7 @@ provider "aws" {
 }
 
 module "model_api" {
-  source = "../../cdktf.out/stacks/module"
+  source = "../../terraform/model-api"
 
   name_prefix                     = var.name_prefix
   authentication_type             = "API_KEY"

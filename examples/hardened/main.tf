@@ -19,7 +19,7 @@ provider "aws" {
 }
 
 module "model_api" {
-  source = "../../cdktf.out/stacks/module-hardened"
+  source = "../../terraform/model-api-hardened"
 
   name_prefix                     = var.name_prefix
   authentication_type             = "AWS_IAM"

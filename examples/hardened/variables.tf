@@ -10,8 +10,8 @@ variable "name_prefix" {
   default     = "mlapi-prod"
 }
 
+# Required: no default (a made-up ARN would plan and then fail at apply).
 variable "kms_key_arn" {
   description = "Customer managed KMS key for the tables and log groups (its policy must allow logs.<region>.amazonaws.com)."
   type        = string
-  default     = "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000"
 }

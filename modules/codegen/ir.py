@@ -109,9 +109,27 @@ class Constraint:
     min_length: int | None = None
     max_length: int | None = None
     pattern: str | None = None
+    means: str | None = None  # the pattern in words: no rule can be read back from a regex
     min: int | None = None
     max: int | None = None
     max_items: int | None = None
+
+    @property
+    def rule(self) -> str | None:
+        """Length and pattern in one phrase ("1-63 characters of letters or digits"), the text
+        of every length or pattern error of a constrained string; None without a pattern."""
+        if self.pattern is None:
+            return None
+        lo, hi = self.min_length, self.max_length
+        if lo is not None and hi is not None:
+            length = f"{lo} characters" if lo == hi else f"{lo}-{hi} characters"
+        elif hi is not None:
+            length = f"at most {hi} characters"
+        elif lo is not None:
+            length = f"at least {lo} characters"
+        else:
+            return self.means
+        return f"{length} of {self.means}"
 
 
 @dataclass(frozen=True)

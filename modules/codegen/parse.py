@@ -521,6 +521,19 @@ class _Builder:
             except re.error as err:
                 raise _fail(found[0], f"pattern {constraint.pattern!r} is not a regular "
                             f"expression ({err})", "correct the pattern") from None
+            # A refused value must hear the rule, and no rule can be read back from a regex.
+            if not constraint.means:
+                raise _fail(found[0], f"pattern {constraint.pattern!r} has no `means`, the "
+                            "rule in words that a refused value is told",
+                            "add means: \"<what the pattern accepts>\", e.g. means: "
+                            "\"letters, digits or '-'\" (lengths go in minLength/maxLength)")
+        elif constraint.means is not None:
+            raise _fail(found[0], "`means` describes a pattern, and there is none",
+                        "add the pattern, or remove means")
+        if constraint.means is not None and re.search(r'["\\$#]', constraint.means):
+            # It is written into a VTL string, where these would end it or be evaluated.
+            raise _fail(found[0], f"means {constraint.means!r} contains one of \" \\ $ #",
+                        "describe the rule without these characters")
         return constraint
 
     # -- the schema AppSync receives -----------------------------------------------------

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from modules.codegen import SchemaError, load
+from modules.codegen.ir import Constraint
 from tests.conftest import ROOT
 
 GOOD = """
@@ -50,6 +51,16 @@ CASES = [
      '@get(table: "Thing") @create(table: "Thing")'), 8, "has 2 operation directives",
      "exactly one of"),
     ("syntax", GOOD.replace("size: Int", "size Int"), 5, "Syntax Error", "syntax"),
+    ("pattern without its rule in words", GOOD.replace(
+        "addThing(name: String!)", 'addThing(name: String! @constraint(pattern: "[a-z]+"))'),
+     11, "pattern '[a-z]+' has no `means`", 'add means: "'),
+    ("means without a pattern", GOOD.replace(
+        "addThing(name: String!)", 'addThing(name: String! @constraint(means: "letters"))'),
+     11, "`means` describes a pattern, and there is none", "add the pattern, or remove means"),
+    ("means that would break the VTL string", GOOD.replace(
+        "addThing(name: String!)",
+        'addThing(name: String! @constraint(pattern: "[a-z]+", means: "a \\"b\\""))'),
+     11, "contains one of", "without these characters"),
 ]
 
 # A parent and its children keyed (ownerName, sku), with an index by colour. Line numbers below
@@ -207,3 +218,24 @@ def test_training_events_on_a_schema_without_the_refresh_mutation_writes_nothing
     assert result.returncode == 2, result.stderr
     assert "training_events: the schema has no Mutation.refreshTrainingJob" in result.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("lengths, rule", [
+    ({"min_length": 1, "max_length": 63}, "1-63 characters of letters or '-'"),
+    ({"min_length": 4, "max_length": 4}, "4 characters of letters or '-'"),
+    ({"max_length": 9}, "at most 9 characters of letters or '-'"),
+    ({"min_length": 2}, "at least 2 characters of letters or '-'"),
+    ({}, "letters or '-'"),
+])
+def test_a_pattern_error_states_lengths_and_rule(lengths, rule):
+    assert Constraint(pattern="[a-z-]*", means="letters or '-'", **lengths).rule == rule
+    assert Constraint(max_length=9).rule is None  # no pattern: the length messages stand alone
+
+
+def test_the_bench_schema_loads(tmp_path):
+    """bench/gen_schema.py writes schemas the synth must accept (it follows the directive rules)."""
+    from bench import gen_schema  # noqa: PLC0415 - only this test needs the bench package
+
+    path = tmp_path / "bench.graphql"
+    path.write_text(gen_schema.schema(2))
+    assert load(path).operations

@@ -86,7 +86,7 @@ def test_list_of_models_prefetches_latest_version_in_one_batch(plan):
     assert '"operation": "BatchGetItem"' in prefetch.request
     assert '"<model_versions>"' in prefetch.request
     nested = next(r for r in plan.resolvers if r.name == "Model.latestVersion")
-    assert "#return($ctx.source.__related.get(\"latestVersion\"))" in nested.request
+    assert "#return($ctx.source.get(\"__related\").get(\"latestVersion\"))" in nested.request
 
 
 def test_register_version_allocates_then_puts(plan):

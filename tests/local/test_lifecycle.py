@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from local.harness import ROOT, RUN_PY, LocalRuntime
+from local.harness import ROOT, RUN_PY, LocalRuntime, runtime_env
 
 from .conftest import TOY
 
@@ -112,7 +112,7 @@ def assert_one_line_naming_local_port(res: subprocess.CompletedProcess, port: in
 
 def test_port_in_use_is_one_line_naming_local_port(busy_port):
     res = subprocess.run([sys.executable, str(RUN_PY), "--stack", str(TOY)], cwd=ROOT,
-                         env={**os.environ, "LOCAL_PORT": str(busy_port)},
+                         env={**runtime_env(), "LOCAL_PORT": str(busy_port)},
                          capture_output=True, text=True, timeout=120)
     assert_one_line_naming_local_port(res, busy_port)
 
@@ -124,3 +124,32 @@ def test_server_alone_reports_a_port_in_use_in_one_line(busy_port):
                           "--port", str(busy_port), "--dynamodb-endpoint", "http://127.0.0.1:9"],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert_one_line_naming_local_port(res, busy_port)
+
+
+def test_template_velocity_17_cannot_parse_is_refused(tmp_path, toy_stack):
+    """AppSync parses with Velocity 1.7 and fails such a resolver on every call: refuse at start,
+    one line per template naming it and the place (velocityjs alone would serve it)."""
+    if subprocess.run([str(ROOT / "tools" / "vtlcheck" / "vtlcheck"), "-"], input="",
+                      capture_output=True, text=True).returncode == 3:
+        pytest.skip("no Java or Debian velocity package: the runtime only warns without them")
+    resolvers = toy_stack["resource"]["aws_appsync_resolver"]
+    get_item = resolvers["Query_getItem"]
+    get_item["request_template"] = "## prefetched?\n#if($ctx.source.__related)\n#end\n" + (
+        get_item["request_template"])
+    resolvers["Query_listItems"]["response_template"] = '#return({"items": [], "nextToken": null})'
+    res = run_with_stack(tmp_path, toy_stack)
+    assert res.returncode == 2
+    lines = [line.strip() for line in res.stderr.splitlines()]
+    assert "2 of" in res.stderr and "do not parse under Apache Velocity 1.7" in res.stderr
+    for where in ("Query.getItem request template 2:17", "Query.listItems response template 1:36"):
+        assert any(line.startswith(f"{where}: ") for line in lines), res.stderr
+    assert "READY" not in res.stdout
+
+
+def test_missing_velocity_is_a_warning(tmp_path, monkeypatch):
+    """Without the parse toolchain the runtime serves, but says on start that the check is off
+    (local/vtlcheck.js explains why it warns rather than refuses)."""
+    monkeypatch.setenv("VELOCITY_CLASSPATH", str(tmp_path / "no-velocity.jar"))
+    with LocalRuntime(TOY) as rt:
+        log = rt.log()
+    assert "Velocity 1.7 check OFF" in log and "no-velocity.jar not found" in log, log

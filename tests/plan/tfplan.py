@@ -2,9 +2,10 @@
 
 Used by the session fixtures in conftest.py and by `make plan` (`python -m tests.plan.tfplan`).
 Each example is staged into a temporary tree that mirrors the repository layout
-(examples/<name>/ beside cdktf.out/stacks/), so `source = "../../cdktf.out/stacks/module"` still
-resolves and nothing (.terraform/, lock file, state, the test-only provider override) is written
-into the working tree.
+(examples/<name>/ beside terraform/<module>/), so `source = "../../terraform/model-api"` still
+resolves, with the module JSON of the synth under test (the committed copy equals a fresh synth:
+tests/synth/test_published.py), and nothing (.terraform/, lock file, state, the test-only
+provider override, the test inputs) is written into the working tree.
 """
 
 from __future__ import annotations
@@ -24,9 +25,13 @@ from pathlib import Path
 
 import tftest
 
+from modules.publish import MODULES, PUBLISH_DIR
+
 ROOT = Path(__file__).resolve().parents[2]
 TF_HOME = ROOT / ".make" / "terraform"
 EXAMPLES_DIR = ROOT / "examples"
+# Inputs an example requires (no default, e.g. a real KMS key ARN): tfvars/<example>.tfvars.json.
+TFVARS_DIR = Path(__file__).with_name("tfvars")
 UNKNOWN = "__unknown__"  # value known only after apply
 MISSING = "__missing__"  # inventory marker: the attribute must be absent (or null)
 # Attributes holding JSON policy documents: decoded so inventories can match their structure.
@@ -132,13 +137,19 @@ def aws_constraints(tf_json_or_dir: Path) -> list[str]:
     return [match.group(1)] if match else []
 
 
-def example_module(example: Path) -> str:
-    """The stack directory name the example's module block points at."""
+def example_folder(example: Path) -> str:
+    """The committed module folder (terraform/<folder>) the example's module block points at."""
     text = "\n".join(p.read_text() for p in sorted(example.glob("*.tf")))
-    match = re.search(r'source\s*=\s*"\.\./\.\./cdktf\.out/stacks/([^"/]+)"', text)
-    if not match:
-        raise ValueError(f"{example}: no `source = \"../../cdktf.out/stacks/<name>\"`")
+    match = re.search(r'source\s*=\s*"\.\./\.\./' + PUBLISH_DIR + r'/([^"/]+)"', text)
+    if not match or match.group(1) not in MODULES:
+        raise ValueError(f"{example}: no `source = \"../../{PUBLISH_DIR}/<module>\"` naming one "
+                         f"of {', '.join(MODULES)}")
     return match.group(1)
+
+
+def example_module(example: Path) -> str:
+    """The synthesized stack (cdktf.out/stacks/<name>) behind the example's module folder."""
+    return MODULES[example_folder(example)]
 
 
 # --- staging -------------------------------------------------------------------------------
@@ -200,8 +211,11 @@ def stage(example: str, synth_dir: Path, dest: Path, tf_version: tuple[int, ...]
     tfdir = dest / "examples" / example
     shutil.copytree(src, tfdir, ignore=shutil.ignore_patterns(
         ".terraform*", "*.tfstate*", "*_override.tf"))
-    module_dir = dest / "cdktf.out" / "stacks" / module
+    module_dir = dest / PUBLISH_DIR / example_folder(src)
     module_dir.mkdir(parents=True)
+    tfvars = TFVARS_DIR / f"{example}.tfvars.json"
+    if tfvars.is_file():
+        shutil.copyfile(tfvars, tfdir / "test.auto.tfvars.json")
     doc = json.loads((synth_dir / "stacks" / module / "cdk.tf.json").read_text())
     notes = [f"{module}: {item}" for item in downlevel(doc, tf_version)]
     if strip:
@@ -223,7 +237,7 @@ def stage(example: str, synth_dir: Path, dest: Path, tf_version: tuple[int, ...]
                      f'      source  = "hashicorp/aws"\n      version = "= {fmt(provider)}"\n'
                      '    }\n  }\n}\n')
         notes.append(f"provider forced to {fmt(provider)}")
-    (module_dir / "cdk.tf.json").write_text(json.dumps(doc, indent=2))
+    (module_dir / "main.tf.json").write_text(json.dumps(doc, indent=2))
     (tfdir / "offline_override.tf").write_text(override)
     return tfdir, notes
 
@@ -433,8 +447,8 @@ def plan_example(example: str, synth_dir: Path, workdir: Path,
     start = time.monotonic()
     tf.setup(cleanup_on_exit=False)
     plan = tf.plan(output=True)
-    module_doc = json.loads((tfdir.parent.parent / "cdktf.out" / "stacks" / module /
-                             "cdk.tf.json").read_text())
+    module_doc = json.loads((tfdir.parent.parent / PUBLISH_DIR / example_folder(
+        EXAMPLES_DIR / example) / "main.tf.json").read_text())
     summary = PlanSummary.from_plan(example, plan._raw, module_doc)
     summary.seconds = time.monotonic() - start
     summary.provider = _locked_version(tfdir) or fmt(provider)

@@ -31,3 +31,46 @@ def test_bad_values_are_refused_with_the_key_and_the_fix(kwargs, fragment):
     with pytest.raises(ConfigError, match="is invalid") as err:
         Settings(**kwargs)
     assert fragment in str(err.value)
+
+
+S3 = {"type": "s3", "bucket": "acme-tf-state", "key": "model-api/terraform.tfstate",
+      "region": "eu-west-1"}
+
+
+@pytest.mark.parametrize("backend", [
+    {"type": "local"},
+    {"type": "local", "path": "state/prod/terraform.tfstate"},
+    S3,
+    {**S3, "use_lockfile": False, "dynamodb_table": "tf-locks"},
+    {**S3, "kms_key_id": "arn:aws:kms:eu-west-1:111122223333:key/abcd-1234"},
+])
+def test_backends_that_keep_state_safe_are_accepted(backend):
+    assert Settings(backend=backend).backend == backend
+
+
+@pytest.mark.parametrize("backend, fragment", [
+    ({"type": "gcs"}, 'set "type" to one of local, s3'),
+    ({"type": "local", "path": "cdktf.out/x.tfstate"}, "outside cdktf.out/"),
+    ({"type": "local", "path": "/var/state/x.tfstate"}, "relative path"),
+    ({"type": "local", "path": "../elsewhere.tfstate"}, "relative path"),
+    ({"type": "local", "bucket": "x"}, "unknown key(s) bucket for a local backend"),
+    ({**S3, "bucket": None}, 'needs "bucket"'),
+    ({k: v for k, v in S3.items() if k != "region"}, 'needs "region"'),
+    ({**S3, "bucket": "Acme_State"}, "S3 bucket name"),
+    ({**S3, "region": "europe"}, "AWS region code"),
+    ({**S3, "key": "/state.tfstate"}, "no leading or trailing '/'"),
+    ({**S3, "encrypt": False}, "the state holds the API key in clear"),
+    ({**S3, "use_lockfile": False}, "state must be locked"),
+    ({**S3, "use_lockfile": "yes"}, '"use_lockfile" is true or false'),
+    ({**S3, "kms_key_id": "alias/x"}, "KMS key ARN"),
+    ({**S3, "profile": "dev"}, "unknown key(s) profile for a s3 backend"),
+])
+def test_bad_backends_are_refused_with_the_rule(backend, fragment):
+    with pytest.raises(ConfigError, match="backend=.* is invalid") as err:
+        Settings(backend=backend)
+    assert fragment in str(err.value)
+
+
+def test_backend_must_be_an_object():
+    with pytest.raises(ConfigError, match="expected dict"):
+        Settings(backend="s3")

@@ -92,7 +92,13 @@ def test_provider_is_a_range_not_the_prebuilt_pin(root_stack, module_stack):
 
 def test_backend_is_relative_and_module_has_no_provider_or_backend(root_stack, module_stack,
                                                                    hardened_stack):
-    assert root_stack["terraform"]["backend"] == {"local": {"path": "terraform.tfstate"}}
+    # State outside cdktf.out/ (a synth replaces it), relative: resolved from the stack dir,
+    # where terraform runs, it is state/model-api/ at the project root.
+    local = root_stack["terraform"]["backend"]["local"]
+    stack_dir = ROOT / "cdktf.out" / "stacks" / "model-api"
+    for key in ("path", "workspace_dir"):
+        assert not Path(local[key]).is_absolute()
+        assert (stack_dir / local[key]).resolve().is_relative_to(ROOT / "state"), local[key]
     for module in (module_stack, hardened_stack):
         assert "provider" not in module
         assert "backend" not in module["terraform"]
