@@ -150,6 +150,27 @@ def test_linked_schema_loads_with_links_and_list_keys(tmp_path):
     assert (link.references, link.index.name) == (["color"], "byColor")
 
 
+def test_has_many_queries_the_index_or_the_full_key_it_names(tmp_path):
+    """The rendered Query follows the link: the named index, and every referenced key part."""
+    from modules.codegen.render import render
+
+    by_index = load_text(tmp_path, LINKED.replace('"ownerName"]', '"color"]').replace(
+        "onDelete: CASCADE", 'fields: ["name"], index: "byColor", onDelete: REFUSE'))
+    plan = render(by_index, lambda e: f"<{e.table}>")
+    query = next(r for r in plan.resolvers if r.name == "Owner.items").request
+    assert '"index": "byColor"' in query and '"#h": "color"' in query
+    look_up = next(f for f in plan.functions if f.name == "Mutation_deleteOwner_items").request
+    assert '"index": "byColor"' in look_up and '"limit": 1' in look_up
+    both = load_text(tmp_path, LINKED.replace(
+        "  name: String!\n", "  name: String!\n  sku: String\n", 1).replace(
+        'references: ["ownerName"]', 'references: ["ownerName", "sku"], fields: ["name", "sku"]'))
+    query = next(r for r in render(both, lambda e: e.table).resolvers
+                 if r.name == "Owner.items").request
+    assert '"expression": "#h = :h AND #r = :r"' in query
+    assert '"#h": "ownerName", "#r": "sku"' in query
+    assert "$util.isNull($ctx.source.name) || $util.isNull($ctx.source.sku)" in query
+
+
 def load_text(tmp_path, text: str):
     path = tmp_path / "other.graphql"
     path.write_text(text)
