@@ -8,6 +8,28 @@ const ddb = require('@aws-sdk/client-dynamodb');
 // The simulator's unmarshall also turns DynamoDB sets into plain lists, as AppSync does.
 const { unmarshall } = require('@aws-amplify/amplify-appsync-simulator/lib/data-loader/dynamo-db/utils');
 const stats = require('./stats');
+const faults = require('./faults');
+
+// The DynamoDB API call behind each mapping-template operation (for the request counts).
+const API_OPERATION = { BatchPutItem: 'BatchWriteItem', BatchDeleteItem: 'BatchWriteItem' };
+
+// DynamoDB's throttling error. AppSync reports it as DynamoDB:ProvisionedThroughputExceededException
+// ("Tutorial: DynamoDB batch resolvers", Error handling:
+// https://docs.aws.amazon.com/appsync/latest/devguide/tutorial-dynamodb-batch.html).
+const THROTTLED = {
+  name: 'ProvisionedThroughputExceededException',
+  message: 'You exceeded your maximum allowed provisioned throughput for a table or for one or more global secondary indexes.',
+};
+
+// Every table a request names (the data source's own, or those of a batch or transaction).
+function tablesOf(payload, own) {
+  if (payload.tables) return Object.keys(payload.tables);
+  if (payload.transactItems) return payload.transactItems.map((t) => t.table);
+  return [own];
+}
+
+// How many entries of a batch table a fault leaves unprocessed (the last ones).
+const leftBy = (fault, n) => (fault && fault.effect === 'unprocessed' ? Math.min(fault.leave, n) : 0);
 
 const itemsOf = (list) => (list || []).map((i) => unmarshall(i));
 const nonEmpty = (obj) => (obj && Object.keys(obj).length ? obj : undefined);
@@ -49,6 +71,16 @@ function appsyncError(e, data) {
     err.extensions.data = data;
   }
   return err;
+}
+
+// A batch result, or (when any table has entries left unprocessed) the invocation error AppSync
+// sets beside it; patches.js hands the template both ($ctx.error and $ctx.result).
+function incomplete(result, left) {
+  if (!Object.values(left).some((l) => l.length)) return result;
+  const err = appsyncError(THROTTLED);
+  err.appsyncResult = result;
+  err.extensions.data = result;
+  throw err;
 }
 
 const encodeToken = (key) => (key ? Buffer.from(JSON.stringify(key)).toString('base64') : null);
@@ -96,8 +128,15 @@ class LocalDynamoDBLoader {
       e.type = 'MappingTemplate';
       throw e;
     }
+    // Fault injection (faults.js): a throttled call reaches DynamoDB and is refused, so it is
+    // counted; `unprocessed` is handed to the batch operations.
+    const fault = faults.match('dynamodb', payload.operation, tablesOf(payload, this.tableName));
+    if (fault && fault.effect === 'throttle') {
+      stats.record(API_OPERATION[payload.operation] || payload.operation, 0);
+      throw appsyncError(THROTTLED);
+    }
     try {
-      return await handler.call(this, payload);
+      return await handler.call(this, payload, fault);
     } catch (e) {
       if (e.extensions) throw e;
       throw appsyncError(e);
@@ -217,58 +256,82 @@ class LocalDynamoDBLoader {
   }
 
   // BatchGetItem: $ctx.result.data.<table> lists the items in the order of the keys, null when
-  // missing; keys DynamoDB left unprocessed are in unprocessedKeys.<table>.
-  async opBatchGetItem({ tables = {} }) {
+  // missing or not processed; keys DynamoDB left unprocessed are in unprocessedKeys.<table>. A
+  // batch left incomplete sets BOTH an invocation error ($ctx.error, ProvisionedThroughputExceeded)
+  // and that $ctx.result ("Tutorial: DynamoDB batch resolvers", Error handling:
+  // https://docs.aws.amazon.com/appsync/latest/devguide/tutorial-dynamodb-batch.html; BatchGetItem
+  // reference: https://docs.aws.amazon.com/appsync/latest/devguide/aws-appsync-resolver-mapping-template-reference-dynamodb-batch-get-item.html).
+  async opBatchGetItem({ tables = {} }, fault) {
     const RequestItems = {};
+    const sent = {};
+    const unprocessedKeys = {};
     for (const [table, spec] of Object.entries(tables)) {
+      const keys = spec.keys || [];
+      const left = leftBy(fault, keys.length);
+      sent[table] = keys.slice(0, keys.length - left);
+      unprocessedKeys[table] = keys.slice(keys.length - left);
+      if (!sent[table].length) continue;
       RequestItems[table] = {
-        Keys: spec.keys,
+        Keys: sent[table],
         ConsistentRead: spec.consistentRead || false,
         ...(spec.projection ? { ProjectionExpression: spec.projection.expression, ...expressionParams(spec.projection) } : {}),
       };
     }
-    const out = await this.call('BatchGetItem', { RequestItems },
-      (o) => Object.values(o.Responses || {}).reduce((n, items) => n + items.length, 0));
+    const countRead = (o) => Object.values(o.Responses || {}).reduce((n, items) => n + items.length, 0);
+    let out = {};
+    if (Object.keys(RequestItems).length) {
+      out = await this.call('BatchGetItem', { RequestItems }, countRead);
+    } else {
+      stats.record('BatchGetItem', 0); // sent, and DynamoDB processed none of it
+    }
     const data = {};
-    const unprocessedKeys = {};
     for (const [table, spec] of Object.entries(tables)) {
       const found = out.Responses?.[table] || [];
+      const left = [...unprocessedKeys[table], ...(out.UnprocessedKeys?.[table]?.Keys || [])];
       const matches = (item, key) => Object.entries(key).every(([k, v]) => canonical(item[k]) === canonical(v));
-      data[table] = spec.keys.map((key) => {
+      data[table] = (spec.keys || []).map((key) => {
         const item = found.find((i) => matches(i, key));
         return item ? unmarshall(item) : null;
       });
-      unprocessedKeys[table] = itemsOf(out.UnprocessedKeys?.[table]?.Keys);
+      unprocessedKeys[table] = itemsOf(left);
     }
-    return { data, unprocessedKeys };
+    return incomplete({ data, unprocessedKeys }, unprocessedKeys);
   }
 
-  async opBatchPutItem({ tables = {} }) {
-    const { done, left } = await this.batchWrite(tables, 'PutRequest', 'Item');
-    return { data: done, unprocessedItems: left };
+  async opBatchPutItem({ tables = {} }, fault) {
+    const { data, left } = await this.batchWrite(tables, 'PutRequest', 'Item', fault);
+    return incomplete({ data, unprocessedItems: left }, left);
   }
 
-  async opBatchDeleteItem({ tables = {} }) {
-    const { done, left } = await this.batchWrite(tables, 'DeleteRequest', 'Key');
-    return { data: done, unprocessedKeys: left };
+  async opBatchDeleteItem({ tables = {} }, fault) {
+    const { data, left } = await this.batchWrite(tables, 'DeleteRequest', 'Key', fault);
+    return incomplete({ data, unprocessedKeys: left }, left);
   }
 
   // One BatchWriteItem of `request` (PutRequest with Item, or DeleteRequest with Key) per
-  // entry; AppSync returns what was written and, apart, what DynamoDB left unprocessed.
-  async batchWrite(tables, request, field) {
+  // entry. AppSync's data.<table> lists the entries in request order with null for each one left
+  // unprocessed, and lists those apart (BatchPutItem / BatchDeleteItem references:
+  // https://docs.aws.amazon.com/appsync/latest/devguide/aws-appsync-resolver-mapping-template-reference-dynamodb-batch-put-item.html).
+  async batchWrite(tables, request, field, fault) {
     const RequestItems = {};
+    const skipped = {};
     for (const [table, entries] of Object.entries(tables)) {
-      RequestItems[table] = entries.map((entry) => ({ [request]: { [field]: entry } }));
+      const cut = entries.length - leftBy(fault, entries.length);
+      skipped[table] = entries.slice(cut);
+      if (cut) RequestItems[table] = entries.slice(0, cut).map((entry) => ({ [request]: { [field]: entry } }));
     }
-    const out = await this.call('BatchWriteItem', { RequestItems });
-    const done = {};
+    let out = {};
+    if (Object.keys(RequestItems).length) out = await this.call('BatchWriteItem', { RequestItems });
+    else stats.record('BatchWriteItem', 0);
+    const data = {};
     const left = {};
     for (const [table, entries] of Object.entries(tables)) {
-      const rest = (out.UnprocessedItems?.[table] || []).map((r) => r[request][field]);
-      done[table] = entries.filter((e) => !rest.some((l) => canonical(l) === canonical(e))).map((e) => unmarshall(e));
+      const rest = [...skipped[table], ...(out.UnprocessedItems?.[table] || []).map((r) => r[request][field])];
+      const isLeft = (e) => rest.some((l) => canonical(l) === canonical(e));
+      data[table] = entries.map((e) => (isLeft(e) ? null : unmarshall(e)));
       left[table] = itemsOf(rest);
     }
-    return { done, left };
+    return { data, left };
   }
 
   async opTransactGetItems({ transactItems = [] }) {

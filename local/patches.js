@@ -6,11 +6,17 @@ const sim = require('@aws-amplify/amplify-appsync-simulator');
 const { TemplateSentError } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/util/errors');
 const { dynamodbUtils } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/util/dynamodb-utils');
 
+const faults = require('./faults');
+
 const render = sim.VelocityTemplate.prototype.render;
 sim.VelocityTemplate.prototype.render = function patchedRender(values, requestContext, info) {
+  // The request's fault-injection header (faults.js) is read before its first template runs.
+  faults.fromHeaders(requestContext && requestContext.headers);
   // 1. AppSync hands a failed TransactWriteItems both $ctx.error and $ctx.result (the
-  //    cancellation reasons); the simulator passes only the error, so the loader hangs the
-  //    result on it and it is put back here.
+  //    cancellation reasons), and an incomplete batch both its error and the partial result
+  //    (data + unprocessedKeys/unprocessedItems: "Tutorial: DynamoDB batch resolvers", Error
+  //    handling); the simulator passes only the error, so the loader hangs the result on it
+  //    and it is put back here.
   if (values && values.error && values.error.appsyncResult !== undefined && values.result == null) {
     values = { ...values, result: values.error.appsyncResult };
   }

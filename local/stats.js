@@ -47,6 +47,9 @@ function track(fn) {
   return counter;
 }
 
+// The counter of the GraphQL request being served (undefined outside one).
+const current = () => storage.getStore();
+
 function snapshot() {
   const http = { requests: totals.http.requests, byCall: totals.http.byCall };
   return { graphqlRequests, totals: { ...totals, http }, last };
@@ -58,4 +61,4 @@ function reset() {
   last = null;
 }
 
-module.exports = { record, recordHttp, track, snapshot, reset };
+module.exports = { record, recordHttp, track, current, snapshot, reset };
