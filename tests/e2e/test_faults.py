@@ -63,3 +63,70 @@ def test_a_partial_tag_page_is_an_error_not_a_short_page(graphql, owned_models):
     assert {i["name"] for i in whole.data["listModels"]["items"]} == set(latest)
     res = graphql.execute(q, {"t": owner}, faults="BatchGetItem#1=unprocessed:1")
     assert res.error_types() == ["Throttled"] and res.data == {"listModels": None}
+
+
+# --- SageMaker and Bedrock answering an error, or nothing ------------------------------------
+
+from tests.e2e.test_ml import GET, PREDICT, START, STOP, start_input  # noqa: E402
+
+
+@pytest.fixture
+def model(graphql) -> str:
+    name = unique("faulty")
+    graphql.data("mutation($n: String!) { createModel(input: {name: $n}) { name } }", {"n": name})
+    return name
+
+
+def served(res) -> list[tuple[str, str]]:
+    return [(c["call"], c["servedBy"]) for c in res.http["servedBy"]]
+
+
+@pytest.mark.parametrize("effect", ["503", "429", "400", "timeout"])
+def test_a_failing_endpoint_is_a_clear_error_and_stores_nothing(graphql, model, effect):
+    graphql.data("mutation($i: RegisterModelVersionInput!) { registerModelVersion(input: $i) "
+                 "{ version } }", {"i": {"modelName": model, "artifactUri": "s3://a/m.tgz",
+                                         "endpointName": "ep-local"}})
+    res = graphql.execute(PREDICT, {"i": {"modelName": model, "version": 1, "input": "{}"}},
+                          faults=f"InvokeEndpoint={effect}")
+    assert res.data == {"predict": None} and len(res.errors) == 1
+    kind = res.errors[0]["errorType"]
+    assert kind.startswith("SageMakerRuntime:") and res.errors[0]["message"]
+    if effect == "timeout":
+        assert kind == "SageMakerRuntime:Unavailable" and "timed out" in res.errors[0]["message"]
+    assert served(res) == [("POST /endpoints/{name}/invocations", "fault")]
+    listed = graphql.data("query($m: String!) { listPredictions(modelName: $m) { items { id } } }",
+                          {"m": model})
+    assert listed["listPredictions"]["items"] == []
+
+
+def test_a_failed_create_leaves_the_job_failed_with_the_reason(graphql, model):
+    res = graphql.execute(START, {"i": start_input(model)}, faults="CreateTrainingJob=500")
+    assert res.error_types() == ["SageMaker:InternalFailure"]
+    job = res.data["startTrainingJob"]
+    assert job["status"] == "FAILED" and "InternalFailure" in job["failureReason"]
+    assert graphql.data(GET, {"id": job["id"]})["getTrainingJob"]["status"] == "FAILED"
+
+
+def test_stopping_a_job_sagemaker_never_heard_of_is_resource_not_found(graphql, model):
+    """The create failed and recording that failed too (throttled): the job stays PENDING,
+    unknown to SageMaker, whose StopTrainingJob answers ResourceNotFound (API reference)."""
+    token = uuid.uuid4().hex[:12]
+    res = graphql.execute(START, {"i": start_input(model, clientToken=token)},
+                          faults="CreateTrainingJob=500,UpdateItem=throttle")
+    assert res.error_types() == [THROTTLED]
+    job = graphql.data(GET, {"id": f"mlapi-{token}"})["getTrainingJob"]
+    assert job["status"] == "PENDING"
+    stop = graphql.execute(STOP, {"id": job["id"]})
+    assert stop.error_types() == ["SageMaker:ResourceNotFound"]
+    assert served(stop) == [("SageMaker.StopTrainingJob", "filler")]
+
+
+def test_a_refresh_that_gets_no_answer_changes_nothing(graphql, model):
+    job = graphql.data(START, {"i": start_input(model)})["startTrainingJob"]
+    res = graphql.execute(GET, {"id": job["id"]}, faults="DescribeTrainingJob=timeout")
+    assert res.error_types() == ["SageMaker:Unavailable"]
+    # listTrainingJobs reads without refreshing: the job is as it was stored.
+    listed = graphql.data("query($m: String!) { listTrainingJobs(modelName: $m) "
+                          "{ items { id status revision } } }", {"m": model})
+    assert listed["listTrainingJobs"]["items"] == [
+        {"id": job["id"], "status": "IN_PROGRESS", "revision": job["revision"]}]
