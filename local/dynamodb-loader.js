@@ -73,6 +73,50 @@ function appsyncError(e, data) {
   return err;
 }
 
+// What DynamoDB refuses in an item and moto 5.2.5 stores anyway: an item over 400 KB, values
+// nested deeper than 32 levels, an empty attribute name (at the top or as a map key). The loader
+// refuses them first, as DynamoDB does (ValidationException), so a template that would fail on
+// AWS fails here too. Quotas: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html
+// ("Item size", "Nested attribute depth"); names: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
+// (an attribute name is at least one character). Sizes follow "Item sizes and formats".
+const MAX_ITEM_BYTES = 400 * 1024;
+const MAX_DEPTH = 32;
+// Refused before moto sees it, but on AWS the call reached DynamoDB: load() counts it.
+const refused = (message) => Object.assign(appsyncError({ name: 'ValidationException', message }), { uncounted: true });
+const utf8 = (text) => Buffer.byteLength(String(text), 'utf8');
+
+function valueSize(v, depth) {
+  const [type, x] = Object.entries(v || { NULL: true })[0];
+  if ((type === 'M' || type === 'L') && depth >= MAX_DEPTH) throw refused('Nesting Levels have exceeded supported limits');
+  switch (type) {
+    case 'S': return utf8(x);
+    case 'N': return Math.ceil(String(x).replace(/[^0-9]/g, '').replace(/^0+/, '').length / 2) + 1;
+    case 'B': return Buffer.from(x).length;
+    case 'SS': return x.reduce((n, e) => n + utf8(e), 0);
+    case 'NS': return x.reduce((n, e) => n + valueSize({ N: e }, depth), 0);
+    case 'BS': return x.reduce((n, e) => n + Buffer.from(e).length, 0);
+    case 'L': return 3 + x.reduce((n, e) => n + 1 + valueSize(e, depth + 1), 0);
+    case 'M': return 3 + Object.entries(x).reduce((n, [k, e]) => n + 1 + nameSize(k) + valueSize(e, depth + 1), 0);
+    default: return 1; // BOOL, NULL
+  }
+}
+
+function nameSize(name) {
+  if (!name.length) throw refused('One or more parameter values were invalid: an attribute name is empty (names are at least one character)');
+  return utf8(name);
+}
+
+// Throws DynamoDB's ValidationException for an item DynamoDB would refuse.
+function checkItem(item) {
+  const size = Object.entries(item).reduce((n, [k, v]) => n + nameSize(k) + valueSize(v, 0), 0);
+  if (size > MAX_ITEM_BYTES) throw refused('Item size has exceeded the maximum allowed size');
+}
+
+// Update values: names and nesting (their item's final size is known only to DynamoDB).
+function checkValues(values) {
+  for (const v of Object.values(values || {})) valueSize(v, 0);
+}
+
 // A batch result, or (when any table has entries left unprocessed) the invocation error AppSync
 // sets beside it; patches.js hands the template both ($ctx.error and $ctx.result).
 function incomplete(result, left) {
@@ -138,6 +182,7 @@ class LocalDynamoDBLoader {
     try {
       return await handler.call(this, payload, fault);
     } catch (e) {
+      if (e.uncounted) stats.record(API_OPERATION[payload.operation] || payload.operation, 0);
       if (e.extensions) throw e;
       throw appsyncError(e);
     }
@@ -173,6 +218,7 @@ class LocalDynamoDBLoader {
 
   async opPutItem({ key, attributeValues = {}, condition }) {
     const item = { ...attributeValues, ...key };
+    checkItem(item);
     try {
       await this.call('PutItem', { TableName: this.tableName, Item: item, ...conditionParams(condition) });
     } catch (e) {
@@ -194,6 +240,7 @@ class LocalDynamoDBLoader {
   }
 
   async opUpdateItem({ key, update = {}, condition }) {
+    checkValues(update.expressionValues);
     try {
       const out = await this.call('UpdateItem', {
         TableName: this.tableName,
@@ -318,6 +365,7 @@ class LocalDynamoDBLoader {
     for (const [table, entries] of Object.entries(tables)) {
       const cut = entries.length - leftBy(fault, entries.length);
       skipped[table] = entries.slice(cut);
+      if (request === 'PutRequest') entries.forEach(checkItem);
       if (cut) RequestItems[table] = entries.slice(0, cut).map((entry) => ({ [request]: { [field]: entry } }));
     }
     let out = {};
@@ -362,9 +410,11 @@ class LocalDynamoDBLoader {
       switch (t.operation) {
         case 'PutItem': {
           const { Key, ...rest } = base;
+          checkItem({ ...(t.attributeValues || {}), ...Key });
           return { Put: { ...rest, Item: { ...(t.attributeValues || {}), ...Key } } };
         }
         case 'UpdateItem':
+          checkValues(t.update.expressionValues);
           return { Update: { ...base, UpdateExpression: t.update.expression, ...expressionParams(t.update, t.condition) } };
         case 'DeleteItem':
           return { Delete: base };

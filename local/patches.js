@@ -50,6 +50,44 @@ dynamodbUtils.toDynamoDB = function patchedToDynamoDB(value) {
   return toDynamoDB.call(this, value === undefined ? null : value);
 };
 
+// 3b. AppSync's $util.dynamodb.* marshal a number as DynamoDB's N whatever its size, and reads
+//    any N DynamoDB holds; the simulator's (un)marshaller (@aws-sdk/util-dynamodb) threw on an
+//    integer beyond 2^53 ("Use NumberValue", "can't be converted to BigInt"), failures AppSync
+//    does not have. Non-finite values still throw: DynamoDB refuses them too ("Number overflow").
+const marshalling = require(require.resolve('@aws-sdk/util-dynamodb', {
+  paths: [require.resolve('@aws-amplify/amplify-appsync-simulator')],
+}));
+const marshall = marshalling.marshall;
+marshalling.marshall = (data, options) => marshall(data, { ...options, allowImpreciseNumbers: true });
+const unmarshall = marshalling.unmarshall;
+marshalling.unmarshall = (data, options) => unmarshall(data, { wrapNumbers: Number, ...options });
+
+// 3c. Type checks as AppSync's Java values answer them ($util reference, "Type checks":
+//    https://docs.aws.amazon.com/appsync/latest/devguide/utility-helpers-in-util.html). The
+//    simulator wraps strings and numbers in objects, so its isMap said true for a string or a
+//    number and its isNumber false for every number of a template. $util.matches follows
+//    java.util.regex.Pattern.matches: the whole value must match (the simulator searched in it).
+const { generalUtils } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/util/general-utils');
+const { JavaString } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/value-mapper/string');
+const { JavaInteger } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/value-mapper/integer');
+const { JavaDecimal } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/value-mapper/decimal');
+const { JavaArray } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/value-mapper/array');
+const isNumber = (v) => typeof v === 'number' || v instanceof JavaInteger || v instanceof JavaDecimal;
+const isScalar = (v) => isNumber(v) || typeof v === 'string' || typeof v === 'boolean' || v instanceof JavaString;
+Object.assign(generalUtils, {
+  isNumber,
+  isMap: (v) => v != null && typeof v === 'object' && !isScalar(v) && !Array.isArray(v) && !(v instanceof JavaArray),
+  typeOf(v) {
+    if (v === null || v === undefined) return 'Null';
+    if (this.isList(v)) return 'List';
+    if (isNumber(v)) return 'Number';
+    if (typeof v === 'string' || v instanceof JavaString) return 'String';
+    if (typeof v === 'boolean') return 'Boolean';
+    return this.isMap(v) ? 'Map' : 'Object';
+  },
+  matches: (pattern, value) => new RegExp(`^(?:${pattern})$`).test(String(value)),
+});
+
 // 4. Java compares map keys with equals(): $seen.put($s, true) then $seen.containsKey($s2)
 //    is true for equal strings. The simulator keyed its Map by its string wrapper objects, so
 //    two equal strings from different places were different keys (a dedupe by map never hit).

@@ -213,3 +213,13 @@ def test_wrong_or_missing_api_key_is_refused(gql):
         assert res.status == 401
         assert res.error_types() == ["UnauthorizedException"]
         assert res.data is None and res.requests == 0
+
+
+def test_items_dynamodb_refuses_are_refused(gql):
+    """moto stores an item over 400 KB; DynamoDB refuses it (ValidationException), so must we."""
+    res = gql.execute('mutation($t: String) { putItem(pk: "big", sk: "a", title: $t) { pk } }',
+                      {"t": "x" * (400 * 1024)})
+    assert res.error_types() == ["DynamoDB:ValidationException"]
+    assert "Item size has exceeded" in res.errors[0]["message"]
+    assert res.dynamodb["byOperation"] == {"PutItem": 1}  # it reached DynamoDB
+    assert gql.data('{ getItem(pk: "big", sk: "a") { pk } }') == {"getItem": None}
