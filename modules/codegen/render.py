@@ -266,17 +266,30 @@ class _Renderer:
                       returns_current=False, **context)
             return
         steps = []
+        # A numbered plain put hands a failure to a last step that gives the number back.
+        released = op.counter and not reasons
         if op.counter:
             parent, counter = op.counter
             steps.append(self.function(
                 f"{fn}_allocate", parent.type_name, "counter.req", "counter.res",
                 (Access("UpdateItem", parent.type_name),), parent=parent, counter=counter,
                 parent_key_args=[e.key.hash], **ctx))
-        steps.append(self.function(f"{fn}_put", e.type_name, "create.req", "write.res",
+        steps.append(self.function(f"{fn}_put", e.type_name, "create.req",
+                                   "create_counted.res" if released else "write.res",
                                    access, returns_current=False, **context))
         if reasons:  # a transaction returns keys only
             steps.append(self._refetch(fn, e))
+        if released:
+            steps.append(self.counter_release(f"{fn}_release", parent, counter, ctx["src"],
+                                              [e.key.hash]))
         self.pipeline(op.parent, op.field, steps)
+
+    def counter_release(self, name: str, parent: Entity, counter: str, key_src: str,
+                        key_names: list[str]) -> str:
+        """Gives a taken number back after the write it numbered failed (counter_release)."""
+        return self.function(name, parent.type_name, "counter_release.req", "counter_release.res",
+                             (Access("UpdateItem", parent.type_name),), parent=parent,
+                             counter=counter, key_src=key_src, key_names=key_names)
 
     def _refetch(self, fn: str, e: Entity) -> str:
         return self.function(f"{fn}_get", e.type_name, "refetch.req", "item.res",

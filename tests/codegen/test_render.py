@@ -83,11 +83,17 @@ def test_list_of_models_prefetches_latest_version_in_one_batch(plan):
     assert "#return($ctx.source.__related.get(\"latestVersion\"))" in nested.request
 
 
-def test_register_version_allocates_then_puts(plan):
+def test_register_version_allocates_puts_then_releases_on_failure(plan):
     register = next(r for r in plan.resolvers if r.name == "Mutation.registerModelVersion")
-    allocate, put = (next(f for f in plan.functions if f.name == n) for n in register.functions)
+    allocate, put, release = (next(f for f in plan.functions if f.name == n)
+                              for n in register.functions)
     assert allocate.data_source == "Model" and "ADD #n_counter :one" in allocate.request
     assert put.data_source == "ModelVersion" and "$ctx.stash.allocated" in put.request
+    # A failed put is not raised by the put: the release gives the number back, then raises.
+    assert "writeFailure" in put.response and "$util.error" not in put.response
+    assert release.data_source == "Model"
+    assert '"expression": "#n_counter = :taken"' in release.request
+    assert "$util.error($ctx.stash.writeFailure.message" in release.response
 
 
 def test_user_values_only_reach_dynamodb_through_util(plan):

@@ -130,3 +130,33 @@ def test_a_refresh_that_gets_no_answer_changes_nothing(graphql, model):
                           "{ items { id status revision } } }", {"m": model})
     assert listed["listTrainingJobs"]["items"] == [
         {"id": job["id"], "status": "IN_PROGRESS", "revision": job["revision"]}]
+
+
+# --- a number taken from a counter is given back when its write fails ------------------------
+
+LATEST = 'query($n: String!) { getModel(name: $n) { latestVersionNumber } }'
+REGISTER = ("mutation($i: RegisterModelVersionInput!) { registerModelVersion(input: $i) "
+            "{ version } }")
+
+
+def test_a_throttled_version_write_gives_its_number_back(graphql, model):
+    res = graphql.execute(REGISTER, {"i": {"modelName": model, "artifactUri": "s3://b/1"}},
+                          faults="PutItem=throttle")
+    assert res.error_types() == [THROTTLED]
+    # Taken (UpdateItem), the write refused (PutItem), given back (UpdateItem).
+    assert res.dynamodb["byOperation"] == {"UpdateItem": 2, "PutItem": 1}
+    assert graphql.data(LATEST, {"n": model})["getModel"]["latestVersionNumber"] == 0
+    ok = graphql.data(REGISTER, {"i": {"modelName": model, "artifactUri": "s3://b/2"}})
+    assert ok["registerModelVersion"]["version"] == 1
+
+
+def test_a_failed_registration_at_completion_gives_its_number_back(graphql, model):
+    job = graphql.data(START, {"i": start_input(model, registerVersion=True)})["startTrainingJob"]
+    assert graphql.data(GET, {"id": job["id"]})["getTrainingJob"]["status"] == "IN_PROGRESS"
+    res = graphql.execute(GET, {"id": job["id"]}, faults="TransactWriteItems=throttle")
+    assert res.error_types() == [THROTTLED]
+    assert res.dynamodb["byOperation"].get("UpdateItem", 0) >= 3  # write, allocate, release
+    assert graphql.data(LATEST, {"n": model})["getModel"]["latestVersionNumber"] == 0
+    versions = graphql.data("query($n: String!) { listModelVersions(modelName: $n) "
+                            "{ items { version } } }", {"n": model})
+    assert versions["listModelVersions"]["items"] == []
