@@ -50,6 +50,18 @@ def test_seed_add_then_get_round_trips(graphql):
     assert got.dynamodb["byOperation"] == {"GetItem": 1}
 
 
+@pytest.mark.parametrize("name", ["has space", "a/b", "a#b", "nul\u0000", "", "x" * 64])
+def test_seed_add_refuses_what_create_refuses_with_the_same_rule(graphql, name):
+    """addModel and createModel store the same attribute: one rule (Model.name's @constraint)."""
+    added = graphql.execute('mutation($n: String!) { addModel(name: $n) { name } }', {"n": name})
+    created = graphql.execute('mutation($n: String!) { createModel(input: {name: $n}) { name } }',
+                              {"n": name})
+    assert only_error(added)[0] == "ValidationError" and added.requests == 0
+    assert only_error(added) == only_error(created)
+    assert graphql.data('query($n: String!) { getModel(name: $n) { name } }',
+                        {"n": name}) == {"getModel": None}
+
+
 # --- models ---------------------------------------------------------------------------------
 
 def test_create_sets_server_side_fields_and_refuses_a_duplicate(graphql):
