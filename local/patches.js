@@ -7,6 +7,7 @@ const { TemplateSentError } = require('@aws-amplify/amplify-appsync-simulator/li
 const { dynamodbUtils } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/util/dynamodb-utils');
 
 const faults = require('./faults');
+const stats = require('./stats');
 
 const render = sim.VelocityTemplate.prototype.render;
 sim.VelocityTemplate.prototype.render = function patchedRender(values, requestContext, info) {
@@ -36,6 +37,13 @@ sim.VelocityTemplate.prototype.render = function patchedRender(values, requestCo
     this.compiler.patchedRender = true;
   }
   const out = render.call(this, values, requestContext, info);
+  // Which $util.error fired, by template and line (the engine names the call's position when
+  // the error stops the template): tests check every site of the stack ran (stats.js).
+  const site = this.lastException && /\$util\.error\([\s\S]*? at L\/N (\d+):\d+/.exec(this.lastException.message);
+  if (out.hadException && site && this.template) {
+    const sent = out.errors[out.errors.length - 1];
+    stats.recordErrorSite(this.template.path, Number(site[1]), sent && sent.errorType);
+  }
   if (out.hadException && out.errors.length === 0 && this.lastException) {
     const where = this.template && this.template.path ? ` in ${this.template.path}` : '';
     out.errors = [new TemplateSentError(`${this.lastException.message}${where}`, 'MappingTemplate', null, null, info)];

@@ -14,6 +14,9 @@ function newCounter() {
 }
 
 let totals = newCounter();
+// Every $util.error site that fired since the start (template, line, errorType): a test compares
+// them with the sites of the synthesized templates. Kept across /__stats/reset.
+const errorSites = new Map();
 let graphqlRequests = 0;
 let last = null;
 
@@ -38,6 +41,11 @@ function recordHttp(source, call, servedBy) {
   }
 }
 
+function recordErrorSite(template, line, errorType) {
+  const site = { template, line, errorType: errorType || null };
+  errorSites.set(JSON.stringify(site), site);
+}
+
 // Runs fn with a fresh counter for one GraphQL request; returns that counter.
 function track(fn) {
   const counter = newCounter();
@@ -52,7 +60,7 @@ const current = () => storage.getStore();
 
 function snapshot() {
   const http = { requests: totals.http.requests, byCall: totals.http.byCall };
-  return { graphqlRequests, totals: { ...totals, http }, last };
+  return { graphqlRequests, totals: { ...totals, http }, last, errorSites: [...errorSites.values()] };
 }
 
 function reset() {
@@ -61,4 +69,4 @@ function reset() {
   last = null;
 }
 
-module.exports = { record, recordHttp, track, current, snapshot, reset };
+module.exports = { record, recordHttp, recordErrorSite, track, current, snapshot, reset };

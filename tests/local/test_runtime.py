@@ -223,3 +223,10 @@ def test_items_dynamodb_refuses_are_refused(gql):
     assert "Item size has exceeded" in res.errors[0]["message"]
     assert res.dynamodb["byOperation"] == {"PutItem": 1}  # it reached DynamoDB
     assert gql.data('{ getItem(pk: "big", sk: "a") { pk } }') == {"getItem": None}
+
+
+def test_util_error_sites_are_recorded_by_template_and_line(gql, toy_runtime):
+    gql.execute('{ fail(errorType: "Site") { pk } }')
+    sites = requests.get(toy_runtime.stats).json()["errorSites"]
+    assert {"template": "aws_appsync_resolver.Query_fail.response_template", "line": 1,
+            "errorType": "Site"} in sites
