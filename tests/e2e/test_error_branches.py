@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import json
 import re
+import re._parser as sre
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -73,10 +73,12 @@ def _requests() -> dict[str, Callable]:
         "query($t: String) { listModels(tag: $t) { items { name latestVersion { version } } } }",
         {"t": (n := _model(g)), "_": _version(g, n)})
     r["getModelVersion"] = lambda g: (
-        "query($n: String!) { getModelVersion(modelName: $n, version: 1) { version model { name } } }",
+        "query($n: String!) { getModelVersion(modelName: $n, version: 1) "
+        "{ version model { name } } }",
         {"n": (n := _model(g)), "_": _version(g, n)})
     r["listModelVersions"] = lambda g: (
-        "query($n: String!) { listModelVersions(modelName: $n) { items { version model { name } } } }",
+        "query($n: String!) { listModelVersions(modelName: $n) "
+        "{ items { version model { name } } } }",
         {"n": (n := _model(g)), "_": _version(g, n)})
     r["getTrainingJob"] = lambda g: (
         f"query($id: ID!) {{ getTrainingJob(id: $id) {{ {JOB} }} }}",
@@ -141,7 +143,8 @@ def _requests() -> dict[str, Callable]:
         {"i": {"modelName": _model(g), "algorithmImage": "img:1", "inputUri": "s3://d/in/",
                "outputUri": "s3://d/out/", "instanceType": "ml.m5.large"}})
     r["stopTrainingJob"] = lambda g: (
-        f"mutation($id: ID!) {{ stopTrainingJob(id: $id) {{ {JOB} }} }}", {"id": _job(g, _model(g))})
+        f"mutation($id: ID!) {{ stopTrainingJob(id: $id) {{ {JOB} }} }}",
+        {"id": _job(g, _model(g))})
     r["predict(endpoint)"] = lambda g: (
         "mutation($i: PredictInput!) { predict(input: $i) { id } }",
         {"i": {"modelName": (n := _model(g)), "input": "{}",
@@ -194,3 +197,134 @@ def test_each_call_failing_in_turn_is_a_graphql_error(graphql, name):
         if "=conflict" not in rule:
             assert res.errors, (name, rule, "a failed call must not answer a clean result")
         assert all(e.get("errorType") for e in res.errors), (name, rule, res.errors)
+
+
+# --- every @constraint of the schema broken in turn ------------------------------------------
+
+def sample(pattern: str) -> str:
+    """The shortest string matching a @constraint pattern (they use classes, groups, repeats)."""
+    def walk(items) -> str:
+        out = ""
+        for op, av in items:
+            if op is sre.LITERAL:
+                out += chr(av)
+            elif op is sre.IN:
+                out += next(one(kind, v) for kind, v in av if kind is not sre.NEGATE)
+            elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+                low, _, sub = av
+                out += walk(sub) * low
+            elif op is sre.SUBPATTERN:
+                out += walk(av[-1])
+            elif op is sre.BRANCH:
+                out += walk(av[1][0])
+            else:
+                raise ValueError(f"sample() does not know {op} in {pattern!r}")
+        return out
+
+    def one(kind, v) -> str:
+        if kind is sre.LITERAL:
+            return chr(v)
+        if kind is sre.RANGE:
+            return chr(v[0])
+        if kind is sre.CATEGORY and v is sre.CATEGORY_NOT_SPACE:
+            return "x"
+        raise ValueError(f"sample() does not know {kind} in {pattern!r}")
+
+    text = walk(sre.parse(pattern))
+    assert re.fullmatch(pattern, text), (pattern, text)
+    return text
+
+
+def _gql_schema():
+    from graphql import build_schema  # noqa: PLC0415
+
+    from modules.codegen.parse import AWS_SCALARS  # noqa: PLC0415
+    scalars = "".join(f"scalar {s}\n" for s in sorted(AWS_SCALARS))
+    return build_schema(scalars + IR.appsync_sdl, assume_valid_sdl=True)
+
+
+IR = load(SCHEMA)
+GQL = _gql_schema()
+DEEP = "[" * 33 + "1" + "]" * 33  # DynamoDB nests 32 levels
+
+
+def _valid(arg, field_type) -> object:
+    c = arg.constraint
+    named = field_type
+    while hasattr(named, "of_type"):
+        named = named.of_type
+    if arg.is_list:
+        return [_valid_scalar(arg, c, named)] if arg.required else None
+    return _valid_scalar(arg, c, named)
+
+
+def _valid_scalar(arg, c, named) -> object:
+    if hasattr(named, "values"):  # an enum
+        return next(iter(named.values))
+    if arg.type_name == "AWSJSON":
+        return "{}"
+    if arg.type_name == "Boolean":
+        return False
+    if arg.type_name == "Int":
+        return c.min if c and c.min is not None else 1
+    if c and c.pattern:
+        return sample(c.pattern)
+    return "x" * (c.min_length if c and c.min_length else 1)
+
+
+def _violations(arg) -> list[tuple[str, object]]:
+    """(rule, a value breaking it) for each rule of the argument."""
+    c = arg.constraint
+    out: list[tuple[str, object]] = []
+    elem = None if not c.pattern else sample(c.pattern)
+    if c.max_items is not None:
+        out.append(("maxItems", [elem or "x"] * (c.max_items + 1)))
+    wrap = (lambda v: [v]) if arg.is_list else (lambda v: v)
+    if c.max_length is not None:
+        long = "x" * (c.max_length + 1)
+        out.append(("maxLength", json.dumps(long[2:]) if arg.type_name == "AWSJSON" else long))
+    if c.min_length:
+        out.append(("minLength", ""))
+    if c.pattern is not None:
+        bad = next(v for v in ["", " ", "x y", "/", "#", "\x00", "x" * 2000]
+                   if not re.fullmatch(c.pattern, v))
+        out.append(("pattern", wrap(bad)))
+    if c.min is not None:
+        out.append(("min", c.min - 1))
+    if c.max is not None:
+        out.append(("max", c.max + 1))
+    if arg.type_name == "AWSJSON":
+        out += [("emptyKey", '{"": 1}'), ("number", '{"n": 1e400}'), ("depth", DEEP)]
+    return out
+
+
+def _cases():
+    for op in IR.operations:
+        field = GQL.get_type(op.parent).fields[op.field]
+        types = (GQL.get_type(str(field.args["input"].type).rstrip("!")).fields
+                 if op.from_input else field.args)
+        for arg in op.args:
+            if arg.constraint is None:
+                continue
+            for rule, value in _violations(arg):
+                yield pytest.param(op, arg.name, value, types, id=f"{op.name}.{arg.name}.{rule}")
+
+
+@pytest.mark.parametrize("op, name, value, types", list(_cases()))
+def test_each_broken_constraint_is_refused_before_any_request(graphql, op, name, value, types):
+    args = {a.name: _valid(a, types[a.name].type) for a in op.args if a.required}
+    args[name] = value
+    field = GQL.get_type(op.parent).fields[op.field]
+    if op.from_input:
+        declared = {"input": str(field.args["input"].type)}
+        variables = {"input": args}
+    else:
+        declared = {n: str(field.args[n].type) for n in args}
+        variables = args
+    header = ", ".join(f"${n}: {t}" for n, t in declared.items())
+    call = ", ".join(f"{n}: ${n}" for n in declared)
+    kind = op.parent.lower()
+    res = graphql.execute(f"{kind}({header}) {{ {op.field}({call}) {{ __typename }} }}", variables)
+    assert [e.get("errorType") for e in res.errors] == ["ValidationError"], res.errors
+    assert name in res.errors[0]["message"]
+    assert res.requests == 0 and res.http.get("requests", 0) == 0
