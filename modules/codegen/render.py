@@ -163,6 +163,7 @@ class _Renderer:
             write = self.function(
                 f"{fn}_write", e.type_name, f"{op.kind}.req", "write.res", access,
                 stored_args=stored, derived=derived, returns_current=op.kind == "delete",
+                always_tx=op.kind == "delete" and bool(members),
                 tx_reasons=[(0, f"{e.type_name} was changed concurrently; read it again and "
                                 "retry", "StaleRevision")] if members else [],
                 conditional_message=f"{e.type_name} was changed concurrently; read it again "
@@ -255,7 +256,7 @@ class _Renderer:
             reasons.append((len(reasons), *exists))
         context = dict(ctx, stored_args=stored, defaults=defaults, key_values=key_values,
                        conditional_message=exists[0], conditional_type=exists[1],
-                       tx_reasons=reasons)
+                       tx_reasons=reasons, always_tx=bool(reasons))
         access = (Access("PutItem", e.type_name),
                   *(Access("PutItem", ms.ident) for ms in e.memberships),
                   *([Access("ConditionCheck", op.requires.target.type_name)]

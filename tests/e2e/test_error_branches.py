@@ -328,3 +328,99 @@ def test_each_broken_constraint_is_refused_before_any_request(graphql, op, name,
     assert [e.get("errorType") for e in res.errors] == ["ValidationError"], res.errors
     assert name in res.errors[0]["message"]
     assert res.requests == 0 and res.http.get("requests", 0) == 0
+
+
+# --- refusals that need a particular state -----------------------------------------------------
+
+@pytest.mark.parametrize("op", [o for o in IR.operations if o.kind == "list"], ids=str)
+def test_a_page_size_out_of_range_is_refused(graphql, op):
+    field = GQL.get_type(op.parent).fields[op.field]
+    args = {n: "x" for n, a in field.args.items() if str(a.type).endswith("!")}
+    for limit in (0, 101):
+        declared = ", ".join([f"${n}: {field.args[n].type}" for n in args] + ["$limit: Int"])
+        call = ", ".join([f"{n}: ${n}" for n in args] + ["limit: $limit"])
+        res = graphql.execute(f"query({declared}) {{ {op.field}({call}) {{ nextToken }} }}",
+                              {**args, "limit": limit})
+        assert res.error_types() == ["ValidationError"] and "limit" in res.errors[0]["message"]
+
+
+def test_a_nested_page_size_out_of_range_is_refused(graphql):
+    name = _model(graphql)
+    res = graphql.execute('query($n: String!) { getModel(name: $n) { versions(limit: 0) '
+                          "{ items { version } } } }", {"n": name})
+    assert res.error_types() == ["ValidationError"]
+
+
+PREDICT = "mutation($i: PredictInput!) { predict(input: $i) { id } }"
+
+
+@pytest.mark.parametrize("given, kind, says", [
+    ({"alias": "prod", "version": 1}, "ValidationError", "not both"),
+    ({"input": '{"n": 1e400}'}, "ValidationError", "input holds the number"),
+    ({"input": DEEP}, "ValidationError", "input nests"),
+    ({"modelName": "never-created"}, "NotFound", "not found"),
+    ({"version": 7}, "NotFound", "version 7 of model"),
+])
+def test_predict_refusals(graphql, given, kind, says):
+    name = _model(graphql)
+    _version(graphql, name, endpointName="ep-local")
+    res = graphql.execute(PREDICT, {"i": {"modelName": name, "input": "{}", **given}})
+    assert res.error_types() == [kind] and says in res.errors[0]["message"]
+    assert res.http.get("requests", 0) == 0
+
+
+@pytest.mark.parametrize("inference, says", [
+    (None, "has no versions"), ("SAGEMAKER_ENDPOINT", "has no endpointName"),
+    ("BEDROCK", "has no bedrockModelId")])
+def test_predict_needs_a_deployed_version(graphql, inference, says):
+    name = _model(graphql, **({"inference": inference} if inference else {}))
+    if inference:
+        _version(graphql, name)  # registered, not deployed
+    res = graphql.execute(PREDICT, {"i": {"modelName": name, "input": "{}"}})
+    assert len(res.errors) == 1 and says in res.errors[0]["message"]
+    assert res.error_types()[0] in ("NotFound", "NotDeployed")
+
+
+@pytest.mark.parametrize("query, variables", [
+    ("mutation { deleteModel(name: \"never-created\", expectedRevision: 1) { name } }", {}),
+    ('mutation { setModelVersionEndpoint(modelName: "never-created", version: 1, '
+     'endpointName: "ep") { version } }', {}),
+    ('mutation { updateTrainingJob(input: {id: "never-created", status: FAILED}) { id } }', {}),
+    ('mutation { stopTrainingJob(id: "never-created") { id } }', {}),
+    ("mutation($i: StartTrainingJobInput!) { startTrainingJob(input: $i) { id } }",
+     {"i": {"modelName": "never-created", "algorithmImage": "img:1", "inputUri": "s3://d/i/",
+            "outputUri": "s3://d/o/", "instanceType": "ml.m5.large"}}),
+])
+def test_what_names_nothing_is_not_found(graphql, query, variables):
+    res = graphql.execute(query, variables)
+    assert res.error_types() == ["NotFound"] and res.http.get("requests", 0) == 0
+
+
+START = "mutation($i: StartTrainingJobInput!) { startTrainingJob(input: $i) { id status } }"
+
+
+def _start_input(name: str, **extra) -> dict:
+    return {"modelName": name, "algorithmImage": "img:1", "inputUri": "s3://d/i/",
+            "outputUri": "s3://d/o/", "instanceType": "ml.m5.large", **extra}
+
+
+def test_a_client_token_of_another_model_is_an_idempotency_conflict(graphql):
+    token = uuid.uuid4().hex[:12]
+    graphql.data(START, {"i": _start_input(_model(graphql), clientToken=token)})
+    res = graphql.execute(START, {"i": _start_input(_model(graphql), clientToken=token)})
+    assert res.error_types() == ["IdempotencyConflict"] and res.http["requests"] == 0
+
+
+def test_hyperparameters_must_be_an_object(graphql):
+    res = graphql.execute(START, {"i": _start_input(_model(graphql), hyperparameters="[1, 2]")})
+    assert res.error_types() == ["ValidationError"] and res.requests == 0
+
+
+def test_a_job_already_stopping_is_not_stopped_twice(graphql):
+    job = _job(graphql, _model(graphql))
+    stop = f"mutation($id: ID!) {{ stopTrainingJob(id: $id) {{ {JOB} }} }}"
+    assert graphql.data(stop, {"id": job})["stopTrainingJob"]["status"] == "STOPPING"
+    again = graphql.execute(stop, {"id": job})
+    assert again.error_types() == ["InvalidTransition"] and "already STOPPING" in \
+        again.errors[0]["message"]
+    assert again.http["requests"] == 0
