@@ -4,7 +4,8 @@ Two sweeps, neither with a list of expected errors:
 - each data-source call of a working request fails in turn (fault injection, local/faults.js):
   every DynamoDB call throttled and, when it has a condition, lost to a concurrent writer;
   every SageMaker/Bedrock call answered 500 or never; the request must answer a GraphQL error,
-  never a partial result;
+  never a partial result, and the tables must hold nothing partial (assert_nothing_partial: the
+  schema's membership items and counters, read from DynamoDB itself);
 - each @constraint of the schema (modules/codegen IR) is broken in turn: ValidationError, no
   DynamoDB or HTTP request.
 """
@@ -32,8 +33,12 @@ def unique(prefix: str) -> str:
 
 # --- working requests, one per field (each sets up its own data) --------------------------
 
+CREATED: list[str] = []  # the models the current setup made (checked after each fault)
+
+
 def _model(g, **fields) -> str:
     name = unique("eb")
+    CREATED.append(name)
     g.data("mutation($i: CreateModelInput!) { createModel(input: $i) { name } }",
            {"i": {"name": name, "owner": name, "tags": [name], **fields}})
     return name
@@ -160,6 +165,7 @@ REQUESTS = _requests()
 
 
 def _run(graphql, setup, faults=None):
+    CREATED.clear()
     query, variables = setup(graphql)
     variables = {k: v for k, v in variables.items() if not k.startswith("_")}
     return graphql.execute(query, variables, faults=faults)
@@ -183,8 +189,52 @@ def _faults_for(res) -> list[str]:
     return rules
 
 
+@pytest.fixture(scope="module")
+def stored(local_runtime):
+    """Reads DynamoDB (moto) directly: what the API cannot show, such as an orphan item."""
+    import boto3  # noqa: PLC0415
+    from boto3.dynamodb.types import TypeDeserializer  # noqa: PLC0415
+
+    client = boto3.client("dynamodb", endpoint_url=local_runtime.info["dynamodb"],
+                          region_name=local_runtime.info["region"],
+                          aws_access_key_id="local", aws_secret_access_key="local")
+    plain = TypeDeserializer().deserialize
+    tables = local_runtime.info["tables"]
+
+    def items(table: str, **scan) -> list[dict]:
+        name = next(t for t in tables if t.endswith(f"-{table}"))
+        pages = client.get_paginator("scan").paginate(TableName=name, ConsistentRead=True, **scan)
+        return [{k: plain(v) for k, v in i.items()} for p in pages for i in p["Items"]]
+    return items
+
+
+def assert_nothing_partial(stored, models: list[str]) -> None:
+    """Invariants of the schema's own writes, for the models of one request: a membership item
+    per list element and no other (@membership), and a counter naming its last child (@create
+    counter), whatever failed."""
+    by_name = lambda table, attr, value: stored(  # noqa: E731
+        table, FilterExpression="#a = :v", ExpressionAttributeNames={"#a": attr},
+        ExpressionAttributeValues={":v": {"S": value}})
+    for e in IR.entities.values():
+        for ms in e.memberships:
+            for name in models:
+                item = next(iter(by_name(e.table, e.key.hash, name)), None)
+                want = set(item.get(ms.field) or []) if item else set()
+                got = {m[ms.key.hash] for m in by_name(ms.table, ms.key.range, name)}
+                assert got == want, (ms.ident, name, got, want)
+    for op in IR.operations:
+        if not op.counter:
+            continue
+        parent, counter = op.counter
+        for name in models:
+            item = next(iter(by_name(parent.table, parent.key.hash, name)), None)
+            children = by_name(op.entity.table, op.entity.key.hash, name)
+            last = max((c[op.entity.key.range] for c in children), default=0)
+            assert (item or {}).get(counter, 0) == last, (op.name, name, item, last)
+
+
 @pytest.mark.parametrize("name", sorted(REQUESTS))
-def test_each_call_failing_in_turn_is_a_graphql_error(graphql, name):
+def test_each_call_failing_in_turn_is_a_graphql_error(graphql, stored, name):
     setup = REQUESTS[name]
     working = _run(graphql, setup)
     assert working.errors == [], (name, working.errors)
@@ -197,6 +247,7 @@ def test_each_call_failing_in_turn_is_a_graphql_error(graphql, name):
         if "=conflict" not in rule:
             assert res.errors, (name, rule, "a failed call must not answer a clean result")
         assert all(e.get("errorType") for e in res.errors), (name, rule, res.errors)
+        assert_nothing_partial(stored, CREATED)
 
 
 # --- every @constraint of the schema broken in turn ------------------------------------------
