@@ -240,6 +240,17 @@ class LocalDynamoDBLoader {
     return out.Item ? unmarshall(out.Item) : null;
   }
 
+  // After a failed condition AppSync reads the item as it is now (strongly consistent unless the
+  // condition says consistentRead: false) and returns it in the error's data ("Condition
+  // expressions", Handling a condition check failure:
+  // https://docs.aws.amazon.com/appsync/latest/devguide/aws-appsync-resolver-mapping-template-reference-dynamodb-condition-expressions.html).
+  async currentItem(key, condition = {}) {
+    const out = await this.call('GetItem', {
+      TableName: this.tableName, Key: key, ConsistentRead: condition.consistentRead !== false,
+    }, (o) => (o.Item ? 1 : 0));
+    return out.Item || null;
+  }
+
   async opPutItem({ key, attributeValues = {}, condition }) {
     const item = { ...attributeValues, ...key };
     checkItem(item);
@@ -247,18 +258,15 @@ class LocalDynamoDBLoader {
       await this.call('PutItem', { TableName: this.tableName, Item: item, ...conditionParams(condition) });
     } catch (e) {
       if (e.name !== 'ConditionalCheckFailedException') throw e;
-      // AppSync reads the current item after a failed condition: when it already equals the
-      // item to write (less `equalsIgnore`), the put counts as done; else the error carries it.
-      const current = await this.call('GetItem', {
-        TableName: this.tableName, Key: key, ConsistentRead: condition.consistentRead !== false,
-      }, (o) => (o.Item ? 1 : 0));
+      // When the item now equals the one to write (less `equalsIgnore`), the put counts as done.
+      const current = await this.currentItem(key, condition);
       const strip = (i) => {
         const copy = { ...(i || {}) };
         for (const k of condition.equalsIgnore || []) delete copy[k];
         return canonical(copy);
       };
-      if (current.Item && strip(current.Item) === strip(item)) return unmarshall(current.Item);
-      throw appsyncError(e, current.Item ? unmarshall(current.Item) : null);
+      if (current && strip(current) === strip(item)) return unmarshall(current);
+      throw appsyncError(e, current ? unmarshall(current) : null);
     }
     return unmarshall(item);
   }
@@ -273,12 +281,14 @@ class LocalDynamoDBLoader {
         ...conditionParams(condition),
         ...expressionParams(update, condition),
         ReturnValues: 'ALL_NEW',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       });
       return out.Attributes ? unmarshall(out.Attributes) : null;
     } catch (e) {
-      if (e.name === 'ConditionalCheckFailedException') throw appsyncError(e, e.Item ? unmarshall(e.Item) : null);
-      throw e;
+      if (e.name !== 'ConditionalCheckFailedException') throw e;
+      // The reference describes the "already as desired" success for PutItem (equalsIgnore);
+      // an update or delete whose condition failed is always an error here, never more lenient.
+      const current = await this.currentItem(key, condition);
+      throw appsyncError(e, current ? unmarshall(current) : null);
     }
   }
 
@@ -289,12 +299,12 @@ class LocalDynamoDBLoader {
         Key: key,
         ...conditionParams(condition),
         ReturnValues: 'ALL_OLD',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       });
       return out.Attributes ? unmarshall(out.Attributes) : null;
     } catch (e) {
-      if (e.name === 'ConditionalCheckFailedException') throw appsyncError(e, e.Item ? unmarshall(e.Item) : null);
-      throw e;
+      if (e.name !== 'ConditionalCheckFailedException') throw e;
+      const current = await this.currentItem(key, condition);
+      throw appsyncError(e, current ? unmarshall(current) : null);
     }
   }
 

@@ -6,6 +6,7 @@ import re
 import uuid
 from datetime import datetime
 
+import pytest
 import requests
 
 from tests.local.fixtures import build_toy
@@ -230,3 +231,19 @@ def test_util_error_sites_are_recorded_by_template_and_line(gql, toy_runtime):
     sites = requests.get(toy_runtime.stats).json()["errorSites"]
     assert {"template": "aws_appsync_resolver.Query_fail.response_template", "line": 1,
             "errorType": "Site"} in sites
+
+
+@pytest.mark.parametrize("mutation", [
+    'updateTitleRaw(pk: "{pk}", sk: "a", title: "B", expectedVersion: 7) {{ pk }}',
+    'deleteItemRaw(pk: "{pk}", sk: "a", expectedVersion: 7) {{ pk }}',
+])
+def test_update_and_delete_condition_failure_carry_the_current_item(gql, mutation):
+    """AppSync reads the item after a failed condition and returns it in the error's data
+    (resolver mapping template reference for DynamoDB, "Condition expressions")."""
+    pk = f"cf-{uuid.uuid4().hex[:8]}"
+    gql.data(f'mutation {{ putItem(pk: "{pk}", sk: "a", title: "A") {{ pk }} }}')
+    res = gql.execute("mutation { " + mutation.format(pk=pk) + " }")
+    [err] = res.errors
+    assert err["errorType"] == "DynamoDB:ConditionalCheckFailedException"
+    assert err["data"] == {"pk": pk, "sk": "a", "title": "A", "version": 1}
+    assert res.dynamodb["byOperation"]["GetItem"] == 1  # the read after the failure
