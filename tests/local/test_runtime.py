@@ -247,3 +247,16 @@ def test_update_and_delete_condition_failure_carry_the_current_item(gql, mutatio
     assert err["errorType"] == "DynamoDB:ConditionalCheckFailedException"
     assert err["data"] == {"pk": pk, "sk": "a", "title": "A", "version": 1}
     assert res.dynamodb["byOperation"]["GetItem"] == 1  # the read after the failure
+
+
+def test_a_failed_put_equal_but_for_equals_ignore_counts_as_done(gql):
+    """Condition expressions, equalsIgnore: the item already there equals the one to write
+    except in the ignored attributes, so AppSync answers success with the stored item."""
+    pk = f"ei-{uuid.uuid4().hex[:8]}"
+    put = ('mutation($t: String, $v: Int!) { putItemVersioned(pk: "' + pk +
+           '", sk: "a", title: $t, version: $v) { title version } }')
+    assert gql.data(put, {"t": "A", "v": 1}) == {"putItemVersioned": {"title": "A", "version": 1}}
+    same = gql.execute(put, {"t": "A", "v": 2})
+    assert same.errors == [] and same.data == {"putItemVersioned": {"title": "A", "version": 1}}
+    other = gql.execute(put, {"t": "B", "v": 3})
+    assert other.error_types() == ["DynamoDB:ConditionalCheckFailedException"]
