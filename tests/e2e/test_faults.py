@@ -8,6 +8,9 @@ import uuid
 import pytest
 
 THROTTLED = "DynamoDB:ProvisionedThroughputExceededException"
+# The error codes local/http-loader.js answers injected statuses with (the services' own codes).
+ERROR_CODES = {"400": "ValidationException", "429": "ThrottlingException",
+               "503": "ServiceUnavailable"}
 
 
 def unique(prefix: str) -> str:
@@ -93,6 +96,8 @@ def test_a_failing_endpoint_is_a_clear_error_and_stores_nothing(graphql, model, 
     assert kind.startswith("SageMakerRuntime:") and res.errors[0]["message"]
     if effect == "timeout":
         assert kind == "SageMakerRuntime:Unavailable" and "timed out" in res.errors[0]["message"]
+    else:  # the runtime's code, from its X-Amzn-ErrorType header
+        assert kind == f"SageMakerRuntime:{ERROR_CODES[effect]}"
     assert served(res) == [("POST /endpoints/{name}/invocations", "fault")]
     listed = graphql.data("query($m: String!) { listPredictions(modelName: $m) { items { id } } }",
                           {"m": model})
