@@ -17,6 +17,7 @@ from .ir import (
     AUTH_TYPE_NAMES,
     DEFAULT_LIMIT,
     MAX_LIMIT,
+    MAX_TRANSACTION_ITEMS,
     Derived,
     Entity,
     Index,
@@ -116,8 +117,8 @@ class _Renderer:
             keep_trailing_newline=True,
         )
         self.env.globals.update(table=table_name, default_limit=DEFAULT_LIMIT,
-                                max_limit=MAX_LIMIT, ml=ml_values or ml.PLACEHOLDERS,
-                                auth_type_names=AUTH_TYPE_NAMES)
+                                max_limit=MAX_LIMIT, max_transaction_items=MAX_TRANSACTION_ITEMS,
+                                ml=ml_values or ml.PLACEHOLDERS, auth_type_names=AUTH_TYPE_NAMES)
         self.functions: list[Function] = []
         self.resolvers: list[Resolver] = []
         self.op: Operation | None = None  # the operation being rendered (its @auth check)
@@ -181,17 +182,20 @@ class _Renderer:
             derived = [d for d in e.derived if set(d.parts) & set(stored)]
             action = "UpdateItem" if op.kind == "update" else "DeleteItem"
             members = [ms for ms in e.memberships if op.kind == "delete" or ms.field in stored]
+            cascades = [r for r in op.dependents if r.on_delete == "CASCADE"]
             access = (Access(action, e.type_name),
                       *(Access("DeleteItem", ms.ident) for ms in members),
-                      *(Access("PutItem", ms.ident) for ms in members if op.kind == "update"))
+                      *(Access("PutItem", ms.ident) for ms in members if op.kind == "update"),
+                      *(Access("DeleteItem", r.target.type_name) for r in cascades))
             write = self.function(
                 f"{fn}_write", e.type_name, f"{op.kind}.req", "write.res", access,
                 stored_args=stored, derived=derived, returns_current=op.kind == "delete",
+                always_tx=op.kind == "delete" and bool(members),
                 tx_reasons=[(0, f"{e.type_name} was changed concurrently; read it again and "
-                                "retry", "StaleRevision")] if members else [],
+                                "retry", "StaleRevision")] if members or cascades else [],
                 conditional_message=f"{e.type_name} was changed concurrently; read it again "
                                     "and retry", conditional_type="StaleRevision", **ctx)
-            steps = [read, write]
+            steps = [read, *(self._dependents(fn, rel) for rel in op.dependents), write]
             if op.kind == "update" and members:
                 steps.append(self._refetch(fn, e))
             self.pipeline(op.parent, op.field, steps)
@@ -281,7 +285,7 @@ class _Renderer:
         context = dict(ctx, stored_args=stored, defaults=defaults, key_values=key_values,
                        owner_fields=[f for f in owners if f in e.attributes],
                        conditional_message=exists[0], conditional_type=exists[1],
-                       tx_reasons=reasons)
+                       tx_reasons=reasons, always_tx=bool(reasons))
         access = (Access("PutItem", e.type_name),
                   *(Access("PutItem", ms.ident) for ms in e.memberships),
                   *([Access("ConditionCheck", op.requires.target.type_name)]
@@ -292,17 +296,36 @@ class _Renderer:
                       returns_current=False, **context)
             return
         steps = []
+        # A numbered plain put hands a failure to a last step that gives the number back.
+        released = op.counter and not reasons
         if op.counter:
             parent, counter = op.counter
             steps.append(self.function(
                 f"{fn}_allocate", parent.type_name, "counter.req", "counter.res",
                 (Access("UpdateItem", parent.type_name),), parent=parent, counter=counter,
                 parent_key_args=[e.key.hash], **ctx))
-        steps.append(self.function(f"{fn}_put", e.type_name, "create.req", "write.res",
+        steps.append(self.function(f"{fn}_put", e.type_name, "create.req",
+                                   "create_counted.res" if released else "write.res",
                                    access, returns_current=False, **context))
         if reasons:  # a transaction returns keys only
             steps.append(self._refetch(fn, e))
+        if released:
+            steps.append(self.counter_release(f"{fn}_release", parent, counter, ctx["src"],
+                                              [e.key.hash]))
         self.pipeline(op.parent, op.field, steps)
+
+    def _dependents(self, fn: str, rel: Relation) -> str:
+        """A delete's look-up of one @hasMany's children, before the write."""
+        return self.function(f"{fn}_{rel.field}", rel.target.type_name, "dependents.req",
+                             "dependents.res", (Access("Query", rel.target.type_name,
+                                                       rel.index.name or None),), rel=rel)
+
+    def counter_release(self, name: str, parent: Entity, counter: str, key_src: str,
+                        key_names: list[str]) -> str:
+        """Gives a taken number back after the write it numbered failed (counter_release)."""
+        return self.function(name, parent.type_name, "counter_release.req", "counter_release.res",
+                             (Access("UpdateItem", parent.type_name),), parent=parent,
+                             counter=counter, key_src=key_src, key_names=key_names)
 
     def _refetch(self, fn: str, e: Entity) -> str:
         return self.function(f"{fn}_get", e.type_name, "refetch.req", "item.res",
@@ -347,8 +370,8 @@ class _Renderer:
                       zero_means_none=self._zero_means_none(rel),
                       conditional_message=None, conditional_type=None)
         else:
-            context = {"rel": rel, "index": Index("", rel.target.key)}
-            access = (Access("Query", rel.target.type_name),)
+            context = {"rel": rel}
+            access = (Access("Query", rel.target.type_name, rel.index.name or None),)
             related = self.schema.belongs_to(rel.target.type_name)
             if not related:
                 self.unit(rel.parent_type, rel.field, rel.target.type_name, "has_many.req",

@@ -18,11 +18,10 @@ import re
 import subprocess
 
 import pytest
-import yaml
 
 from modules.config import PROVIDER_FLOOR, arguments_newer_than
 
-from .conftest import EXAMPLES, INVENTORIES
+from .conftest import EXAMPLES, load_inventory
 from .tfplan import (
     EXAMPLES_DIR,
     Skip,
@@ -42,7 +41,7 @@ from .tfplan import (
 
 
 @pytest.fixture(scope="session", params=EXAMPLES)
-def fallback(request, plan_synth_dir, tmp_path_factory):
+def fallback(request, plan_synth_dir, tmp_path_factory, schema_ir, schema_plan):
     example = request.param
     try:
         installed = mirrored_versions(cli_config())
@@ -64,7 +63,7 @@ def fallback(request, plan_synth_dir, tmp_path_factory):
     summary = plan_example(example, plan_synth_dir, tmp_path_factory.mktemp(f"{example}-old"),
                            force_provider=fmt(old), strip=strip)
     print(f"\n{summary.table()}")
-    inventory = yaml.safe_load((INVENTORIES / f"{example}.yaml").read_text())
+    inventory = load_inventory(example, schema_ir, schema_plan)
     return summary, inventory, strip
 
 
