@@ -174,7 +174,6 @@ Compile.prototype.setValue = function setUnlessNull(ast) {
 //    default into "", so `#set($x = $util.defaultIfNull($a.b, $c.d))` set "" where AppSync sets
 //    nothing. "isNullOrBlank(String)" / "defaultIfNullOrBlank(String, String)": a blank string
 //    (whitespace only) counts as blank; the simulator treated "  " as not blank.
-const { generalUtils } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/util/general-utils');
 const text = (value) => (value !== null && value !== undefined && typeof value.toJSON === 'function' ? value.toJSON() : value);
 const blank = (value) => value === null || value === undefined || (typeof text(value) === 'string' && text(value).trim() === '');
 generalUtils.defaultIfNull = (value, defaultValue) =>
@@ -191,7 +190,6 @@ generalUtils.defaultIfNullOrBlank = (value, defaultValue) =>
 //    Whole-string matching: String.matches(regex) and $util.matches, which AppSync's $util
 //    reference says "is based on Pattern" (Pattern.matches: the entire input must match); the
 //    simulator accepted a match anywhere in the value.
-const { JavaString } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/value-mapper/string');
 //    Its arguments are CharSequences: Velocity finds no replace(String, Integer), so the call
 //    has no value (and a #set from it changes nothing); the simulator converted anything.
 const isText = (v) => typeof v === 'string' || v instanceof JavaString;
