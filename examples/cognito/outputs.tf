@@ -12,3 +12,8 @@ output "user_pool_client_id" {
   description = "App client id for sign-in (SRP); its ID token goes in the Authorization header."
   value       = module.model_api.cognito_user_pool_client_id
 }
+
+output "table_names" {
+  description = "DynamoDB tables, by purpose."
+  value       = module.model_api.dynamodb_table_names
+}

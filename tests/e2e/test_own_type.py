@@ -23,7 +23,7 @@ import pytest
 
 from local.harness import LocalRuntime
 from tests.conftest import ROOT, node_env
-from tests.e2e.graphql_client import GraphQLClient
+from tests.e2e.graphql_client import IAM_AUTH, GraphQLClient
 
 README = ROOT / "README.md"
 # What `make golden`, `make synth` and the codegen/synth tiers read.
@@ -53,9 +53,16 @@ def extend(schema: str, steps: dict[str, str]) -> str:
     """Add the snippets as the README says: at the end, and at the top of each type's body."""
     text = schema.rstrip("\n") + "\n\n" + steps["append"]
     for type_name in ("Model", "Query", "Mutation"):
-        opening = re.search(rf"^type {type_name}\b[^{{]*\{{\n", text, re.M)
-        assert opening, type_name
-        text = text[:opening.end()] + steps[type_name] + text[opening.end():]
+        start = re.search(rf"^type {type_name}\b", text, re.M)
+        assert start, type_name
+        # The body's brace is the first one outside the directives' arguments (@auth rules
+        # hold braces of their own).
+        depth, at = 0, start.end()
+        while not (text[at] == "{" and depth == 0):
+            depth += {"(": 1, ")": -1}.get(text[at], 0)
+            at += 1
+        end = text.index("\n", at) + 1
+        text = text[:end] + steps[type_name] + text[end:]
     return text
 
 
@@ -138,7 +145,8 @@ def test_the_plan_tier_passes_on_the_extended_copy(extended):
 def api(extended):
     repo, _ = extended
     with LocalRuntime(repo / "cdktf.out" / "stacks" / "model-api" / "cdk.tf.json") as rt:
-        yield GraphQLClient(rt.graphql, rt.api_key), rt
+        # An IAM caller: the README's rules let IAM create datasets (and addModel).
+        yield GraphQLClient(rt.graphql, None, auth=IAM_AUTH), rt
 
 
 def create(graphql, model: str, name: str, **fields):
