@@ -1,0 +1,17 @@
+"""The README's authorization matrix is the one the rules give (modules/codegen/matrix.py)."""
+
+from __future__ import annotations
+
+from modules.codegen import load
+from modules.codegen.matrix import markdown
+from modules.config import Settings
+from tests.conftest import ROOT
+
+
+def test_readme_matrix_is_generated_from_the_rules():
+    settings = Settings.load(ROOT / "cdktf.json")
+    expected = markdown(load(ROOT / settings.schema_path), settings.auth_modes)
+    text = (ROOT / "README.md").read_text()
+    start = text.index("<!-- auth-matrix:start -->\n") + len("<!-- auth-matrix:start -->\n")
+    assert text[start:text.index("<!-- auth-matrix:end -->")] == expected, (
+        "README's matrix differs: paste `.venv/bin/python -m modules.codegen.matrix`")
