@@ -81,7 +81,12 @@ SWITCH_ARGUMENTS = {
                     ("aws_cloudwatch_log_group", "kms_key_id")],
     # The rule, the target (but its appsync_target), the role and its policy are 3.39.0's.
     "training_events": [("aws_cloudwatch_event_target", "appsync_target")],
-    "lambda_authorizer_arn": [("aws_appsync_graphql_api", "lambda_authorizer_config")],
+    # The root stack's default-mode block, and the modules' dynamic blocks (default, additional).
+    "lambda_authorizer_arn": [
+        ("aws_appsync_graphql_api", "lambda_authorizer_config"),
+        ("aws_appsync_graphql_api", "dynamic.lambda_authorizer_config"),
+        ("aws_appsync_graphql_api",
+         "dynamic.additional_authentication_provider.content.dynamic.lambda_authorizer_config")],
     "waf_enabled": [("aws_wafv2_web_acl", ""), ("aws_wafv2_web_acl_association", ""),
                     ("aws_wafv2_web_acl_logging_configuration", "")],
     "alarm_topic_arn": [("aws_cloudwatch_metric_alarm", ""), ("aws_cloudwatch_event_rule", ""),

@@ -25,7 +25,24 @@ def rendered() -> dict[str, str]:
     return files
 
 
+def write_readme_matrix() -> None:
+    """The README's authorization matrix follows the schema's rules like the golden files."""
+    from modules.codegen.matrix import markdown
+    from modules.config import Settings
+
+    settings = Settings.load(ROOT / "cdktf.json")
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    start = text.index(MATRIX_START) + len(MATRIX_START)
+    table = markdown(load(ROOT / settings.schema_path), settings.auth_modes)
+    readme.write_text(text[:start] + table + text[text.index(MATRIX_END):])
+
+
+MATRIX_START, MATRIX_END = "<!-- auth-matrix:start -->\n", "<!-- auth-matrix:end -->"
+
+
 def write() -> None:
+    write_readme_matrix()
     shutil.rmtree(GOLDEN, ignore_errors=True)
     for name, text in rendered().items():
         path = GOLDEN / name

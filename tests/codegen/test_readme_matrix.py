@@ -14,4 +14,4 @@ def test_readme_matrix_is_generated_from_the_rules():
     text = (ROOT / "README.md").read_text()
     start = text.index("<!-- auth-matrix:start -->\n") + len("<!-- auth-matrix:start -->\n")
     assert text[start:text.index("<!-- auth-matrix:end -->")] == expected, (
-        "README's matrix differs: paste `.venv/bin/python -m modules.codegen.matrix`")
+        "README's matrix differs from the rules: run `make golden`")
