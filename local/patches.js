@@ -174,7 +174,7 @@ Compile.prototype.setValue = function setUnlessNull(ast) {
 //    default into "", so `#set($x = $util.defaultIfNull($a.b, $c.d))` set "" where AppSync sets
 //    nothing. "isNullOrBlank(String)" / "defaultIfNullOrBlank(String, String)": a blank string
 //    (whitespace only) counts as blank; the simulator treated "  " as not blank.
-const { generalUtils } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/util/general-utils');
+// (generalUtils is required once, above.)
 const text = (value) => (value !== null && value !== undefined && typeof value.toJSON === 'function' ? value.toJSON() : value);
 const blank = (value) => value === null || value === undefined || (typeof text(value) === 'string' && text(value).trim() === '');
 generalUtils.defaultIfNull = (value, defaultValue) =>
