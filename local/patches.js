@@ -191,7 +191,6 @@ generalUtils.defaultIfNullOrBlank = (value, defaultValue) =>
 //    Whole-string matching: String.matches(regex) and $util.matches, which AppSync's $util
 //    reference says "is based on Pattern" (Pattern.matches: the entire input must match); the
 //    simulator accepted a match anywhere in the value.
-const { JavaString } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/value-mapper/string');
 //    Its arguments are CharSequences: Velocity finds no replace(String, Integer), so the call
 //    has no value (and a #set from it changes nothing); the simulator converted anything.
 const isText = (v) => typeof v === 'string' || v instanceof JavaString;
