@@ -138,8 +138,9 @@ def _requests() -> dict[str, Callable]:
     r["updateTrainingJob"] = lambda g: (
         "mutation($i: UpdateTrainingJobInput!) { updateTrainingJob(input: $i) { id } }",
         {"i": {"id": g.data("mutation($i: CreateTrainingJobInput!) { createTrainingJob(input: $i) "
-                            "{ id } }", {"i": {"modelName": _model(g)}})["createTrainingJob"]["id"],
-               "status": "IN_PROGRESS"}})
+                            "{ id } }", {"i": {"modelName": (n := _model(g))}}
+                            )["createTrainingJob"]["id"],
+               "modelName": n, "status": "IN_PROGRESS"}})
     r["recordPrediction"] = lambda g: (
         "mutation($i: RecordPredictionInput!) { recordPrediction(input: $i) { id } }",
         {"i": {"modelName": _model(g), "input": "{}"}})
@@ -436,7 +437,8 @@ def test_predict_needs_a_deployed_version(graphql, inference, says):
     ("mutation { deleteModel(name: \"never-created\", expectedRevision: 1) { name } }", {}),
     ('mutation { setModelVersionEndpoint(modelName: "never-created", version: 1, '
      'endpointName: "ep") { version } }', {}),
-    ('mutation { updateTrainingJob(input: {id: "never-created", status: FAILED}) { id } }', {}),
+    ('mutation { updateTrainingJob(input: {id: "never-created", modelName: "m", '
+     'status: FAILED}) { id } }', {}),
     ('mutation { stopTrainingJob(id: "never-created") { id } }', {}),
     ("mutation($i: StartTrainingJobInput!) { startTrainingJob(input: $i) { id } }",
      {"i": {"modelName": "never-created", "algorithmImage": "img:1", "inputUri": "s3://d/i/",
