@@ -86,8 +86,7 @@ marshalling.unmarshall = (data, options) => unmarshall(data, { wrapNumbers: Numb
 // 3c. Type checks as AppSync's Java values answer them ($util reference, "Type checks":
 //    https://docs.aws.amazon.com/appsync/latest/devguide/utility-helpers-in-util.html). The
 //    simulator wraps strings and numbers in objects, so its isMap said true for a string or a
-//    number and its isNumber false for every number of a template. $util.matches follows
-//    java.util.regex.Pattern.matches: the whole value must match (the simulator searched in it).
+//    number and its isNumber false for every number of a template. ($util.matches: patch 8.)
 const { generalUtils } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/util/general-utils');
 const { JavaString } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/value-mapper/string');
 const { JavaInteger } = require('@aws-amplify/amplify-appsync-simulator/lib/velocity/value-mapper/integer');
@@ -106,7 +105,6 @@ Object.assign(generalUtils, {
     if (typeof v === 'boolean') return 'Boolean';
     return this.isMap(v) ? 'Map' : 'Object';
   },
-  matches: (pattern, value) => new RegExp(`^(?:${pattern})$`).test(String(value)),
 });
 
 // 4. Java compares map keys with equals(): $seen.put($s, true) then $seen.containsKey($s2)
@@ -187,7 +185,6 @@ Compile.prototype.setValue = function setUnlessNull(ast) {
 //    default into "", so `#set($x = $util.defaultIfNull($a.b, $c.d))` set "" where AppSync sets
 //    nothing. "isNullOrBlank(String)" / "defaultIfNullOrBlank(String, String)": a blank string
 //    (whitespace only) counts as blank; the simulator treated "  " as not blank.
-// (generalUtils is required once, above.)
 const text = (value) => (value !== null && value !== undefined && typeof value.toJSON === 'function' ? value.toJSON() : value);
 const blank = (value) => value === null || value === undefined || (typeof text(value) === 'string' && text(value).trim() === '');
 generalUtils.defaultIfNull = (value, defaultValue) =>
