@@ -209,7 +209,7 @@ class _Renderer:
         REFUSE not guarded by `unless`): then read, Query, and a TransactWriteItems."""
         e = op.entity
         fn = f"{op.parent}_{op.field}"
-        lookups = [r for r in op.dependents if not self._guarded(op, r)]
+        lookups = lookups_before_delete(self.schema, op)
         if not lookups:
             write = self.function(f"{fn}_write", e.type_name, "delete.req", "conditional.res",
                                   (Access("DeleteItem", e.type_name),), read_first=False,
@@ -232,17 +232,6 @@ class _Renderer:
             conditional_message=message, conditional_type="StaleRevision", **ctx)
         steps = [read, *(self._dependents(fn, rel) for rel in lookups), write]
         self.pipeline(op.parent, op.field, steps)
-
-    def _guarded(self, op: Operation, rel: Relation) -> bool:
-        """A REFUSE child that `unless` already rules out: every create of the child takes
-        its number from the parent's `unless` counter and references the parent's key, so no
-        child exists while the counter is 0 (checked in the delete's condition)."""
-        creates = [o for o in self.schema.operations
-                   if o.kind == "create" and o.entity is rel.target]
-        return (rel.on_delete == "REFUSE" and op.unless is not None and bool(creates)
-                and all(o.counter == (op.entity, op.unless) for o in creates)
-                and rel.fields == [op.entity.key.hash]
-                and rel.references == [rel.target.key.hash])
 
     def _diagnose(self, fn: str, e: Entity, ctx: dict, fixed: list[str],
                   unless: str | None) -> str:
@@ -413,6 +402,20 @@ class _Renderer:
             self.pipeline(rel.parent_type, rel.field, [query, *self._prefetch(fn, related)])
 
 
+def lookups_before_delete(schema: Schema, op: Operation) -> list[Relation]:
+    """The @hasMany links a delete must Query before writing: CASCADE ones, and REFUSE ones
+    that `unless` does not already rule out. `unless` rules a REFUSE child out when every
+    create of the child takes its number from the parent's `unless` counter and references the
+    parent's key: no child exists while the counter is 0, which the delete's condition checks."""
+    def guarded(rel: Relation) -> bool:
+        creates = [o for o in schema.operations if o.kind == "create" and o.entity is rel.target]
+        return (rel.on_delete == "REFUSE" and op.unless is not None and bool(creates)
+                and all(o.counter == (op.entity, op.unless) for o in creates)
+                and rel.fields == [op.entity.key.hash]
+                and rel.references == [rel.target.key.hash])
+    return [r for r in op.dependents if not guarded(r)]
+
+
 def render(schema: Schema, table_name: Callable[[Entity], str],
            ml_values: dict[str, str] | None = None) -> Plan:
     """Render every resolver; `table_name` gives the name templates use for a table, and
@@ -436,4 +439,5 @@ def check_terraform_safe(plan: Plan) -> None:
                              "Terraform would interpolate; use $ref, not ${ref}")
 
 
-__all__ = ["Access", "Derived", "Function", "Plan", "Resolver", "check_terraform_safe", "render"]
+__all__ = ["Access", "Derived", "Function", "Plan", "Resolver", "check_terraform_safe",
+           "lookups_before_delete", "render"]
