@@ -304,7 +304,7 @@ class _Renderer:
             reasons.append((len(reasons), *exists))
         context = dict(ctx, stored_args=stored, defaults=defaults, key_values=key_values,
                        conditional_message=exists[0], conditional_type=exists[1],
-                       tx_reasons=reasons, always_tx=bool(reasons))
+                       tx_reasons=reasons, always_tx=bool(op.requires))
         access = (Access("PutItem", e.type_name),
                   *(Access("PutItem", ms.ident) for ms in e.memberships),
                   *([Access("ConditionCheck", op.requires.target.type_name)]
