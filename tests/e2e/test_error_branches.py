@@ -322,7 +322,10 @@ def _valid_scalar(arg, c, named) -> object:
     if arg.type_name == "Int":
         return c.min if c and c.min is not None else 1
     if c and c.pattern:
-        return sample(c.pattern)
+        value = sample(c.pattern)
+        if c.min_length and len(value) < c.min_length:  # "[...]*" with a minLength: repeat
+            value = next(ch * c.min_length for ch in "a1" if re.fullmatch(c.pattern, ch))
+        return value
     return "x" * (c.min_length if c and c.min_length else 1)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from modules.codegen.ir import identifying_args
 from modules.codegen.render import lookups_before_delete
 from tests.e2e.test_error_branches import GQL, IR, REQUESTS, _run
 
@@ -79,3 +80,56 @@ def test_a_create_answers_the_item_it_stored(graphql, op):
     stored = graphql.data(f"query({header}) {{ {get.field}({call}) {{ {fields} }} }}",
                           key)[get.field]
     assert answered == stored
+
+
+CONDITIONAL_WRITES = [(op, name) for op, name in CASES if op.kind in ("update", "delete")]
+
+
+@pytest.mark.parametrize("op, name", CONDITIONAL_WRITES, ids=[n for _, n in CONDITIONAL_WRITES])
+def test_a_failed_condition_is_named_by_one_read_on_the_failure_path(graphql, op, name):
+    """A write lost to a concurrent writer (fault `conflict`: the condition fails, the item is
+    unchanged) is read once to name the cause: every check passes now, so it was changed
+    concurrently; and when that read itself fails, its error is the answer."""
+    query, variables = REQUESTS[name](graphql)
+    res = _run(graphql, lambda _g: (query, variables))
+    write = next(iter(res.dynamodb["byOperation"]))  # the one request of the working call
+    query, variables = REQUESTS[name](graphql)
+    lost = _run(graphql, lambda _g: (query, variables), faults=f"{write}#1=conflict")
+    assert lost.error_types() == ["StaleRevision"], lost.errors
+    assert "changed concurrently" in lost.errors[0]["message"]
+    assert lost.dynamodb["byOperation"].get("GetItem") == 1
+    query, variables = REQUESTS[name](graphql)
+    unread = _run(graphql, lambda _g: (query, variables),
+                  faults=f"{write}#1=conflict,GetItem#1=throttle")
+    assert unread.error_types() == ["DynamoDB:ProvisionedThroughputExceededException"]
+
+
+IDENTIFIED = [(op, name, arg) for op, name in CASES if op.kind == "update"
+              for arg in identifying_args(op, IR.relations)]
+
+
+@pytest.mark.parametrize("op, name, arg", IDENTIFIED, ids=[n for _, n, _ in IDENTIFIED])
+def test_an_update_checks_the_parent_it_is_given(graphql, op, name, arg):
+    """An argument naming the item's parent is checked in the condition, never written."""
+    query, variables = REQUESTS[name](graphql)
+    given = variables.get("i", variables)
+    right = given[arg]
+    given[arg] = right + "-other"
+    res = _run(graphql, lambda _g: (query, variables))
+    assert res.error_types() == ["NotFound"], res.errors
+    assert f"not found with this {arg}" in res.errors[0]["message"]
+
+
+NAMED = [o for o in IR.operations if o.kind == "create" and not o.counter
+         and o.field in REQUESTS
+         and all(k in {a.name for a in o.args} for k in o.entity.key.names)]
+
+
+@pytest.mark.parametrize("op", NAMED, ids=lambda o: o.field)
+def test_a_create_of_an_existing_key_is_refused(graphql, op):
+    """Whichever request the create is (a PutItem alone, or a transaction with its membership
+    items), an existing key is AlreadyExists and nothing changes."""
+    query, variables = REQUESTS[op.field](graphql)
+    assert _run(graphql, lambda _g: (query, variables)).errors == []
+    again = _run(graphql, lambda _g: (query, variables))
+    assert again.error_types() == ["AlreadyExists"], again.errors
