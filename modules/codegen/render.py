@@ -297,16 +297,18 @@ class _Renderer:
         stored = [a.name for a in op.args if a.name in e.attributes and a.name not in e.key.names]
         defaults = self._create_defaults(e, given)
         exists = (f"{e.type_name} already exists", "AlreadyExists")
+        # Membership lists this create can be given (addModel takes a name only: no tags).
+        members = [ms for ms in e.memberships if ms.field in given]
         reasons = []
         if op.requires:  # the ConditionCheck comes first in the transaction
             reasons.append((0, f"{op.requires.target.type_name} not found", "NotFound"))
-        if e.memberships or op.requires:
+        if members or op.requires:
             reasons.append((len(reasons), *exists))
         context = dict(ctx, stored_args=stored, defaults=defaults, key_values=key_values,
                        conditional_message=exists[0], conditional_type=exists[1],
-                       tx_reasons=reasons, always_tx=bool(op.requires))
+                       tx_reasons=reasons, always_tx=bool(op.requires), members=members)
         access = (Access("PutItem", e.type_name),
-                  *(Access("PutItem", ms.ident) for ms in e.memberships),
+                  *(Access("PutItem", ms.ident) for ms in members),
                   *([Access("ConditionCheck", op.requires.target.type_name)]
                     if op.requires else []))
         fn = f"{op.parent}_{op.field}"
