@@ -68,6 +68,11 @@ PRICE_NOTES = [
     "2 in a transaction). Ours: the units the runtime counts per call from the items' sizes; "
     "Amplify's: 1 write unit per item written, 0.5 read unit per 4 KB read (its resolvers "
     "read eventually consistent).",
+    "",
+    "A transaction bills 2 write units per item: createModel with tags (the model and one item "
+    "per tag) and the creates that check their parent (a ConditionCheck beside the put) cost "
+    "more dollars than Amplify's single unchecked put, for what Amplify does not do (listModels "
+    "by tag without a Scan; no job or prediction of a missing model).",
 ]
 
 
