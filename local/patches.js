@@ -254,36 +254,6 @@ Compile.prototype.getReferences = function nullAsText(ast, isVal) {
   return this.silence || ast.leader === '$!' ? '' : Helper.getRefText(ast);
 };
 
-// 11. The stash lives through one resolver's execution, request and response templates of a unit
-//     resolver included (AppSync resolver mapping template context reference, "stash": "The
-//     stash is a map that is made available inside each resolver and function mapping template.
-//     The same stash instance lives through a single resolver execution."). The simulator gave a
-//     unit resolver's response template an empty stash, so what the request stashed (the @auth
-//     check's identity) was gone.
-const { AppSyncUnitResolver } = require('@aws-amplify/amplify-appsync-simulator/lib/resolvers/unit-resolver');
-
-AppSyncUnitResolver.prototype.resolve = async function resolveWithStash(source, args, context, info) {
-  const requestMappingTemplate = this.getRequestMappingTemplate();
-  const responseMappingTemplate = this.getResponseMappingTemplate();
-  const dataLoader = this.simulatorContext.getDataLoader(this.config.dataSourceName);
-  const request = requestMappingTemplate.render({ source, arguments: args, stash: {} }, context, info);
-  context.appsyncErrors = [...context.appsyncErrors, ...request.errors];
-  if (request.isReturn || request.hadException) return request.result;
-  let result = null;
-  let error;
-  try {
-    result = await dataLoader.load(request.result, { source, args, context, info });
-  } catch (e) {
-    if (request.result && request.result.version === '2018-05-29') error = e;
-    else throw e;
-  }
-  if (request.result && request.result.version !== '2018-05-29' && result === null) return undefined;
-  const response = responseMappingTemplate.render(
-    { source, arguments: args, result, error, stash: request.stash }, context, info);
-  context.appsyncErrors = [...context.appsyncErrors, ...response.errors];
-  return response.result;
-};
-
 // 12. A subscription over IAM: the simulator's WebSocket server gave the resolvers no IAM
 //     identity (its HTTP path extracts one), so rendering $ctx.identity threw and every IAM
 //     subscription failed. AppSync gives a subscription's resolver the subscriber's identity

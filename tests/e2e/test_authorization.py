@@ -77,8 +77,9 @@ REQUESTS = {
                          "{ name } }", lambda f: {"m": f["model"]}),
     "createTrainingJob": ("mutation($m: String!) { createTrainingJob(input: {modelName: $m}) "
                           "{ id } }", lambda f: {"m": f["model"]}),
-    "updateTrainingJob": ("mutation($id: ID!) { updateTrainingJob(input: {id: $id, status: "
-                          "FAILED}) { id } }", lambda f: {"id": f["pending_job"]}),
+    "updateTrainingJob": ("mutation($id: ID!, $m: String!) { updateTrainingJob(input: {id: $id, "
+                          "modelName: $m, status: FAILED}) { id } }",
+                          lambda f: {"id": f["pending_job"], "m": f["model"]}),
     "recordPrediction": ("mutation($m: String!) { recordPrediction(input: {modelName: $m, "
                          "input: \"{}\"}) { id } }", lambda f: {"m": f["model"]}),
     "startTrainingJob": ("mutation($i: StartTrainingJobInput!) { startTrainingJob(input: $i) "
@@ -187,8 +188,8 @@ def fixture(graphql: GraphQLClient, tables, owner_sub: str) -> dict:
                  "{ name } }", {"m": name})
     job = "mutation($m: String!) { createTrainingJob(input: {modelName: $m}) { id } }"
     final = graphql.data(job, {"m": name})["createTrainingJob"]["id"]
-    graphql.data("mutation($id: ID!) { updateTrainingJob(input: {id: $id, status: FAILED}) "
-                 "{ id } }", {"id": final})
+    graphql.data("mutation($id: ID!, $m: String!) { updateTrainingJob(input: {id: $id, "
+                 "modelName: $m, status: FAILED}) { id } }", {"id": final, "m": name})
     pending = graphql.data(job, {"m": name})["createTrainingJob"]["id"]
     running = graphql.data(REQUESTS["startTrainingJob"][0],
                            {"i": start_input(name)})["startTrainingJob"]["id"]
