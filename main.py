@@ -42,7 +42,7 @@ if __name__ == "__main__":
     _use_project_venv()
 
 from modules.codegen.ml import refresh_operation  # noqa: E402
-from modules.config import SWITCH_FLOORS, ConfigError, Settings  # noqa: E402
+from modules.config import ALWAYS_ON, SWITCH_FLOORS, ConfigError, Settings  # noqa: E402
 from modules.publish import PUBLISH_DIR, write_all  # noqa: E402
 
 # Terraform's files in a stack directory: a synth carries them into the new output. State
@@ -110,7 +110,7 @@ def synth(settings: Settings, schema, outdir: Path) -> None:
     if not supports_training_events(schema):  # a generated schema, say: nothing to call
         switches["training_events"] = None
     hardened = dataclasses.replace(settings, **switches)
-    base = dataclasses.replace(settings, **{k: None for k in SWITCH_FLOORS})
+    base = dataclasses.replace(settings, **{k: None for k in SWITCH_FLOORS if k not in ALWAYS_ON})
 
     outdir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".synth-", dir=outdir.parent) as tmp:

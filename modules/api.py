@@ -14,36 +14,62 @@ from .aws import (
     IamRole,
     IamRolePolicyAttachment,
 )
-from .inputs import Inputs
+from .inputs import API_ACCOUNT, Inputs
 from .naming import named
 
 # AWS managed policy that lets AppSync write its logs (the seed attached the same one).
 LOGS_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSAppSyncPushToCloudWatchLogs"
 
 
-def assume_role_policy(service: str) -> str:
+def assume_role_policy(service: str, source_arn: str, account: str, *,
+                       like: bool = False) -> str:
+    """A trust policy for a service principal, only on behalf of one resource of this account:
+    aws:SourceArn and aws:SourceAccount, as AppSync documents for cross-service confused-deputy
+    prevention (AppSync Developer Guide, "Cross-service confused deputy prevention"; IAM User
+    Guide, aws:SourceArn and aws:SourceAccount). `like`: an ARN pattern (ArnLike) where the
+    exact ARN cannot be named."""
     return json.dumps({
         "Version": "2012-10-17",
         "Statement": [{
             "Effect": "Allow",
             "Principal": {"Service": service},
             "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account},
+                          ("ArnLike" if like else "ArnEquals"): {"aws:SourceArn": source_arn}},
         }],
     }, sort_keys=True)
+
+
+def api_trust_policy() -> str:
+    """Trust of a data source's role: AppSync, on behalf of this API only."""
+    return assume_role_policy("appsync.amazonaws.com", "${aws_appsync_graphql_api.api.arn}",
+                              f"${{local.{API_ACCOUNT}}}")
+
+
+def arn_parts(arn: str) -> tuple[str, str, str]:
+    """(partition, region, account) of a resource's ARN, as Terraform expressions."""
+    return tuple(Token.as_string(Fn.element(Fn.split(":", arn), i)) for i in (1, 3, 4))
 
 
 class GraphqlApi(Construct):
     """API + log role + log group + (optional) API key."""
 
-    def __init__(self, scope: Construct, id_: str, *, inputs: Inputs, schema: str) -> None:
+    def __init__(self, scope: Construct, id_: str, *, inputs: Inputs, schema: str,
+                 home_arn: str) -> None:
+        """`home_arn`: the ARN of a resource created before the API in its partition, region
+        and account (a table): the logs role's trust names AppSync APIs there, since the API,
+        which needs the role first, cannot be named in it."""
         super().__init__(scope, id_)
         prefix = inputs.name_prefix
+        partition, region, account = arn_parts(home_arn)
 
         self.logs_role = named(IamRole(
             self, "logs_role",
             name=f"{prefix}-appsync-logs",
             description="Lets AppSync push the API's logs to CloudWatch.",
-            assume_role_policy=assume_role_policy("appsync.amazonaws.com"),
+            assume_role_policy=assume_role_policy(
+                "appsync.amazonaws.com", f"arn:{partition}:appsync:{region}:{account}:apis/*",
+                account, like=True),
             tags=inputs.tags,
         ), "logs_role")
         named(IamRolePolicyAttachment(
@@ -69,7 +95,10 @@ class GraphqlApi(Construct):
             log_config={
                 "cloudwatch_logs_role_arn": self.logs_role.arn,
                 "field_log_level": inputs.log_level,
-                "exclude_verbose_content": True,
+                # Verbose content only where the operator asks for it (log_verbose_content).
+                "exclude_verbose_content": (not inputs.log_verbose_content)
+                if isinstance(inputs.log_verbose_content, bool)
+                else Fn.conditional(inputs.log_verbose_content, False, True),
             },
             tags=inputs.tags,
             **optional,

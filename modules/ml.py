@@ -1,7 +1,9 @@
 """HTTP data sources for SageMaker and Bedrock, each with a role allowing only what it must.
 
 - SageMaker (control plane): Create/Describe/StopTrainingJob on training jobs named
-  "<name_prefix>-*", and iam:PassRole on the execution role only, only to SageMaker.
+  "<name_prefix>--*" (JOB_DELIMITER), CreateTrainingJob only within the training policy's
+  condition keys (modules/guardrails.py), and iam:PassRole on the execution role only, only to
+  SageMaker.
 - SageMakerRuntime: InvokeEndpoint on the configured endpoints only (no policy when none).
 - Bedrock: InvokeModel on the configured foundation models only (no policy when none).
 AppSync signs each request with the data source's role (authorization_config AWS_IAM).
@@ -14,10 +16,18 @@ import json
 from cdktf import TerraformLocal, Token
 from constructs import Construct
 
-from .api import assume_role_policy
+from .api import api_trust_policy
 from .aws import AppsyncDatasource, AppsyncGraphqlApi, IamRole, IamRolePolicy
-from .codegen.ml import BEDROCK, HTTP_SOURCES, SAGEMAKER, SAGEMAKER_RUNTIME, http_access
+from .codegen.ml import (
+    BEDROCK,
+    HTTP_SOURCES,
+    JOB_DELIMITER,
+    SAGEMAKER,
+    SAGEMAKER_RUNTIME,
+    http_access,
+)
 from .codegen.render import Plan
+from .guardrails import POLICY_LOCAL, condition_value, locals_values, render_policy
 from .inputs import API_ACCOUNT, API_ARN_PARTS, Inputs
 from .naming import named
 
@@ -29,7 +39,10 @@ def arns(inputs: Inputs) -> dict[str, str]:
     """ARN prefixes in the API's partition, region and account (strings with references)."""
     p, r, a = inputs.ml_partition, inputs.ml_region, f"${{local.{API_ACCOUNT}}}"
     return {
-        "training_jobs": f"arn:{p}:sagemaker:{r}:{a}:training-job/{inputs.name_prefix}-*",
+        # A prefix never holds the delimiter (config: name_prefix), so this matches no job
+        # of a deployment whose prefix extends ours ("mlapi-dev--x" is not "mlapi--*").
+        "training_jobs": (f"arn:{p}:sagemaker:{r}:{a}:training-job/"
+                          f"{inputs.name_prefix}{JOB_DELIMITER}*"),
         "endpoint": f"arn:{p}:sagemaker:{r}:{a}:endpoint/",
         # Foundation models have no account in their ARN.
         "foundation_model": f"arn:{p}:bedrock:{r}::foundation-model/",
@@ -45,15 +58,23 @@ def ml_locals(scope: Construct, inputs: Inputs) -> dict[str, str]:
     values = {name: f'${{element(split(":", aws_appsync_graphql_api.api.arn), {part})}}'
               for name, part in API_ARN_PARTS.items()}
     values[EXECUTION_ROLE] = inputs.ml_execution_role_arn
+    values.update(locals_values(inputs.settings, inputs.ml_lists_are_variables))
     for name, value in values.items():
         TerraformLocal(scope, name, value).override_logical_id(name)
-    return {"name_prefix": inputs.name_prefix, "execution_role_arn": f"${{local.{EXECUTION_ROLE}}}"}
+    return {"name_prefix": inputs.name_prefix, "execution_role_arn": f"${{local.{EXECUTION_ROLE}}}",
+            "training_policy": f"${{local.{POLICY_LOCAL}}}"}
 
 
 def sagemaker_policy(inputs: Inputs, actions: set[str]) -> dict:
-    statements = [{"Effect": "Allow", "Action": sorted(actions),
-                   "Resource": arns(inputs)["training_jobs"]}]
-    if "sagemaker:CreateTrainingJob" in actions:
+    create = "sagemaker:CreateTrainingJob"
+    jobs = arns(inputs)["training_jobs"]
+    statements = [{"Effect": "Allow", "Action": sorted(actions - {create}), "Resource": jobs}] \
+        if actions - {create} else []
+    if create in actions:
+        # The training policy again, in IAM: a template that forgot a check cannot widen it.
+        statements.append({"Effect": "Allow", "Action": [create], "Resource": jobs,
+                           "Condition": condition_value(inputs.settings,
+                                                        inputs.ml_lists_are_variables)})
         statements.append({
             "Effect": "Allow", "Action": ["iam:PassRole"],
             "Resource": f"${{local.{EXECUTION_ROLE}}}",
@@ -104,12 +125,11 @@ class MlDataSources(Construct):
                 self, f"role_{slug}",
                 name=f"{inputs.name_prefix}-appsync-{slug.replace('_', '-')}",
                 description=f"AppSync data source {source}: only what its templates call.",
-                assume_role_policy=assume_role_policy("appsync.amazonaws.com"),
+                assume_role_policy=api_trust_policy(),
                 tags=inputs.tags,
             ), f"ds_{slug}")
             if source == SAGEMAKER:
-                policy, count = json.dumps(sagemaker_policy(inputs, actions),
-                                           sort_keys=True), None
+                policy, count = render_policy(sagemaker_policy(inputs, actions)), None
             else:
                 policy, count = invoke_policy(inputs, source, actions)
             if policy is not None:
