@@ -8,6 +8,7 @@ only (moto does not implement them).
 
 from __future__ import annotations
 
+import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -34,8 +35,12 @@ def model(graphql):
     return name
 
 
+# Inside the training policy of cdktf.json (training_images, training_*_prefixes).
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:1"
+
+
 def start_input(model: str, **extra) -> dict:
-    return {"modelName": model, "algorithmImage": "123.dkr.ecr.us-east-1.amazonaws.com/xgb:1",
+    return {"modelName": model, "algorithmImage": IMAGE,
             "hyperparameters": '{"eta": 0.2, "rounds": 10}', "inputUri": "s3://data/train/",
             "outputUri": "s3://data/out/", "instanceType": "ml.m5.large", **extra}
 
@@ -44,7 +49,7 @@ def test_start_stores_the_job_in_progress_with_its_arn(graphql, model):
     res = graphql.execute(START, {"i": start_input(model)})
     assert res.errors == [], res.errors
     job = res.data["startTrainingJob"]
-    assert job["status"] == "IN_PROGRESS" and job["id"].startswith("mlapi-")
+    assert job["status"] == "IN_PROGRESS" and job["id"].startswith("mlapi--")
     assert job["jobArn"].endswith(f":training-job/{job['id']}")
     # One call from AppSync (the filler's own look-up at moto is not an AppSync call).
     assert res.http["byCall"] == {"SageMaker.CreateTrainingJob": 1}
@@ -108,9 +113,60 @@ def test_a_job_whose_model_was_deleted_completes_without_a_version(graphql, mode
                         {"m": model})["getModel"] is None
 
 
+@pytest.fixture(scope="module")
+def policy(model_api_stack) -> dict:
+    """The training policy the local stack was synthesized with (its resolvers read this local)."""
+    return json.loads(json.loads(model_api_stack.read_text())["locals"]["training_policy"])
+
+
+# Each request outside the policy, and the setting that refuses it (named in the error).
+OUT_OF_POLICY = {
+    "image": ({"algorithmImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost-evil:1"},
+              "training_images"),
+    "image registry": ({"algorithmImage": "999999999999.dkr.ecr.us-east-1.amazonaws.com/x:1"},
+                       "training_images"),
+    "instance type": ({"instanceType": "ml.p5.48xlarge"}, "training_instance_types"),
+    "count": ({"instanceCount": "max+1"}, "training_max_instance_count"),
+    "runtime": ({"maxRuntimeSeconds": "max+1"}, "training_max_runtime_seconds"),
+    "input bucket": ({"inputUri": "s3://data-other/train/"}, "training_input_prefixes"),
+    "output bucket": ({"outputUri": "s3://attacker/out/"}, "training_output_prefixes"),
+    "output beside the prefix": ({"outputUri": "s3://data/outside/"}, "training_output_prefixes"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OUT_OF_POLICY))
+def test_an_out_of_policy_training_request_is_refused_and_stores_nothing(graphql, model, case,
+                                                                          policy):
+    override, rule = OUT_OF_POLICY[case]
+    limits = {"instanceCount": policy["maxInstanceCount"],
+              "maxRuntimeSeconds": policy["maxRuntimeSeconds"]}
+    override = {k: limits[k] + 1 if v == "max+1" else v for k, v in override.items()}
+    res = graphql.execute(START, {"i": start_input(model, **override)})
+    assert res.error_types() == ["ValidationError"], res.errors
+    assert f"({rule}" in res.errors[0]["message"]
+    # Refused before any read, write or call.
+    assert res.http["requests"] == 0 and res.dynamodb["byOperation"] == {}
+    jobs = graphql.data("query($m: String!) { listTrainingJobs(modelName: $m) { items { id } } }",
+                        {"m": model})["listTrainingJobs"]["items"]
+    assert jobs == []
+
+
+def test_the_policy_limits_themselves_are_allowed(graphql, model, policy):
+    """The bounds are inclusive, and a job without a runtime gets the default, lowered to the
+    policy's maximum."""
+    limits = policy
+    job = graphql.data(START, {"i": start_input(
+        model, instanceCount=limits["maxInstanceCount"],
+        maxRuntimeSeconds=limits["maxRuntimeSeconds"])})["startTrainingJob"]
+    assert job["status"] == "IN_PROGRESS"
+    plain = graphql.data("mutation($i: StartTrainingJobInput!) { startTrainingJob(input: $i) "
+                         "{ maxRuntimeSeconds } }", {"i": start_input(model)})
+    assert plain["startTrainingJob"]["maxRuntimeSeconds"] <= limits["maxRuntimeSeconds"]
+
+
 def test_a_client_token_cannot_reach_into_another_name_prefix(graphql, model):
-    """Job names are <prefix>-<token>: a dash in the token could name another deployment's job
-    (prefix "mlapi-dev") that this deployment's role may also touch."""
+    """Job names are <prefix>--<token>: a dash in the token could make a name another
+    deployment's grants match."""
     res = graphql.execute(START, {"i": start_input(model, clientToken="dev-x1")})
     assert res.error_types() == ["ValidationError"] and res.http["requests"] == 0
 
@@ -136,7 +192,7 @@ def test_one_client_token_starts_one_job(graphql, model):
     assert retry.http["requests"] == 0
     jobs = graphql.data("query($m: String!) { listTrainingJobs(modelName: $m) { items { id } } }",
                         {"m": model})["listTrainingJobs"]["items"]
-    assert jobs == [{"id": f"mlapi-{token}"}]
+    assert jobs == [{"id": f"mlapi--{token}"}]
 
 
 def test_a_sagemaker_error_is_a_graphql_error_and_leaves_the_job_failed(graphql, model,
@@ -147,14 +203,14 @@ def test_a_sagemaker_error_is_a_graphql_error_and_leaves_the_job_failed(graphql,
     # A SageMaker job of that name exists already (made outside the API): SageMaker refuses.
     boto3.client("sagemaker", endpoint_url=local_runtime.info["dynamodb"], region_name="us-east-1",
                  aws_access_key_id="local", aws_secret_access_key="local").create_training_job(
-        TrainingJobName=f"mlapi-{token}", RoleArn="arn:aws:iam::123456789012:role/x",
+        TrainingJobName=f"mlapi--{token}", RoleArn="arn:aws:iam::123456789012:role/x",
         AlgorithmSpecification={"TrainingImage": "img", "TrainingInputMode": "File"},
         OutputDataConfig={"S3OutputPath": "s3://o/"}, StoppingCondition={"MaxRuntimeInSeconds": 60},
         ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 1})
     res = graphql.execute(START, {"i": start_input(model, clientToken=token)})
     assert res.error_types() == ["SageMaker:ResourceInUse"]
     assert served(res) == [("SageMaker.CreateTrainingJob", "filler")]
-    job = graphql.data(GET, {"id": f"mlapi-{token}"})["getTrainingJob"]
+    job = graphql.data(GET, {"id": f"mlapi--{token}"})["getTrainingJob"]
     assert job["status"] == "FAILED" and "already exists" in job["failureReason"]
 
 
