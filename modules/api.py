@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cdktf import Fn, TerraformIterator, Token
+from cdktf import Fn, TerraformIterator, TerraformLocal, Token
 from constructs import Construct
 
 from .aws import (
@@ -46,9 +46,9 @@ def api_trust_policy() -> str:
                               f"${{local.{API_ACCOUNT}}}")
 
 
-def arn_parts(arn: str) -> tuple[str, str, str]:
-    """(partition, region, account) of a resource's ARN, as Terraform expressions."""
-    return tuple(Token.as_string(Fn.element(Fn.split(":", arn), i)) for i in (1, 3, 4))
+# Locals naming where the stack lives, read from a table's ARN (arn:<partition>:dynamodb:
+# <region>:<account>:table/...): the logs role's trust needs them before the API exists.
+HOME_PARTS = {"home_partition": 1, "home_region": 3, "home_account_id": 4}
 
 
 class GraphqlApi(Construct):
@@ -61,7 +61,10 @@ class GraphqlApi(Construct):
         which needs the role first, cannot be named in it."""
         super().__init__(scope, id_)
         prefix = inputs.name_prefix
-        partition, region, account = arn_parts(home_arn)
+        for name, part in HOME_PARTS.items():
+            TerraformLocal(self, name, Fn.element(Fn.split(":", home_arn), part)) \
+                .override_logical_id(name)
+        partition, region, account = (f"${{local.{n}}}" for n in HOME_PARTS)
 
         self.logs_role = named(IamRole(
             self, "logs_role",

@@ -78,7 +78,8 @@ SWITCH_ARGUMENTS = {
 ECR_REPOSITORY_ARN = re.compile(
     r"^arn:aws[a-z-]*:ecr:([a-z0-9-]+):(\d{12}):repository/([a-z0-9][a-z0-9._/-]{0,255})$")
 IMAGE_PREFIX = re.compile(r"^[a-z0-9][a-z0-9.-]*\.[a-z]{2,}(:\d+)?/[a-z0-9._/-]*$")
-S3_PREFIX = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/(\S{0,900}/)?$")
+# No quotes or backslashes: resolvers read the policy from a single-quoted VTL string.
+S3_PREFIX = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([^\s'\"\\]{0,900}/)?$")
 INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
 SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")

@@ -182,7 +182,7 @@ def declare(stack: TerraformStack, s: Settings) -> None:
 
     image = (r"^(arn:aws[a-z-]*:ecr:[a-z0-9-]+:[0-9]{12}:repository/[a-z0-9][a-z0-9._/-]*|"
              r"[a-z0-9][a-z0-9.-]*\\.[a-z]{2,}(:[0-9]+)?/[a-z0-9._/-]*)$")
-    s3 = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/(\\S*/)?$"
+    s3 = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([^\\s'\\\"\\\\]*/)?$"
     var("training_images", "list(string)", list(s.training_images),
         "Images startTrainingJob may run: ECR repository ARNs or image URI prefixes ending in "
         "'/' or naming a repository ([] allows none).",

@@ -2,20 +2,24 @@
 
 import pytest
 
-from modules.config import ConfigError, Settings
+from modules.config import ALWAYS_ON, SWITCH_FLOORS, ConfigError, Settings
 
 
 def test_defaults_are_valid_and_enable_the_api_key():
     s = Settings()
     assert s.api_key_enabled
-    assert s.provider_floor == "3.39.0"
+    # Query cost is bounded in every stack: the limits' floor is the default floor.
+    assert s.query_depth_limit >= 1 and s.resolver_count_limit >= 1
+    assert s.provider_floor == max((SWITCH_FLOORS[k] for k in ALWAYS_ON),
+                                   key=lambda v: tuple(map(int, v.split("."))))
 
 
 def test_iam_only_disables_the_key_and_switches_raise_the_floor():
     s = Settings(authentication_type="AWS_IAM", deletion_protection=True)
     assert not s.api_key_enabled
-    assert s.provider_floor == "4.59.0"
-    assert Settings(query_depth_limit=5).provider_floor == "5.37.0"
+    assert s.provider_floor == "5.37.0"
+    assert Settings(training_events=True, authentication_type="AWS_IAM").provider_floor == \
+        "5.72.0"
 
 
 @pytest.mark.parametrize("kwargs, fragment", [
@@ -26,6 +30,25 @@ def test_iam_only_disables_the_key_and_switches_raise_the_floor():
     ({"api_key_expiry_days": True}, "expected int, got bool"),
     ({"additional_authentication_types": ["API_KEY"]}, "additional_authentication_types"),
     ({"query_depth_limit": 99}, "query_depth_limit=99 is invalid"),
+    # AppSync's 0 means "no limit": refused, every stack bounds a request's cost.
+    ({"query_depth_limit": 0}, "AppSync's 0 (no limit) is refused"),
+    ({"resolver_count_limit": 0}, "AppSync's 0 (no limit) is refused"),
+    ({"query_depth_limit": None}, "expected int, got NoneType"),
+    # "--" is the delimiter before job ids: a prefix holding it could match another's jobs.
+    ({"name_prefix": "mlapi--dev"}, "without '--'"),
+    ({"training_images": ["python:3"]}, "training_images"),
+    ({"training_images": ["not an image"]}, "neither an ECR repository ARN"),
+    ({"training_instance_types": ["p5.48xlarge"]}, "training_instance_types"),
+    ({"training_max_instance_count": 0}, "SageMaker's own bounds"),
+    ({"training_max_runtime_seconds": 2419201}, "SageMaker's own bounds"),
+    # Without the closing '/', "s3://data" would also allow "s3://data-other".
+    ({"training_input_prefixes": ["s3://data"]}, "ending in '/'"),
+    ({"training_output_prefixes": ["s3://data/out"]}, "training_output_prefixes"),
+    ({"training_vpc_subnets": ["subnet-0123abcd"]}, "or neither"),
+    ({"training_vpc_security_groups": ["sg-1"]}, "security group ids"),
+    ({"training_volume_kms_key": "alias/x"}, "KMS key ARN"),
+    ({"prediction_ttl_days": -1}, "prediction_ttl_days=-1 is invalid"),
+    ({"log_verbose_content": "yes"}, "expected bool, got str"),
 ])
 def test_bad_values_are_refused_with_the_key_and_the_fix(kwargs, fragment):
     with pytest.raises(ConfigError, match="is invalid") as err:
