@@ -34,6 +34,10 @@ from .config import (
 # Terraform locals: the policy as the resolver reads it (JSON, a VTL map literal) and the IAM
 # Condition block of CreateTrainingJob.
 POLICY_LOCAL = "training_policy"
+# What predict may call (sagemaker_endpoint_names, bedrock_model_ids): the resolver refuses any
+# other target before calling, as IAM would (endpoint names compared in lower case, as their
+# ARNs are).
+INFERENCE_LOCAL = "inference_policy"
 CONDITION_LOCAL = "training_iam_condition"
 ROWS_LOCAL = "training_iam_condition_rows"
 # Variables of the module, each a setting of the same name (README: Settings).
@@ -107,7 +111,12 @@ def _condition_rows(s: Settings) -> list[tuple[str, str, list[str]]]:
 def locals_values(s: Settings, variables: bool) -> dict[str, str]:
     """The two locals: literals in the root stack, expressions over var.* in the module."""
     if not variables:
-        return {POLICY_LOCAL: json.dumps(policy_values(s), sort_keys=True)}
+        return {POLICY_LOCAL: json.dumps(policy_values(s), sort_keys=True),
+                INFERENCE_LOCAL: json.dumps(
+                    {"endpoints": [n.lower() for n in s.sagemaker_endpoint_names],
+                     "bedrockModels": list(s.bedrock_model_ids)}, sort_keys=True)}
+    inference = ("${jsonencode({endpoints = [for n in var.sagemaker_endpoint_names : lower(n)], "
+                 "bedrockModels = var.bedrock_model_ids})}")
     images = ('[for i in var.training_images : can(regex("^arn:", i)) ? format('
               '"%s.dkr.ecr.%s.%s/%s", split(":", i)[4], split(":", i)[3], '
               'split(":", i)[1] == "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com", '
@@ -148,7 +157,8 @@ def locals_values(s: Settings, variables: bool) -> dict[str, str]:
     # Rows (operator, key, values) grouped by operator: IAM's Condition block.
     condition = (f"${{{{for op in distinct([for r in local.{ROWS_LOCAL} : r.op]) : op => "
                  f"{{for r in local.{ROWS_LOCAL} : r.key => r.values if r.op == op}}}}}}")
-    return {POLICY_LOCAL: policy, ROWS_LOCAL: f"${{{rows}}}", CONDITION_LOCAL: condition}
+    return {POLICY_LOCAL: policy, ROWS_LOCAL: f"${{{rows}}}", CONDITION_LOCAL: condition,
+            INFERENCE_LOCAL: inference}
 
 
 def condition_value(s: Settings, variables: bool) -> Any:
@@ -238,5 +248,6 @@ def declare(stack: TerraformStack, s: Settings) -> None:
             f"The {name} must be a KMS key ARN or \"\".")
 
 
-__all__ = ["CONDITION_LOCAL", "POLICY_LOCAL", "VARIABLES", "condition_value", "conditions",
-           "declare", "image_prefix", "locals_values", "policy_values", "render_policy"]
+__all__ = ["CONDITION_LOCAL", "INFERENCE_LOCAL", "POLICY_LOCAL", "VARIABLES", "condition_value",
+           "conditions", "declare", "image_prefix", "locals_values", "policy_values",
+           "render_policy"]

@@ -27,7 +27,13 @@ from .codegen.ml import (
     http_access,
 )
 from .codegen.render import Plan
-from .guardrails import POLICY_LOCAL, condition_value, locals_values, render_policy
+from .guardrails import (
+    INFERENCE_LOCAL,
+    POLICY_LOCAL,
+    condition_value,
+    locals_values,
+    render_policy,
+)
 from .inputs import API_ACCOUNT, API_ARN_PARTS, Inputs
 from .naming import named
 
@@ -46,7 +52,35 @@ def arns(inputs: Inputs) -> dict[str, str]:
         "endpoint": f"arn:{p}:sagemaker:{r}:{a}:endpoint/",
         # Foundation models have no account in their ARN.
         "foundation_model": f"arn:{p}:bedrock:{r}::foundation-model/",
+        "inference_profile": f"arn:{p}:bedrock:{r}:{a}:inference-profile/",
+        # A cross-region profile routes to the model in any of its regions.
+        "routed_model": f"arn:{p}:bedrock:*::foundation-model/",
     }
+
+
+# Geography prefixes of Bedrock's system-defined cross-region inference profiles
+# ("us.anthropic.claude-...", "global.anthropic..."; Bedrock User Guide, "Supported Regions and
+# models for inference profiles"): the id after the prefix is the foundation model's.
+PROFILE_GEOS = ("us", "eu", "apac", "us-gov", "global", "jp", "au", "ca")
+
+
+def bedrock_statements(inputs: Inputs, ids: list[str], actions: list[str]) -> list[dict]:
+    """InvokeModel on each foundation model, and on each inference profile plus the foundation
+    models it routes to, only through that profile (bedrock:InferenceProfileArn; Bedrock User
+    Guide, "Prerequisites for inference profiles")."""
+    a = arns(inputs)
+    profiles = [i for i in ids if i.split(".", 1)[0] in PROFILE_GEOS]
+    models = [i for i in ids if i not in profiles]
+    direct = [a["foundation_model"] + m for m in models] + \
+        [a["inference_profile"] + p for p in profiles]
+    out = [{"Effect": "Allow", "Action": actions, "Resource": direct}]
+    if profiles:
+        out.append({"Effect": "Allow", "Action": actions,
+                    "Resource": sorted({a["routed_model"] + p.split(".", 1)[1]
+                                        for p in profiles}),
+                    "Condition": {"StringEquals": {"bedrock:InferenceProfileArn": [
+                        a["inference_profile"] + p for p in profiles]}}})
+    return out
 
 
 EXECUTION_ROLE = "sagemaker_execution_role_arn"
@@ -62,7 +96,8 @@ def ml_locals(scope: Construct, inputs: Inputs) -> dict[str, str]:
     for name, value in values.items():
         TerraformLocal(scope, name, value).override_logical_id(name)
     return {"name_prefix": inputs.name_prefix, "execution_role_arn": f"${{local.{EXECUTION_ROLE}}}",
-            "training_policy": f"${{local.{POLICY_LOCAL}}}"}
+            "training_policy": f"${{local.{POLICY_LOCAL}}}",
+            "inference_policy": f"${{local.{INFERENCE_LOCAL}}}"}
 
 
 def sagemaker_policy(inputs: Inputs, actions: set[str]) -> dict:
@@ -98,6 +133,9 @@ def invoke_policy(inputs: Inputs, source: str, actions: set[str]) -> tuple[str |
     if not inputs.ml_lists_are_variables:
         if not names:
             return None, None
+        if source == BEDROCK:
+            return json.dumps({"Version": "2012-10-17", "Statement": bedrock_statements(
+                inputs, list(names), sorted(actions))}, sort_keys=True), None
         # SageMaker endpoint ARNs are lower case whatever the endpoint name's case.
         resources = [prefix + (n.lower() if lower else n) for n in names]
         return json.dumps({"Version": "2012-10-17", "Statement": [
@@ -106,10 +144,31 @@ def invoke_policy(inputs: Inputs, source: str, actions: set[str]) -> tuple[str |
     name = "lower(n)" if lower else "n"
     # Inside jsonencode(...) the prefix's own ${...} parts stay template interpolations.
     action_list = ", ".join(f'"{a}"' for a in sorted(actions))
+    if source == BEDROCK:
+        return _bedrock_module_policy(inputs, action_list), \
+            f"${{length(var.{var}) > 0 ? 1 : 0}}"
     policy = (f'${{jsonencode({{Version = "2012-10-17", Statement = [{{Effect = "Allow", '
               f'Action = [{action_list}], Resource = [for n in var.{var} : '
               f'"{prefix}${{{name}}}"]}}]}})}}')
     return policy, f"${{length(var.{var}) > 0 ? 1 : 0}}"
+
+
+def _bedrock_module_policy(inputs: Inputs, action_list: str) -> str:
+    """bedrock_statements over var.bedrock_model_ids, in HCL."""
+    a = arns(inputs)
+    geos = ", ".join(f'"{g}"' for g in PROFILE_GEOS)
+    is_profile = f'contains([{geos}], split(".", n)[0])'
+    profiles = f"[for n in var.bedrock_model_ids : n if {is_profile}]"
+    direct = (f'[for n in var.bedrock_model_ids : {is_profile} ? '
+              f'"{a["inference_profile"]}${{n}}" : "{a["foundation_model"]}${{n}}"]')
+    model = 'join(".", slice(split(".", n), 1, length(split(".", n))))'
+    routed = f'distinct([for n in {profiles} : "{a["routed_model"]}${{{model}}}"])'
+    via = f'[for n in {profiles} : "{a["inference_profile"]}${{n}}"]'
+    return (f'${{jsonencode({{Version = "2012-10-17", Statement = concat('
+            f'[{{Effect = "Allow", Action = [{action_list}], Resource = {direct}}}], '
+            f'length({profiles}) > 0 ? [{{Effect = "Allow", Action = [{action_list}], '
+            f'Resource = {routed}, Condition = {{StringEquals = '
+            f'{{"bedrock:InferenceProfileArn" = {via}}}}}}}] : [])}})}}')
 
 
 class MlDataSources(Construct):

@@ -55,6 +55,7 @@ PLACEHOLDERS = {
                        '"inputPrefixes": ["<s3 prefix>"], "outputPrefixes": ["<s3 prefix>"], '
                        '"networkIsolation": true, "subnets": [], "securityGroups": [], '
                        '"volumeKmsKey": "", "outputKmsKey": ""}',
+    "inference_policy": '{"endpoints": ["<endpoint>"], "bedrockModels": ["<model id>"]}',
 }
 
 

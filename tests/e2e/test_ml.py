@@ -274,3 +274,52 @@ def test_a_call_that_times_out_is_a_clear_error_and_stores_nothing(model_api_sta
         listed = client.data('query($n: String!) { listPredictions(modelName: $n) '
                              "{ items { id } } }", {"n": name})
         assert listed["listPredictions"]["items"] == []
+
+
+def register(graphql, model: str, **target) -> None:
+    graphql.data("mutation($i: RegisterModelVersionInput!) { registerModelVersion(input: $i) "
+                 "{ version } }", {"i": {"modelName": model, "artifactUri": "s3://a/m.tgz",
+                                         **target}})
+
+
+def test_predict_refuses_an_endpoint_the_deployment_does_not_name(graphql, model,
+                                                                  model_api_stack):
+    inference = json.loads(json.loads(model_api_stack.read_text())["locals"]["inference_policy"])
+    other = "ep-not-" + "-".join(inference["endpoints"])[:40]
+    register(graphql, model, endpointName=other)
+    res = graphql.execute(PREDICT, {"i": {"modelName": model, "version": 1, "input": "{}"}})
+    assert res.error_types() == ["ValidationError"]
+    assert "(sagemaker_endpoint_names)" in res.errors[0]["message"]
+    assert res.http["requests"] == 0 and "PutItem" not in res.dynamodb["byOperation"]
+
+
+@pytest.mark.parametrize("kind", ["foundation model", "inference profile"])
+def test_bedrock_models_and_inference_profiles_are_both_callable(graphql, model_api_stack, kind):
+    """Inference-profile ids ("us.", "eu.", "global.") pass the resolver's check as foundation
+    model ids do; IAM grants the profile and the models it routes to (tests/synth)."""
+    ids = json.loads(json.loads(model_api_stack.read_text())["locals"]["inference_policy"])[
+        "bedrockModels"]
+    geo = ("us", "eu", "apac", "us-gov", "global", "jp", "au", "ca")
+    chosen = [i for i in ids if (i.split(".", 1)[0] in geo) == (kind == "inference profile")]
+    if not chosen:
+        pytest.skip(f"cdktf.json's bedrock_model_ids name no {kind}")
+    name = f"b-{uuid.uuid4().hex[:8]}"
+    graphql.data('mutation($n: String!) { createModel(input: {name: $n, inference: BEDROCK}) '
+                 "{ name } }", {"n": name})
+    register(graphql, name, bedrockModelId=chosen[0])
+    res = graphql.execute(PREDICT, {"i": {"modelName": name, "version": 1, "input": "{}"}})
+    # The resolver let it through to Bedrock: whatever moto answers, it is not our refusal.
+    assert "ValidationError" not in res.error_types(), res.errors
+    assert res.http["requests"] == 1
+    assert res.http["servedBy"][0]["call"].startswith("POST /model/")
+
+
+def test_predict_refuses_a_bedrock_model_the_deployment_does_not_name(graphql):
+    name = f"b-{uuid.uuid4().hex[:8]}"
+    graphql.data('mutation($n: String!) { createModel(input: {name: $n, inference: BEDROCK}) '
+                 "{ name } }", {"n": name})
+    register(graphql, name, bedrockModelId="eu.meta.unlisted-v1:0")
+    res = graphql.execute(PREDICT, {"i": {"modelName": name, "version": 1, "input": "{}"}})
+    assert res.error_types() == ["ValidationError"]
+    assert "(bedrock_model_ids)" in res.errors[0]["message"]
+    assert res.http["requests"] == 0
