@@ -42,7 +42,7 @@ if __name__ == "__main__":
     _use_project_venv()
 
 from modules.codegen.ml import refresh_operation  # noqa: E402
-from modules.config import ALWAYS_ON, SWITCH_FLOORS, ConfigError, Settings  # noqa: E402
+from modules.config import SWITCH_FLOORS, ConfigError, Settings  # noqa: E402
 from modules.publish import PUBLISH_DIR, write_all  # noqa: E402
 
 # Terraform's files in a stack directory: a synth carries them into the new output. State
@@ -55,12 +55,14 @@ ROOT_STACK = "model-api"
 # The hardened module emits every switch; its variables default to the strict values.
 HARDENED = {"introspection_enabled": False, "query_depth_limit": 10,
             "resolver_count_limit": 1000, "deletion_protection": True, "waf_enabled": True,
-            "log_retention_days": 365, "sagemaker_request_signing": True,
+            "log_retention_days": 365,
             # EventBridge calls refreshTrainingJob with IAM: IAM is the default mode here.
             "training_events": True, "authentication_type": "AWS_IAM",
             "additional_authentication_types": (),
             # Only marks the switch: the module's kms_key_arn variable has no default.
-            "kms_key_arn": "arn:aws:kms:us-east-1:000000000000:key/required-input"}
+            "kms_key_arn": "arn:aws:kms:us-east-1:000000000000:key/required-input",
+            # Only marks the switch: alarms_enabled defaults to true, alarm_topic_arn to "".
+            "alarm_topic_arn": "arn:aws:sns:us-east-1:000000000000:required-input"}
 
 
 def load_settings() -> Settings:
@@ -110,7 +112,7 @@ def synth(settings: Settings, schema, outdir: Path) -> None:
     if not supports_training_events(schema):  # a generated schema, say: nothing to call
         switches["training_events"] = None
     hardened = dataclasses.replace(settings, **switches)
-    base = dataclasses.replace(settings, **{k: None for k in SWITCH_FLOORS if k not in ALWAYS_ON})
+    base = dataclasses.replace(settings, **{k: None for k in SWITCH_FLOORS})
 
     outdir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".synth-", dir=outdir.parent) as tmp:

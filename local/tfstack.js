@@ -116,6 +116,13 @@ function buildConfig(stack, { endpoint, region, apiKey }) {
       // Sent to moto (one port serves every service), signed for the real endpoint.
       const cfg = ds.http_config || {};
       const iam = ((cfg.authorization_config || {}).aws_iam_config) || {};
+      // AWS refuses an unsigned SageMaker/Bedrock call (AppSync signs only with
+      // authorization_config AWS_IAM: AppSync developer guide, "Invoking AWS services with
+      // AppSync HTTP resolvers"); every stack signs, so one that does not is refused here too.
+      if (!iam.signing_service_name) {
+        throw new StackError(`${w}: http_config.authorization_config.aws_iam_config is missing: `
+          + 'AWS refuses unsigned calls');
+      }
       return {
         name: ds.name,
         type: 'HTTP',
@@ -123,9 +130,7 @@ function buildConfig(stack, { endpoint, region, apiKey }) {
           endpoint,
           originalEndpoint: resolve(cfg.endpoint, `${w}.http_config.endpoint`),
           signingRegion: resolve(iam.signing_region, `${w}.signing_region`) || region,
-          // Unsigned in the stack (switch off): sign as AWS would need it, by host.
-          signingService: resolve(iam.signing_service_name, `${w}.signing_service_name`)
-            || (/^https:\/\/bedrock/.test(cfg.endpoint || '') ? 'bedrock' : 'sagemaker'),
+          signingService: resolve(iam.signing_service_name, `${w}.signing_service_name`),
         },
       };
     }

@@ -18,11 +18,13 @@ TEST_DEPS += terraform-toolchain scan-toolchain
 
 .PHONY: terraform-toolchain scan-toolchain plan scan
 
-# Redo the setup when the terraform on PATH appears, goes or changes: TF_CHOICE is rewritten
-# (so it gets newer than the stamp) only when the path found differs from the recorded one.
+# Redo the setup when the terraform on PATH appears, goes or changes, or TF_EXTRA_PROVIDER_MIRRORS
+# does: TF_CHOICE is rewritten (so it gets newer than the stamp) only when what it records
+# differs. A mirror that appears elsewhere on the machine is found by `make -B terraform-toolchain`.
 TF_CHOICE := $(TF_HOME)/system-terraform
-$(shell mkdir -p $(TF_HOME) && { [ "$$(cat $(TF_CHOICE) 2>/dev/null)" = "$(TF_SYSTEM)" ] \
-	|| echo "$(TF_SYSTEM)" > $(TF_CHOICE); })
+TF_CHOICE_TEXT := $(TF_SYSTEM) $(TF_EXTRA_PROVIDER_MIRRORS)
+$(shell mkdir -p $(TF_HOME) && { [ "$$(cat $(TF_CHOICE) 2>/dev/null)" = "$(TF_CHOICE_TEXT)" ] \
+	|| echo "$(TF_CHOICE_TEXT)" > $(TF_CHOICE); })
 
 terraform-toolchain: $(TF_STAMP) ## Offline terraform + hashicorp/aws mirror (.make/terraform)
 

@@ -116,21 +116,61 @@ class GraphqlApi(Construct):
             tags=inputs.tags,
         ), "api_logs")
 
+        rotation_locals(self, inputs)
         self.api_key = named(AppsyncApiKey(
             self, "api_key",
             api_id=self.api.id,
-            description=f"{prefix} default API key",
-            count=Token.as_number(inputs.expression(inputs.api_key_count_expr)),
+            # No date or period in the description: an instance is never updated, only created
+            # when its period starts and deleted when it is two periods old.
+            description=f"{prefix} API key",
+            # plantimestamp() is fixed for one plan and known while planning; AppSync rounds
+            # `expires` down to the hour and needs >= 1 day: hence the extra hour.
             expires=inputs.expression(
-                f'timeadd(timestamp(), format("%dh", {inputs.api_key_hours_expr}))'),
-            # timestamp() changes on every plan: set the expiry once, rotate by replacing.
+                f'timeadd(local.{KEY_CLOCK}, format("%dh", {inputs.api_key_hours_expr}))'),
+            # Set once at creation: a later plan's clock must not move a key's expiry.
             lifecycle={"ignore_changes": ["expires"]},
         ), "api_key")
+        # One key per rotation period (below); none when API_KEY is off.
+        self.api_key.add_override("for_each", inputs.expression(
+            f"toset(({inputs.api_key_count_expr}) == 1 ? local.{KEY_PERIODS} : [])"))
 
     @property
     def api_key_value(self) -> str:
-        # count may be 0: join over the splat gives "" instead of an index error.
-        return '${join("", aws_appsync_api_key.api_key[*].key)}'
+        # The newest key; "" when API_KEY is off (no instance).
+        return (f'${{try(aws_appsync_api_key.api_key[local.{KEY_PERIODS}[length('
+                f'local.{KEY_PERIODS}) - 1]].key, "")}}')
+
+
+# API key rotation without a time provider. A plan's clock (plantimestamp()) is turned into a
+# day number since 1970-01-01 (the civil-from-days formula of H. Hinnant's date algorithms,
+# on Terraform's formatdate fields) and divided into periods of api_key_rotation_days. The keys
+# are keyed by period: the current one and the one before it. When a plan falls in a new
+# period, it creates the new key and deletes the oldest; the one in between keeps working for
+# one more period, so clients switch to the new key (output appsync_api_key) while the old one
+# still works. With rotation 0 there is a single key, "p0", never replaced.
+KEY_CLOCK = "api_key_clock"
+KEY_DAY = "api_key_day"
+KEY_PERIODS = "api_key_periods"
+
+
+def rotation_locals(scope: Construct, inputs: Inputs) -> None:
+    def part(fmt: str) -> str:
+        return f'tonumber(formatdate("{fmt}", local.{KEY_CLOCK}))'
+
+    # March-based year and month: February (with the leap day) ends the year.
+    year = f"({part('YYYY')} - ({part('M')} <= 2 ? 1 : 0))"
+    month = f"(({part('M')} + 9) % 12)"
+    rotation = inputs.api_key_rotation_expr
+    values = {
+        KEY_CLOCK: "${plantimestamp()}",
+        KEY_DAY: (f"${{365 * {year} + floor({year} / 4) - floor({year} / 100) + "
+                  f"floor({year} / 400) + floor((153 * {month} + 2) / 5) + {part('D')} - 1 "
+                  "- 719468}"),
+        KEY_PERIODS: (f"${{{rotation} > 0 ? [for n in [floor(local.{KEY_DAY} / {rotation}) - 1, "
+                      f"floor(local.{KEY_DAY} / {rotation})] : format(\"p%d\", n)] : [\"p0\"]}}"),
+    }
+    for name, value in values.items():
+        TerraformLocal(scope, name, value).override_logical_id(name)
 
 
 def _introspection(enabled):

@@ -19,37 +19,53 @@ LOG_LEVELS = ("ALL", "ERROR", "NONE")
 AUTH_TYPES = ("API_KEY", "AWS_IAM")
 # AppSync: an API key lives at least 1 day and at most 365 days.
 API_KEY_EXPIRY_DAYS = (1, 365)
+# A new key every N days; the previous one stays until the next rotation, so N is at most half
+# the key's lifetime (0: one key, never rotated).
+API_KEY_ROTATION_DAYS = (0, 182)
+# AppSync's Latency metric is in milliseconds; the p99 alarm's threshold.
+ALARM_LATENCY_MS = (1, 30000)
 # Query cost (AppSync, "Configuring GraphQL run complexity, query depth, and introspection"):
 # depth 1-75 nested levels, 1-10,000 resolvers per request. 0 would mean "no limit", which this
 # project refuses: every stack bounds what one request may cost. Defaults: deep enough for every
 # query the schema's own clients send (depth 10), few enough resolvers (1,000) that one request
-# reads at most 1,000 x NESTED_LIST_LIMIT items through nested lists.
+# reads at most 1,000 x the nested-list page limit (codegen NESTED_MAX_LIMIT) items.
 QUERY_DEPTH_LIMIT = (1, 75)
 RESOLVER_COUNT_LIMIT = (1, 10000)
 DEFAULT_QUERY_DEPTH_LIMIT = 10
 DEFAULT_RESOLVER_COUNT_LIMIT = 1000
 # Prediction retention (DynamoDB TTL on the predictions table): days, 0 keeps them forever.
 PREDICTION_TTL_DAYS = (0, 3650)
-# Switches every stack emits (the basic module too): query cost is always bounded.
-ALWAYS_ON = ("query_depth_limit", "resolver_count_limit")
 
-# Lowest AWS provider version for what the stack always emits (measured: plans with 3.39.0),
-# and what each optional switch raises it to (the release that added the argument).
-PROVIDER_FLOOR = "3.39.0"
+# What every stack emits that an older AWS provider refuses, by feature, with the release that
+# added it; PROVIDER_FLOOR, the floor of every stack, is the highest of them.
+# - request_signing: the HTTP data sources sign their SageMaker/Bedrock requests
+#   (http_config.authorization_config; without it AWS refuses the calls). Added by provider PR
+#   #22411 (.changelog/22411.txt, merged 2022-01-10 after the 3.x line had branched: not in
+#   the 3.72-3.75 notes), so first released in 4.0.0. Measured here: 3.39.0 refuses the block,
+#   5.100.0 plans it (the plan tier); no release in between is installed to narrow it further.
+# - query_limits: the API's query_depth_limit and resolver_count_limit, on in every stack so a
+#   request's cost is bounded (provider 5.37.0 added both arguments).
+BASE_FLOORS = {"request_signing": "4.0.0", "query_limits": "5.37.0"}
+# Everything else every stack emits plans on 3.39.0 (and 2.70.0), measured by the plan tier.
+MEASURED_FLOOR = "3.39.0"
+BASE_ARGUMENTS = {
+    "request_signing": [("aws_appsync_datasource", "http_config.authorization_config")],
+    "query_limits": [("aws_appsync_graphql_api", "query_depth_limit"),
+                     ("aws_appsync_graphql_api", "resolver_count_limit")],
+}
+PROVIDER_FLOOR = max(BASE_FLOORS.values(), key=lambda v: tuple(int(p) for p in v.split(".")))
+# What each optional switch raises the floor to (the release that added its argument).
 SWITCH_FLOORS = {
     "introspection_enabled": "5.37.0",
-    "query_depth_limit": "5.37.0",
-    "resolver_count_limit": "5.37.0",
     "deletion_protection": "4.59.0",
-    # HTTP data sources signed with their role (SageMaker, Bedrock). 3.39.0 refuses the block
-    # (measured); 4.0.0 is assumed to have it: not measured here.
-    "sagemaker_request_signing": "4.0.0",
     # An EventBridge rule calling refreshTrainingJob on SageMaker job state changes: its
     # target's appsync_target block came in 5.72.0 (the rule, target and role plan on 3.39.0).
     "training_events": "5.72.0",
-    # Known to 3.39.0 (planned there): no raise.
-    "kms_key_arn": PROVIDER_FLOOR,
-    "waf_enabled": PROVIDER_FLOOR,
+    # Known to 3.39.0 (planned there, the oldest provider this project plans): no raise.
+    "kms_key_arn": MEASURED_FLOOR,
+    "waf_enabled": MEASURED_FLOOR,
+    # Metric alarms (metric math) and an EventBridge rule with an SNS target.
+    "alarm_topic_arn": MEASURED_FLOOR,
 }
 
 # No "--" inside: resources of one deployment are named "<prefix>--<id>" where a wildcard grant
@@ -59,27 +75,42 @@ _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 # The Terraform arguments each switch emits: what an older provider rejects.
 SWITCH_ARGUMENTS = {
     "introspection_enabled": [("aws_appsync_graphql_api", "introspection_config")],
-    "query_depth_limit": [("aws_appsync_graphql_api", "query_depth_limit")],
-    "resolver_count_limit": [("aws_appsync_graphql_api", "resolver_count_limit")],
     "deletion_protection": [("aws_dynamodb_table", "deletion_protection_enabled")],
     "kms_key_arn": [("aws_dynamodb_table", "server_side_encryption.kms_key_arn"),
                     ("aws_cloudwatch_log_group", "kms_key_id")],
-    "sagemaker_request_signing": [("aws_appsync_datasource", "http_config.authorization_config")],
     # The rule, the target (but its appsync_target), the role and its policy are 3.39.0's.
     "training_events": [("aws_cloudwatch_event_target", "appsync_target")],
     "waf_enabled": [("aws_wafv2_web_acl", ""), ("aws_wafv2_web_acl_association", ""),
                     ("aws_wafv2_web_acl_logging_configuration", "")],
+    "alarm_topic_arn": [("aws_cloudwatch_metric_alarm", ""), ("aws_cloudwatch_event_rule", ""),
+                        ("aws_cloudwatch_event_target", "")],
 }
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split("."))
+
+
+def arguments_newer_than(version: tuple[int, ...], switches: bool = True,
+                         ) -> dict[str, list[str]]:
+    """{resource type: [argument]} of what the stacks emit that `version` does not know yet:
+    the always-emitted features, and (switches=True) every switch, whether on or not."""
+    floors = {**BASE_FLOORS, **(SWITCH_FLOORS if switches else {})}
+    arguments = {**BASE_ARGUMENTS, **SWITCH_ARGUMENTS}
+    out: dict[str, list[str]] = {}
+    for feature, floor in floors.items():
+        if _version(floor) > tuple(version):
+            for rtype, argument in arguments[feature]:
+                out.setdefault(rtype, []).append(argument)
+    return out
 
 # Training policy (modules/guardrails.py). An allowed image is an ECR repository ARN
 # (arn:aws:ecr:<region>:<account>:repository/<name>) or an image URI prefix ending in '/' (a
 # registry or namespace) or naming a repository (<registry>/<repo>: matches its tags and digests,
-# never <repo>-other). S3 prefixes end in '/' so "s3://data" cannot match "s3://data-other".
+# never <repo>-other).
 ECR_REPOSITORY_ARN = re.compile(
     r"^arn:aws[a-z-]*:ecr:([a-z0-9-]+):(\d{12}):repository/([a-z0-9][a-z0-9._/-]{0,255})$")
 IMAGE_PREFIX = re.compile(r"^[a-z0-9][a-z0-9.-]*\.[a-z]{2,}(:\d+)?/[a-z0-9._/-]*$")
-# No quotes or backslashes: resolvers read the policy from a single-quoted VTL string.
-S3_PREFIX = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([^\s'\"\\]{0,900}/)?$")
 INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
 SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
@@ -93,6 +124,12 @@ _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 # SageMaker endpoint names and Bedrock model ids (the API references' patterns).
 ENDPOINT_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
 BEDROCK_MODEL_ID = r"^[a-zA-Z0-9][a-zA-Z0-9._:-]{0,127}$"
+# s3://bucket/prefix: a bucket name (S3's naming rules, simplified) and an optional key prefix.
+# An S3 prefix ends in '/', so "s3://data/" never matches "s3://data-other/" (the resolver's
+# startsWith and IAM's "<prefix>*" both compare prefixes); no wildcard, quote, backslash or space
+# (the resolver reads the prefixes from a single-quoted VTL string).
+S3_PREFIX = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([^\s*?'\"\\]{0,900}/)?$"
+SNS_TOPIC_ARN = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$"
 _KMS_KEY = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 _TAG_KEY = re.compile(r"^[\w .:/=+@-]{1,128}$")
 # S3 bucket names (S3 User Guide, "General purpose bucket naming rules") and DynamoDB table
@@ -136,7 +173,7 @@ class Settings:
     # Verbose content (request/response headers, context, evaluated templates) in the field
     # logs: off unless the operator turns it on (with log_level ALL it logs prediction payloads).
     log_verbose_content: bool = False
-    # Query cost, on in every stack (QUERY_DEPTH_LIMIT above; they raise the floor to 5.37.0).
+    # Query cost, on in every stack (QUERY_DEPTH_LIMIT above; BASE_FLOORS: 5.37.0).
     query_depth_limit: int = DEFAULT_QUERY_DEPTH_LIMIT
     resolver_count_limit: int = DEFAULT_RESOLVER_COUNT_LIMIT
     # Hardened switches: None means "do not emit the argument", which keeps the provider floor low.
@@ -153,14 +190,13 @@ class Settings:
     sagemaker_endpoint_names: tuple[str, ...] = ()
     bedrock_model_ids: tuple[str, ...] = ()
     # Training policy: what startTrainingJob may ask of SageMaker, checked by the resolver before
-    # any call and again by IAM on CreateTrainingJob (modules/guardrails.py). Empty lists of
-    # images or S3 prefixes allow nothing: a deployment trains only once it names them.
+    # any call and again by IAM on CreateTrainingJob (modules/guardrails.py). An empty list of
+    # images, input or output prefixes (sagemaker_*_s3_prefixes below, also the created
+    # execution role's S3 grants) allows nothing: a deployment trains once it names them.
     training_images: tuple[str, ...] = ()
     training_instance_types: tuple[str, ...] = ("ml.m5.large", "ml.m5.xlarge")
     training_max_instance_count: int = 2
     training_max_runtime_seconds: int = 86400
-    training_input_prefixes: tuple[str, ...] = ()
-    training_output_prefixes: tuple[str, ...] = ()
     training_network_isolation: bool = True
     training_vpc_subnets: tuple[str, ...] = ()
     training_vpc_security_groups: tuple[str, ...] = ()
@@ -169,9 +205,17 @@ class Settings:
     # Stored predictions (inputs and outputs) expire after this many days (DynamoDB TTL); 0
     # keeps them.
     prediction_ttl_days: int = 90
-    # Sign SageMaker/Bedrock requests (http_config.authorization_config): without it AWS
-    # refuses them. A switch because it raises the provider floor (SWITCH_FLOORS).
-    sagemaker_request_signing: bool | None = None
+    # Create the execution role (<name_prefix>-sagemaker-execution): SageMaker assumes it,
+    # reads only the input prefixes, writes only the output prefixes (s3://bucket/prefix/).
+    sagemaker_execution_role_create: bool = False
+    sagemaker_input_s3_prefixes: tuple[str, ...] = ()
+    sagemaker_output_s3_prefixes: tuple[str, ...] = ()
+    # A new API key every N days, the previous one kept until the next rotation (0: never).
+    api_key_rotation_days: int = 15
+    # CloudWatch alarms (AppSync 5XX and p99 latency, DynamoDB throttling per table) and failed
+    # training jobs (EventBridge) sent to this SNS topic; None: no alarms.
+    alarm_topic_arn: str | None = None
+    alarm_latency_p99_ms: int = 2000
     # An EventBridge rule on SageMaker's "Training Job State Change" events for jobs named
     # "<name_prefix>-*" that calls refreshTrainingJob with IAM (modules/events.py). Needs
     # authentication_type AWS_IAM (the mutation has no auth directive: the default mode only).
@@ -183,7 +227,8 @@ class Settings:
     def __post_init__(self) -> None:
         # Normalise JSON lists to tuples so the object stays hashable and comparable.
         for key in ("additional_authentication_types", "sagemaker_endpoint_names",
-                    "bedrock_model_ids", *TUPLE_POLICY_KEYS):
+                    "bedrock_model_ids", "sagemaker_input_s3_prefixes",
+                    "sagemaker_output_s3_prefixes", *TUPLE_POLICY_KEYS):
             object.__setattr__(self, key, tuple(getattr(self, key)))
         self.validate()
 
@@ -261,6 +306,32 @@ class Settings:
             if not all(isinstance(v, str) and re.match(pattern, v) for v in values) or \
                     len(set(values)) != len(values):
                 fail(key, f"use distinct names matching {pattern}")
+        rotation = self.api_key_rotation_days
+        if not API_KEY_ROTATION_DAYS[0] <= rotation <= API_KEY_ROTATION_DAYS[1] or \
+                (rotation and 2 * rotation > self.api_key_expiry_days):
+            fail("api_key_rotation_days", "use 0 (no rotation) or at most half of "
+                 f"api_key_expiry_days ({self.api_key_expiry_days}): the previous key must stay "
+                 "valid until the next rotation replaces it")
+        for key in ("sagemaker_input_s3_prefixes", "sagemaker_output_s3_prefixes"):
+            values = getattr(self, key)
+            if not all(isinstance(v, str) and re.match(S3_PREFIX, v) for v in values):
+                fail(key, "use S3 prefixes s3://<bucket>/ or s3://<bucket>/<path>/ (bucket 3-63 of "
+                     "a-z0-9.-; ending in '/', so a bucket or folder named like it with more "
+                     "characters never matches)")
+        if self.sagemaker_execution_role_create:
+            if self.sagemaker_execution_role_arn is not None:
+                fail("sagemaker_execution_role_create", "either name a role "
+                     "(sagemaker_execution_role_arn) or let the stack create one, not both")
+            if not self.sagemaker_input_s3_prefixes or not self.sagemaker_output_s3_prefixes:
+                fail("sagemaker_execution_role_create", "the created role reads only "
+                     "sagemaker_input_s3_prefixes and writes only sagemaker_output_s3_prefixes: "
+                     "give at least one of each")
+        if self.alarm_topic_arn is not None and not re.match(SNS_TOPIC_ARN, self.alarm_topic_arn):
+            fail("alarm_topic_arn", "use an SNS topic ARN, arn:aws:sns:<region>:<account>:<name>")
+        lo, hi = ALARM_LATENCY_MS
+        if not lo <= self.alarm_latency_p99_ms <= hi:
+            fail("alarm_latency_p99_ms", f"use {lo} to {hi} milliseconds (AppSync's resolver "
+                 "limit is 30 s)")
         if self.training_events and self.authentication_type != "AWS_IAM":
             fail("training_events", "EventBridge calls refreshTrainingJob with IAM, which the "
                  "schema allows only as the default mode: set authentication_type to AWS_IAM "
@@ -287,11 +358,10 @@ class Settings:
         floors = [PROVIDER_FLOOR] + [
             v for k, v in SWITCH_FLOORS.items() if getattr(self, k) is not None
         ]
-        return max(floors, key=lambda v: tuple(int(p) for p in v.split(".")))
+        return max(floors, key=_version)
 
 
-TUPLE_POLICY_KEYS = ("training_images", "training_instance_types", "training_input_prefixes",
-                     "training_output_prefixes", "training_vpc_subnets",
+TUPLE_POLICY_KEYS = ("training_images", "training_instance_types", "training_vpc_subnets",
                      "training_vpc_security_groups")
 
 
@@ -300,11 +370,6 @@ def _check_training(s: Settings, fail) -> None:
     for key, pattern, form in (
             ("training_instance_types", INSTANCE_TYPE, "SageMaker instance types such as "
              "ml.m5.large"),
-            ("training_input_prefixes", S3_PREFIX, "S3 prefixes s3://<bucket>/ or "
-             "s3://<bucket>/<path>/ (ending in '/', so a bucket or folder named like it with "
-             "more characters never matches)"),
-            ("training_output_prefixes", S3_PREFIX, "S3 prefixes s3://<bucket>/ or "
-             "s3://<bucket>/<path>/ (ending in '/')"),
             ("training_vpc_subnets", SUBNET_ID, "subnet ids such as subnet-0123abcd"),
             ("training_vpc_security_groups", SECURITY_GROUP_ID,
              "security group ids such as sg-0123abcd")):

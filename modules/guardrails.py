@@ -41,10 +41,11 @@ INFERENCE_LOCAL = "inference_policy"
 CONDITION_LOCAL = "training_iam_condition"
 ROWS_LOCAL = "training_iam_condition_rows"
 # Variables of the module, each a setting of the same name (README: Settings).
+# The S3 prefixes are sagemaker_input_s3_prefixes and sagemaker_output_s3_prefixes (inputs.py),
+# which also bound a created execution role's S3 grants: one list for both.
 VARIABLES = ("training_images", "training_instance_types", "training_max_instance_count",
-             "training_max_runtime_seconds", "training_input_prefixes",
-             "training_output_prefixes", "training_network_isolation", "training_vpc_subnets",
-             "training_vpc_security_groups", "training_volume_kms_key",
+             "training_max_runtime_seconds", "training_network_isolation",
+             "training_vpc_subnets", "training_vpc_security_groups", "training_volume_kms_key",
              "training_output_kms_key")
 
 
@@ -66,8 +67,8 @@ def policy_values(s: Settings) -> dict[str, Any]:
         "instanceTypes": list(s.training_instance_types),
         "maxInstanceCount": s.training_max_instance_count,
         "maxRuntimeSeconds": s.training_max_runtime_seconds,
-        "inputPrefixes": list(s.training_input_prefixes),
-        "outputPrefixes": list(s.training_output_prefixes),
+        "inputPrefixes": list(s.sagemaker_input_s3_prefixes),
+        "outputPrefixes": list(s.sagemaker_output_s3_prefixes),
         "networkIsolation": s.training_network_isolation,
         "subnets": list(s.training_vpc_subnets),
         "securityGroups": list(s.training_vpc_security_groups),
@@ -127,8 +128,8 @@ def locals_values(s: Settings, variables: bool) -> dict[str, str]:
         "instanceTypes = var.training_instance_types, "
         "maxInstanceCount = var.training_max_instance_count, "
         "maxRuntimeSeconds = var.training_max_runtime_seconds, "
-        "inputPrefixes = var.training_input_prefixes, "
-        "outputPrefixes = var.training_output_prefixes, "
+        "inputPrefixes = var.sagemaker_input_s3_prefixes, "
+        "outputPrefixes = var.sagemaker_output_s3_prefixes, "
         "networkIsolation = var.training_network_isolation, "
         "subnets = var.training_vpc_subnets, "
         "securityGroups = var.training_vpc_security_groups, "
@@ -192,7 +193,6 @@ def declare(stack: TerraformStack, s: Settings) -> None:
 
     image = (r"^(arn:aws[a-z-]*:ecr:[a-z0-9-]+:[0-9]{12}:repository/[a-z0-9][a-z0-9._/-]*|"
              r"[a-z0-9][a-z0-9.-]*\\.[a-z]{2,}(:[0-9]+)?/[a-z0-9._/-]*)$")
-    s3 = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([^\\s'\\\"\\\\]*/)?$"
     var("training_images", "list(string)", list(s.training_images),
         "Images startTrainingJob may run: ECR repository ARNs or image URI prefixes ending in "
         "'/' or naming a repository ([] allows none).",
@@ -215,13 +215,6 @@ def declare(stack: TerraformStack, s: Settings) -> None:
         f"${{var.training_max_runtime_seconds >= {lo} && var.training_max_runtime_seconds <= "
         f"{hi} && floor(var.training_max_runtime_seconds) == var.training_max_runtime_seconds}}",
         f"The training_max_runtime_seconds must be a whole number from {lo} to {hi}.")
-    for name, what in (("training_input_prefixes", "read training data from"),
-                       ("training_output_prefixes", "write model artifacts to")):
-        var(name, "list(string)", list(getattr(s, name)),
-            f"S3 prefixes (s3://<bucket>/ or s3://<bucket>/<path>/) a training job may {what} "
-            "([] allows none).",
-            *each(name, s3, f"Each {name} entry must be s3://<bucket>/ or "
-                  "s3://<bucket>/<path>/ (ending in '/'), listed once."))
     var("training_network_isolation", "bool", s.training_network_isolation,
         "Run training containers without network access (EnableNetworkIsolation; also an IAM "
         "condition).", "${var.training_network_isolation == true || "

@@ -15,7 +15,9 @@ from cdktf import TerraformStack, TerraformVariable, TerraformVariableValidation
 
 from . import guardrails
 from .config import (
+    ALARM_LATENCY_MS,
     API_KEY_EXPIRY_DAYS,
+    API_KEY_ROTATION_DAYS,
     AUTH_TYPES,
     BEDROCK_MODEL_ID,
     ENDPOINT_NAME,
@@ -24,6 +26,8 @@ from .config import (
     PREDICTION_TTL_DAYS,
     QUERY_DEPTH_LIMIT,
     RESOLVER_COUNT_LIMIT,
+    S3_PREFIX,
+    SNS_TOPIC_ARN,
     Settings,
 )
 
@@ -58,7 +62,17 @@ class Inputs:
     ml_region: str = ""
     ml_partition: str = ""
     ml_lists_are_variables: bool = False
-    ml_signing: bool = False
+    # The execution role the stack may create (count expression) and the S3 prefixes it may
+    # read and write (lists of s3:// URIs: literals, or variable references).
+    ml_role_count_expr: str = "0"
+    ml_input_prefixes: Any = ()
+    ml_output_prefixes: Any = ()
+    # A new API key every this many days (expression; 0: one key, never rotated).
+    api_key_rotation_expr: str = "0"
+    # Alarms and failed-training notifications (modules/alarms.py): count expression, topic.
+    alarms_count_expr: str = "0"
+    alarm_topic_arn: Any = ""
+    alarm_latency_p99_ms: Any = 2000
     # The EventBridge rule calling refreshTrainingJob (modules/events.py).
     training_events: bool = False
 
@@ -86,14 +100,22 @@ class Inputs:
             deletion_protection=s.deletion_protection,
             kms_key_arn=s.kms_key_arn,
             waf_enabled=bool(s.waf_enabled),
+            # A created role has this very name, so its ARN is known without referencing it
+            # (and the local runtime, which cannot read an ARN after apply, resolves it).
             ml_execution_role_arn=s.sagemaker_execution_role_arn or (
                 f"arn:{partition(s.region)}:iam::${{local.{API_ACCOUNT}}}:role/"
                 f"{s.name_prefix}-sagemaker-execution"),
+            ml_role_count_expr="1" if s.sagemaker_execution_role_create else "0",
+            ml_input_prefixes=list(s.sagemaker_input_s3_prefixes),
+            ml_output_prefixes=list(s.sagemaker_output_s3_prefixes),
+            api_key_rotation_expr=str(s.api_key_rotation_days),
+            alarms_count_expr="1" if s.alarm_topic_arn else "0",
+            alarm_topic_arn=s.alarm_topic_arn or "",
+            alarm_latency_p99_ms=s.alarm_latency_p99_ms,
             ml_endpoint_names=list(s.sagemaker_endpoint_names),
             ml_bedrock_model_ids=list(s.bedrock_model_ids),
             ml_region=s.region,
             ml_partition=partition(s.region),
-            ml_signing=bool(s.sagemaker_request_signing),
             training_events=bool(s.training_events),
         )
 
@@ -157,6 +179,19 @@ class Inputs:
                      f"${{var.api_key_expiry_days >= {lo} && var.api_key_expiry_days <= {hi} && "
                      "floor(var.api_key_expiry_days) == var.api_key_expiry_days}",
                      f"The api_key_expiry_days must be a whole number from {lo} to {hi}.")
+        lo, hi = API_KEY_ROTATION_DAYS
+        var("api_key_rotation_days", "number", s.api_key_rotation_days,
+            "Days between API keys: every apply in a new period of this many days creates a new "
+            "key (output appsync_api_key) and deletes the one before the previous, so the "
+            "previous key keeps working for one more period. 0: one key, never rotated. Apply at "
+            "least once per period, or the keys expire.",
+            f"${{var.api_key_rotation_days >= {lo} && var.api_key_rotation_days <= {hi} && "
+            "floor(var.api_key_rotation_days) == var.api_key_rotation_days}",
+            f"The api_key_rotation_days must be a whole number from {lo} to {hi}.",
+            more=(("${var.api_key_rotation_days == 0 || "
+                   "2 * var.api_key_rotation_days <= var.api_key_expiry_days}",
+                   "The api_key_rotation_days must be at most half of api_key_expiry_days: the "
+                   "previous key must stay valid until the next rotation replaces it."),))
         verbose = var("log_verbose_content", "bool", s.log_verbose_content,
                       "Log verbose content (headers, context, evaluated templates: with "
                       "log_level ALL, prediction inputs and outputs) in the field logs.")
@@ -212,6 +247,48 @@ class Inputs:
                      "${alltrue([for n in var.bedrock_model_ids : "
                      f"can(regex(\"{BEDROCK_MODEL_ID}\", n))])}}",
                      "Each bedrock_model_ids entry must be a Bedrock model id.")
+        var("sagemaker_execution_role_create", "bool", s.sagemaker_execution_role_create,
+            "Create the SageMaker execution role <name_prefix>-sagemaker-execution: SageMaker "
+            "may assume it, read only sagemaker_input_s3_prefixes, write only "
+            "sagemaker_output_s3_prefixes, and write training logs and metrics.",
+            more=(("${!var.sagemaker_execution_role_create || "
+                   "(var.sagemaker_execution_role_arn == \"\" && "
+                   "length(var.sagemaker_input_s3_prefixes) > 0 && "
+                   "length(var.sagemaker_output_s3_prefixes) > 0)}",
+                   "A created execution role needs sagemaker_input_s3_prefixes and "
+                   "sagemaker_output_s3_prefixes, and no sagemaker_execution_role_arn."),))
+        prefixes = {}
+        for key, what in (("sagemaker_input_s3_prefixes", "read training data from"),
+                          ("sagemaker_output_s3_prefixes", "write model artifacts to")):
+            prefixes[key] = var(
+                key, "list(string)", list(getattr(s, key)),
+                f"S3 prefixes (s3://bucket/ or s3://bucket/prefix/) training jobs may {what}: "
+                "the resolver refuses other inputUri/outputUri values, and a created execution "
+                "role is granted only these.",
+                f"${{alltrue([for p in var.{key} : "
+                f"can(regex(\"{_hcl_escape(S3_PREFIX)}\", p))])}}",
+                f"Each {key} entry must be an S3 prefix ending in '/', s3://<bucket>/ or "
+                "s3://<bucket>/<prefix>/, without wildcards, quotes or spaces.").list_value
+        var("alarms_enabled", "bool", s.alarm_topic_arn is not None,
+            "CloudWatch alarms (AppSync 5XX errors and p99 latency, DynamoDB throttled requests "
+            "per table) and failed SageMaker training jobs, sent to alarm_topic_arn.",
+            more=((f"${{!var.alarms_enabled || can(regex(\"{SNS_TOPIC_ARN}\", "
+                   "var.alarm_topic_arn))}",
+                   "The alarms need alarm_topic_arn, an SNS topic ARN "
+                   "(arn:aws:sns:<region>:<account>:<name>), or alarms_enabled = false."),))
+        topic = var("alarm_topic_arn", "string", "",
+                    "SNS topic the alarms and failed-training events go to. Its policy must let "
+                    "events.amazonaws.com publish (and cloudwatch.amazonaws.com, if it is "
+                    "encrypted with a customer managed key).",
+                    f"${{var.alarm_topic_arn == \"\" || can(regex(\"{SNS_TOPIC_ARN}\", "
+                    "var.alarm_topic_arn))}",
+                    "The alarm_topic_arn must be an SNS topic ARN or \"\".")
+        lo, hi = ALARM_LATENCY_MS
+        latency = var("alarm_latency_p99_ms", "number", s.alarm_latency_p99_ms,
+                      "The p99 latency alarm's threshold, in milliseconds (5-minute periods).",
+                      f"${{var.alarm_latency_p99_ms >= {lo} && var.alarm_latency_p99_ms <= {hi}}}",
+                      f"The alarm_latency_p99_ms must be from {lo} to {hi}.")
+        # Given, else <name_prefix>-sagemaker-execution: the created role's name as well.
         role_arn = (
             "${var.sagemaker_execution_role_arn != \"\" ? var.sagemaker_execution_role_arn : "
             f"\"arn:${{local.{API_PARTITION}}}:iam::${{local.{API_ACCOUNT}}}:role/"
@@ -223,7 +300,13 @@ class Inputs:
             ml_region=f"${{local.{API_REGION}}}",
             ml_partition=f"${{local.{API_PARTITION}}}",
             ml_lists_are_variables=True,
-            ml_signing=bool(s.sagemaker_request_signing),
+            ml_role_count_expr="var.sagemaker_execution_role_create ? 1 : 0",
+            ml_input_prefixes=prefixes["sagemaker_input_s3_prefixes"],
+            ml_output_prefixes=prefixes["sagemaker_output_s3_prefixes"],
+            api_key_rotation_expr="var.api_key_rotation_days",
+            alarms_count_expr="var.alarms_enabled ? 1 : 0",
+            alarm_topic_arn=topic.string_value,
+            alarm_latency_p99_ms=latency.number_value,
             training_events=bool(s.training_events),
         )
         return cls(
@@ -262,6 +345,11 @@ def partition(region: str) -> str:
     if region.startswith("cn-"):
         return "aws-cn"
     return "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
+def _hcl_escape(text: str) -> str:
+    """A regex as the body of an HCL string literal (backslashes and quotes escaped)."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _hcl_list(values: tuple) -> str:

@@ -16,7 +16,7 @@ import json
 from cdktf import TerraformLocal, Token
 from constructs import Construct
 
-from .api import api_trust_policy
+from .api import api_trust_policy, assume_role_policy
 from .aws import AppsyncDatasource, AppsyncGraphqlApi, IamRole, IamRolePolicy
 from .codegen.ml import (
     BEDROCK,
@@ -37,6 +37,8 @@ from .guardrails import (
 from .inputs import API_ACCOUNT, API_ARN_PARTS, Inputs
 from .naming import named
 
+# The execution role the stack creates when asked, by its Terraform address.
+EXECUTION_ROLE_RESOURCE = "aws_iam_role.sagemaker_execution"
 # Logical ids and role name suffixes of the HTTP sources.
 SLUGS = {SAGEMAKER: "sagemaker", SAGEMAKER_RUNTIME: "sagemaker_runtime", BEDROCK: "bedrock"}
 
@@ -204,13 +206,116 @@ class MlDataSources(Construct):
                 service_role_arn=role.arn,
                 http_config={
                     "endpoint": f"https://{host}.{inputs.ml_region}.amazonaws.com",
-                    **({"authorization_config": {
+                    # Signed with the data source's role: AWS refuses unsigned calls. Raises
+                    # every stack's provider floor (config.BASE_FLOORS).
+                    "authorization_config": {
                         "authorization_type": "AWS_IAM",
                         "aws_iam_config": {"signing_region": inputs.ml_region,
                                            "signing_service_name": service},
-                    }} if inputs.ml_signing else {}),
+                    },
                 },
             ), slug)
+        self.execution_role = ExecutionRole(self, "execution", inputs=inputs) \
+            if SAGEMAKER in self.by_name else None
 
 
-__all__ = ["MlDataSources", "invoke_policy", "ml_locals", "sagemaker_policy"]
+# What a training job's execution role needs besides its data (SageMaker developer guide,
+# "CreateTrainingJob API: Execution Role Permissions"): its logs, its metrics and its image.
+# cloudwatch:PutMetricData and ecr:GetAuthorizationToken have no resource-level permissions
+# (service authorization reference): "*", the metric namespace fixed by a condition.
+TRAINING_NAMESPACE = "/aws/sagemaker/TrainingJobs"
+
+
+def s3_arn(uri: str, partition: str) -> str:
+    """s3://bucket/prefix -> arn:<partition>:s3:::bucket/prefix* (objects under the prefix)."""
+    return f"arn:{partition}:s3:::{uri.removeprefix('s3://')}*"
+
+
+def execution_policy(inputs: Inputs) -> str:
+    """The created execution role's policy: JSON (literal prefixes) or a jsonencode expression
+    (module variables), one statement per kind of access."""
+    p, r, a = inputs.ml_partition, inputs.ml_region, f"${{local.{API_ACCOUNT}}}"
+    fixed = [
+        {"Sid": "Logs", "Effect": "Allow",
+         "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams",
+                    "logs:PutLogEvents"],
+         "Resource": f"arn:{p}:logs:{r}:{a}:log-group:{TRAINING_NAMESPACE}:*"},
+        {"Sid": "Metrics", "Effect": "Allow", "Action": ["cloudwatch:PutMetricData"],
+         "Resource": "*",
+         "Condition": {"StringEquals": {"cloudwatch:namespace": TRAINING_NAMESPACE}}},
+        {"Sid": "ImageToken", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"],
+         "Resource": "*"},
+        # Algorithm images live in AWS's registries (other accounts) or yours: any repository,
+        # pull actions only.
+        {"Sid": "Image", "Effect": "Allow",
+         "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer"],
+         "Resource": f"arn:{p}:ecr:*:*:repository/*"},
+    ]
+    if not inputs.ml_lists_are_variables:
+        def bucket(uri: str) -> str:
+            return f"arn:{p}:s3:::{uri.removeprefix('s3://').split('/')[0]}"
+
+        def key(uri: str) -> str:
+            rest = uri.removeprefix("s3://").partition("/")[2]
+            return f"{rest}*"
+
+        data = [
+            {"Sid": "ReadInput", "Effect": "Allow", "Action": ["s3:GetObject"],
+             "Resource": [s3_arn(u, p) for u in inputs.ml_input_prefixes]},
+            {"Sid": "WriteOutput", "Effect": "Allow", "Action": ["s3:PutObject"],
+             "Resource": [s3_arn(u, p) for u in inputs.ml_output_prefixes]},
+        ] + [
+            {"Sid": f"ListInput{i}", "Effect": "Allow", "Action": ["s3:ListBucket"],
+             "Resource": bucket(u), "Condition": {"StringLike": {"s3:prefix": [key(u)]}}}
+            for i, u in enumerate(inputs.ml_input_prefixes)
+        ]
+        return json.dumps({"Version": "2012-10-17", "Statement": fixed + data}, sort_keys=True)
+    # Module: the same statements from the variables, inside jsonencode(...). The fixed ones
+    # are JSON text (their ${...} parts are template interpolations inside the expression).
+    arn = f'"arn:{p}:s3:::${{trimprefix(u, \"s3://\")}}*"'
+    fixed_hcl = json.dumps(fixed, sort_keys=True)
+    return (
+        "${jsonencode({Version = \"2012-10-17\", Statement = concat(jsondecode("
+        + json.dumps(fixed_hcl) + "), [" +
+        "{Sid = \"ReadInput\", Effect = \"Allow\", Action = [\"s3:GetObject\"], "
+        f"Resource = [for u in var.sagemaker_input_s3_prefixes : {arn}]}}, "
+        "{Sid = \"WriteOutput\", Effect = \"Allow\", Action = [\"s3:PutObject\"], "
+        f"Resource = [for u in var.sagemaker_output_s3_prefixes : {arn}]}}], "
+        "[for i, u in var.sagemaker_input_s3_prefixes : {Sid = \"ListInput${i}\", "
+        "Effect = \"Allow\", Action = [\"s3:ListBucket\"], "
+        f"Resource = \"arn:{p}:s3:::${{split(\"/\", trimprefix(u, \"s3://\"))[0]}}\", "
+        "Condition = {StringLike = {\"s3:prefix\" = [\"${join(\"/\", slice(split(\"/\", "
+        "trimprefix(u, \"s3://\")), 1, length(split(\"/\", trimprefix(u, \"s3://\")))))}*\"]}}"
+        "}])})}"
+    )
+
+
+class ExecutionRole(Construct):
+    """The role SageMaker runs training jobs with, created only when asked (count)."""
+
+    def __init__(self, scope: Construct, id_: str, *, inputs: Inputs) -> None:
+        super().__init__(scope, id_)
+        count = Token.as_number(inputs.expression(inputs.ml_role_count_expr))
+        self.role = named(IamRole(
+            self, "role",
+            count=count,
+            name=f"{inputs.name_prefix}-sagemaker-execution",
+            description="SageMaker training jobs started by the API: their data, logs, "
+                        "metrics and image.",
+            # SageMaker, only for this deployment's training jobs (SageMaker Developer Guide,
+            # "Cross-service confused deputy prevention", training jobs).
+            assume_role_policy=assume_role_policy(
+                "sagemaker.amazonaws.com", arns(inputs)["training_jobs"],
+                f"${{local.{API_ACCOUNT}}}", like=True),
+            tags=inputs.tags,
+        ), EXECUTION_ROLE_RESOURCE.split(".")[1])
+        named(IamRolePolicy(
+            self, "policy", count=count, name="training",
+            role=f"${{{EXECUTION_ROLE_RESOURCE}[0].id}}",
+            policy=execution_policy(inputs),
+        ), EXECUTION_ROLE_RESOURCE.split(".")[1])
+
+
+__all__ = ["ExecutionRole", "MlDataSources", "execution_policy", "invoke_policy", "ml_locals",
+           "sagemaker_policy"]

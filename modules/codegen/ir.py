@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 # page of 100 can still prefetch one related item each in a single request).
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+# Items one TransactWriteItems may hold (DynamoDB's limit, raised from 25 to 100 in 2022): a
+# cascading delete that needs more is refused, never split.
+MAX_TRANSACTION_ITEMS = 100
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,7 @@ class Operation:
     unless: str | None = None
     target: Entity | None = None
     requires: Relation | None = None  # create: the parent item that must exist (same transaction)
+    dependents: list[Relation] = field(default_factory=list)  # delete: the entity's @hasMany
     # field -> new value -> the values it may change from
     transitions: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     # @training/@predict: action and the related entities (modules/codegen/ml.py)
@@ -174,8 +178,13 @@ class Relation:
     field: str
     kind: str  # hasMany, belongsTo, aliases
     target: Entity | None
-    fields: list[str]
+    fields: list[str]  # of the parent
     descending: bool = False
+    # hasMany: the target's fields matched to `fields`, the leading part of `index`'s key
+    # (the target table's own key when unnamed), and what deleting the parent does.
+    references: list[str] = field(default_factory=list)
+    index: Index | None = None
+    on_delete: str | None = None  # REFUSE or CASCADE
 
     @property
     def name(self) -> str:

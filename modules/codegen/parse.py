@@ -78,6 +78,14 @@ _HINTS = (
      "(README: Directives), or an AppSync @aws_* directive"),
     (re.compile(r"Unknown type"), "define the type in the schema or correct its name"),
     (re.compile(r"Syntax Error"), "correct the GraphQL syntax at that position"),
+    (re.compile(r"Unknown argument 'table' on directive '@membership'"),
+     "@membership names its DynamoDB table with name: (renamed from table:, which now always "
+     "names a GraphQL type; README: Directives)"),
+    (re.compile(r"@hasMany\(onDelete:\)' of type .* required"), "say what deleting the "
+     "parent does to the children: onDelete: REFUSE or onDelete: CASCADE (README: Directives)"),
+    (re.compile(r"@hasMany\(references:\)' of type .* required"), "name the target's fields "
+     "the parent's fields match, as Amplify's references: references: [\"modelName\"] "
+     "(README: Directives)"),
     (re.compile(r"required"), "give the directive its required arguments"),
 )
 
@@ -222,10 +230,10 @@ class _Builder:
                     raise _fail(d, f"@membership on {type_.name}.{fname} needs a [String!] "
                                 "field on a type keyed by one string field",
                                 "use it on a list of strings of a type with a hashKey only")
-                if not TABLE_NAME.match(m["table"]):
-                    raise _fail(d, f"table name {m['table']!r} is not a valid DynamoDB name",
+                if not TABLE_NAME.match(m["name"]):
+                    raise _fail(d, f"table name {m['name']!r} is not a valid DynamoDB name",
                                 "use letters, digits, '_', '.' or '-'")
-                memberships.append(Membership(type_.name, fname, m["table"],
+                memberships.append(Membership(type_.name, fname, m["name"],
                                               Key(m["key"], key.hash), m["index"]))
         return Entity(type_.name, args["name"], key, indexes, derived, attributes,
                       enum_defaults, memberships)
@@ -272,12 +280,61 @@ class _Builder:
                         raise _fail(d, f"@belongsTo on {type_.name}.{fname} gives {len(fields)} "
                                     f"field(s) for the {len(target.key.names)}-part key of "
                                     f"{target.type_name}", "give one parent field per key part")
-                    if kind == "hasMany" and len(fields) != 1:
-                        raise _fail(d, f"@hasMany on {type_.name}.{fname} needs exactly the "
-                                    "hash key of the target", "give one parent field")
-                    out.append(Relation(parent, type_.name, fname, kind, target, fields,
-                                        bool(args.get("descending", False))))
+                    rel = Relation(parent, type_.name, fname, kind, target, fields,
+                                   bool(args.get("descending", False)))
+                    if kind == "hasMany":
+                        self._has_many(rel, d, args)
+                    out.append(rel)
         return out
+
+    def _has_many(self, rel: Relation, d: DirectiveNode, args: dict) -> None:
+        """Check a @hasMany link: its references must be a key prefix the Query can use."""
+        target, parent, where = rel.target, rel.parent, f"@hasMany on {rel.name}"
+        rel.references = list(args["references"])
+        if not rel.fields:
+            if parent is None:
+                raise _fail(d, f"{where} has no fields and {rel.parent_type} has no @table key",
+                            "give fields: the parent's fields matched to references")
+            rel.fields = list(parent.key.names)
+        if len(rel.fields) != len(rel.references):
+            raise _fail(d, f"{where} matches {len(rel.fields)} parent field(s) "
+                        f"({', '.join(rel.fields)}) to {len(rel.references)} reference(s)",
+                        "give one parent field per reference (fields: defaults to the parent's "
+                        "key)")
+        if args.get("index"):
+            if args["index"] not in {i.name for i in target.indexes}:
+                raise _fail(d, f"{where} names index {args['index']}, which {target.type_name} "
+                            "does not declare", "add that @index to the target or fix the name")
+            rel.index = target.index(args["index"])
+        else:
+            rel.index = Index("", target.key)
+        key = rel.index.key.names
+        label = f"index {rel.index.name}" if rel.index.name else "table"
+        if tuple(rel.references) != key[:len(rel.references)]:
+            raise _fail(d, f"{where} references ({', '.join(rel.references)}), which is not a "
+                        f"key prefix of the {target.type_name} {label} (key: {', '.join(key)}), "
+                        "so no Query can find the children by it",
+                        f"reference the leading key field(s) of {target.type_name} "
+                        "(hashKey first), or name an @index of it whose key starts with them: "
+                        "index: \"...\"")
+        for mine, theirs in zip(rel.fields, rel.references, strict=True):
+            if theirs not in target.attributes:
+                raise _fail(d, f"{where} references {theirs}, derived by @attribute on "
+                            f"{target.type_name}", "reference stored fields of the target")
+            if parent is not None and parent.attributes.get(mine) != \
+                    target.attributes[theirs]:
+                raise _fail(d, f"{where} matches {rel.parent_type}.{mine} to "
+                            f"{target.type_name}.{theirs}, which have different types",
+                            "match fields of the same scalar type")
+        rel.on_delete = args["onDelete"]
+        if rel.on_delete == "CASCADE":
+            nested = [n for n, f in self.gql.type_map[target.type_name].fields.items()
+                      if _directives(f.ast_node, "hasMany")]
+            if nested or target.memberships:
+                raise _fail(d, f"{where} cascades to {target.type_name}, which has "
+                            f"{'@hasMany ' + nested[0] if nested else '@membership lists'} of "
+                            "its own that one delete would leave behind",
+                            "use onDelete: REFUSE (cascade is one level deep)")
 
     # -- operations ----------------------------------------------------------------------
 
@@ -342,12 +399,17 @@ class _Builder:
                     raise _fail(d, f"@list names index {name}, which {entity.type_name} does "
                                 "not declare", "add @index(name: ...) to the type or fix the name")
             names = [n for n in names if not entity.membership(n)]
-            op.indexes = [entity.index(n) for n in names] or [Index("", entity.key)]
+            op.indexes = [entity.index(n) for n in names]
+            # The table's own key is tried first when the arguments can give its hash key.
+            own = self._key_inputs(entity, entity.key.hash)
+            if not op.indexes or all(h in given for h in own):
+                op.indexes.insert(0, Index("", entity.key))
             for index in op.indexes:
                 hashes = self._key_inputs(entity, index.key.hash)
                 if not all(h in given or entity.derived_for(index.key.hash) for h in hashes):
                     raise _fail(d, f"@list cannot build the key {index.key.hash} of index "
                                 f"{index.name or 'table'} from the arguments", "add arguments")
+            self._check_list_args(op, d)
             for extra in ("limit", "nextToken"):
                 if extra not in given:
                     raise _fail(f.ast_node, f"{root}.{fname} (@list) has no {extra} argument",
@@ -373,6 +435,14 @@ class _Builder:
                             f"field of {entity.type_name} whose key the input gives",
                             "name a @belongsTo field whose fields are in the input")
             op.requires = rel
+        if kind == "delete":
+            op.dependents = [r for r in self.relations
+                             if r.kind == "hasMany" and r.parent is entity]
+            for rel in op.dependents:
+                if any(f not in entity.attributes for f in rel.fields):
+                    raise _fail(d, f"@hasMany on {rel.name} matches fields that are not stored "
+                                f"on {entity.type_name}, so a delete cannot find the children",
+                                "match stored fields of the parent")
         if kind == "delete" and args.get("unless"):
             if args["unless"] not in entity.attributes:
                 raise _fail(d, f"unless names {args['unless']}, not a field of "
@@ -397,6 +467,32 @@ class _Builder:
                 raise _fail(f.ast_node, f"nested input {arg.type_name} is not supported",
                             "store nested data as AWSJSON")
         return op
+
+    def _check_list_args(self, op: Operation, d: DirectiveNode) -> None:
+        """Every argument must pick a key some Query uses, and every key must be reachable."""
+        required = {a.name for a in op.args if a.required}
+        usable = {"limit", "nextToken"} | ({op.via.key.hash} if op.via else set())
+        taken = None  # the first key chosen whatever optional arguments are given
+        for index in op.indexes:
+            label = f"index {index.name}" if index.name else "the table's own key"
+            if taken is not None:
+                raise _fail(d, f"@list on {op.name} never reaches {label}: {taken} is always "
+                            "chosen before it", "make an argument of that key optional, or "
+                            "list the indexes from the most specific key to the one every call "
+                            "can use")
+            inputs = set(self._key_inputs(op.entity, index.key.hash))
+            usable |= inputs
+            if inputs <= required:
+                taken = label
+        for arg in op.args:
+            if arg.name not in usable:
+                keys = ", ".join(i.name or "table" for i in op.indexes)
+                raise _fail(d, f"{op.name} argument {arg.name} is not the hash key of the "
+                            f"{op.entity.type_name} table or of a listed index ({keys}), so no "
+                            "Query can use it",
+                            f"add @index(name: ..., hashKey: \"{arg.name}\") to "
+                            f"{op.entity.type_name} and list it in indexes:, or remove the "
+                            "argument")
 
     def _key_inputs(self, entity: Entity, attr: str) -> tuple[str, ...]:
         derived = entity.derived_for(attr)

@@ -13,7 +13,17 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from . import ml
-from .ir import DEFAULT_LIMIT, MAX_LIMIT, Derived, Entity, Index, Operation, Relation, Schema
+from .ir import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_TRANSACTION_ITEMS,
+    Derived,
+    Entity,
+    Index,
+    Operation,
+    Relation,
+    Schema,
+)
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "vtl"
 # What each template operation needs in IAM (TransactWriteItems is listed per item).
@@ -106,7 +116,8 @@ class _Renderer:
             keep_trailing_newline=True,
         )
         self.env.globals.update(table=table_name, default_limit=DEFAULT_LIMIT,
-                                max_limit=MAX_LIMIT, ml=ml_values or ml.PLACEHOLDERS)
+                                max_limit=MAX_LIMIT, max_transaction_items=MAX_TRANSACTION_ITEMS,
+                                ml=ml_values or ml.PLACEHOLDERS)
         self.functions: list[Function] = []
         self.resolvers: list[Resolver] = []
 
@@ -157,17 +168,19 @@ class _Renderer:
             derived = [d for d in e.derived if set(d.parts) & set(stored)]
             action = "UpdateItem" if op.kind == "update" else "DeleteItem"
             members = [ms for ms in e.memberships if op.kind == "delete" or ms.field in stored]
+            cascades = [r for r in op.dependents if r.on_delete == "CASCADE"]
             access = (Access(action, e.type_name),
                       *(Access("DeleteItem", ms.ident) for ms in members),
-                      *(Access("PutItem", ms.ident) for ms in members if op.kind == "update"))
+                      *(Access("PutItem", ms.ident) for ms in members if op.kind == "update"),
+                      *(Access("DeleteItem", r.target.type_name) for r in cascades))
             write = self.function(
                 f"{fn}_write", e.type_name, f"{op.kind}.req", "write.res", access,
                 stored_args=stored, derived=derived, returns_current=op.kind == "delete",
                 tx_reasons=[(0, f"{e.type_name} was changed concurrently; read it again and "
-                                "retry", "StaleRevision")] if members else [],
+                                "retry", "StaleRevision")] if members or cascades else [],
                 conditional_message=f"{e.type_name} was changed concurrently; read it again "
                                     "and retry", conditional_type="StaleRevision", **ctx)
-            steps = [read, write]
+            steps = [read, *(self._dependents(fn, rel) for rel in op.dependents), write]
             if op.kind == "update" and members:
                 steps.append(self._refetch(fn, e))
             self.pipeline(op.parent, op.field, steps)
@@ -278,6 +291,12 @@ class _Renderer:
             steps.append(self._refetch(fn, e))
         self.pipeline(op.parent, op.field, steps)
 
+    def _dependents(self, fn: str, rel: Relation) -> str:
+        """A delete's look-up of one @hasMany's children, before the write."""
+        return self.function(f"{fn}_{rel.field}", rel.target.type_name, "dependents.req",
+                             "dependents.res", (Access("Query", rel.target.type_name,
+                                                       rel.index.name or None),), rel=rel)
+
     def _refetch(self, fn: str, e: Entity) -> str:
         return self.function(f"{fn}_get", e.type_name, "refetch.req", "item.res",
                              (Access("GetItem", e.type_name),), conditional_message=None,
@@ -321,8 +340,8 @@ class _Renderer:
                       zero_means_none=self._zero_means_none(rel),
                       conditional_message=None, conditional_type=None)
         else:
-            context = {"rel": rel, "index": Index("", rel.target.key)}
-            access = (Access("Query", rel.target.type_name),)
+            context = {"rel": rel}
+            access = (Access("Query", rel.target.type_name, rel.index.name or None),)
             related = self.schema.belongs_to(rel.target.type_name)
             if not related:
                 self.unit(rel.parent_type, rel.field, rel.target.type_name, "has_many.req",

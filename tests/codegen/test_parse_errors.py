@@ -63,6 +63,119 @@ CASES = [
      11, "contains one of", "without these characters"),
 ]
 
+# A parent and its children keyed (ownerName, sku), with an index by colour. Line numbers below
+# count from the blank first line.
+LINKED = """
+schema { query: Query mutation: Mutation }
+type Owner @table(name: "owners", hashKey: "name") {
+  name: String!
+  items(limit: Int, nextToken: String): ItemConnection
+    @hasMany(table: "Item", references: ["ownerName"], onDelete: CASCADE)
+}
+type Item @table(name: "items", hashKey: "ownerName", rangeKey: "sku")
+  @index(name: "byColor", hashKey: "color", rangeKey: "sku") {
+  ownerName: String!
+  sku: String!
+  color: String
+  size: Int
+}
+type ItemConnection { items: [Item!]! nextToken: String }
+type Query {
+  listItems(ownerName: String, color: String, limit: Int, nextToken: String): ItemConnection
+    @list(table: "Item", indexes: ["byColor"])
+}
+type Mutation {
+  deleteOwner(name: String!, expectedRevision: Int!): Owner @delete(table: "Owner")
+}
+"""
+HAS_MANY = '@hasMany(table: "Item", references: ["ownerName"], onDelete: CASCADE)'
+CASES += [
+    ("hasMany references a non-key field", LINKED.replace('references: ["ownerName"]',
+     'references: ["color"]'), 6, "references (color), which is not a key prefix of the Item "
+     "table (key: ownerName, sku)", "or name an @index of it whose key starts with them"),
+    ("hasMany references skip the hash key", LINKED.replace('references: ["ownerName"]',
+     'references: ["sku"]'), 6, "not a key prefix", "hashKey first"),
+    ("hasMany index does not start with the references", LINKED.replace(
+     HAS_MANY, HAS_MANY.replace("onDelete", 'index: "byColor", onDelete')), 6,
+     "not a key prefix of the Item index byColor (key: color, sku)", "reference the leading"),
+    ("hasMany names an unknown index", LINKED.replace(
+     HAS_MANY, HAS_MANY.replace("onDelete", 'index: "byShape", onDelete')), 6,
+     "names index byShape, which Item does not declare", "add that @index"),
+    ("hasMany fields and references differ in number", LINKED.replace(
+     'references: ["ownerName"]', 'references: ["ownerName", "sku"]'), 6,
+     "matches 1 parent field(s) (name) to 2 reference(s)", "one parent field per reference"),
+    ("hasMany matches fields of different types", LINKED.replace(
+     HAS_MANY, HAS_MANY.replace('"Item", references: ["ownerName"]',
+                                '"Item", references: ["ownerName"], fields: ["size"]'))
+     .replace("  name: String!\n", "  name: String!\n  size: Int\n", 1), 7,
+     "matches Owner.size to Item.ownerName, which have different types", "same scalar type"),
+    ("hasMany without onDelete", LINKED.replace(", onDelete: CASCADE", ""), 6,
+     "Argument '@hasMany(onDelete:)' of type 'OnDelete!' is required",
+     "onDelete: REFUSE or onDelete: CASCADE"),
+    ("hasMany without references", LINKED.replace('references: ["ownerName"], ', ""), 6,
+     "Argument '@hasMany(references:)' of type '[String!]!' is required",
+     "as Amplify's references"),
+    ("cascade to a type with its own children", LINKED.replace(
+     "  size: Int\n", "  size: Int\n  parts(limit: Int, nextToken: String): ItemConnection\n"
+     '    @hasMany(table: "Item", references: ["ownerName"], fields: ["ownerName"], '
+     'onDelete: REFUSE)\n'), 6,
+     "cascades to Item, which has @hasMany parts of its own", "use onDelete: REFUSE"),
+    ("membership with its old argument name", GOOD.replace(
+     "size: Int", 'tags: [String!] @membership(table: "tags", key: "tag", index: "byTag")'), 5,
+     "Unknown argument 'table' on directive '@membership'", "renamed from table:"),
+    ("list argument no key can use", LINKED.replace("color: String, limit",
+     "color: String, size: Int, limit"), 18, "argument size is not the hash key of the Item "
+     "table or of a listed index (table, byColor)", 'add @index(name: ..., hashKey: "size")'),
+    ("list key never reached", LINKED.replace("listItems(ownerName: String,",
+     "listItems(ownerName: String!,"), 18, "never reaches index byColor: the table's own key "
+     "is always chosen before it", "make an argument of that key optional"),
+]
+
+
+def test_linked_schema_loads_with_links_and_list_keys(tmp_path):
+    path = tmp_path / "domain.graphql"
+    path.write_text(LINKED)
+    schema = load(path)
+    link = next(r for r in schema.relations if r.kind == "hasMany")
+    assert (link.fields, link.references, link.index.name, link.on_delete) == (
+        ["name"], ["ownerName"], "", "CASCADE")
+    listing = next(o for o in schema.operations if o.field == "listItems")
+    # The table's own key first (today's fix: it was ignored when indexes were listed).
+    assert [i.name for i in listing.indexes] == ["", "byColor"]
+    delete = next(o for o in schema.operations if o.field == "deleteOwner")
+    assert delete.dependents == [link]
+    by_index = load_text(tmp_path, LINKED.replace('"ownerName"]', '"color"]').replace(
+        "onDelete", 'fields: ["name"], index: "byColor", onDelete'))
+    link = next(r for r in by_index.relations if r.kind == "hasMany")
+    assert (link.references, link.index.name) == (["color"], "byColor")
+
+
+def test_has_many_queries_the_index_or_the_full_key_it_names(tmp_path):
+    """The rendered Query follows the link: the named index, and every referenced key part."""
+    from modules.codegen.render import render
+
+    by_index = load_text(tmp_path, LINKED.replace('"ownerName"]', '"color"]').replace(
+        "onDelete: CASCADE", 'fields: ["name"], index: "byColor", onDelete: REFUSE'))
+    plan = render(by_index, lambda e: f"<{e.table}>")
+    query = next(r for r in plan.resolvers if r.name == "Owner.items").request
+    assert '"index": "byColor"' in query and '"#h": "color"' in query
+    look_up = next(f for f in plan.functions if f.name == "Mutation_deleteOwner_items").request
+    assert '"index": "byColor"' in look_up and '"limit": 1' in look_up
+    both = load_text(tmp_path, LINKED.replace(
+        "  name: String!\n", "  name: String!\n  sku: String\n", 1).replace(
+        'references: ["ownerName"]', 'references: ["ownerName", "sku"], fields: ["name", "sku"]'))
+    query = next(r for r in render(both, lambda e: e.table).resolvers
+                 if r.name == "Owner.items").request
+    assert '"expression": "#h = :h AND #r = :r"' in query
+    assert '"#h": "ownerName", "#r": "sku"' in query
+    assert "$util.isNull($ctx.source.name) || $util.isNull($ctx.source.sku)" in query
+
+
+def load_text(tmp_path, text: str):
+    path = tmp_path / "other.graphql"
+    path.write_text(text)
+    return load(path)
+
 
 @pytest.mark.parametrize("label, text, line, message, fix", CASES, ids=[c[0] for c in CASES])
 def test_bad_schema_names_file_line_and_fix(tmp_path, label, text, line, message, fix):
@@ -97,6 +210,20 @@ def test_synth_with_a_bad_schema_writes_nothing(tmp_path):
     assert f"{path}:5: Unknown directive '@frobnicate'" in result.stderr
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json", "domain.graphql"]
+
+
+def test_synth_with_a_wrong_has_many_link_writes_nothing(tmp_path):
+    path = tmp_path / "domain.graphql"
+    path.write_text(LINKED.replace('references: ["ownerName"]', 'references: ["sku"]'))
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"schema_path": str(path)}))
+    out = tmp_path / "out"
+    env = {**os.environ, "MODEL_API_CONFIG": str(config), "CDKTF_OUTDIR": str(out)}
+    result = subprocess.run([sys.executable, "main.py"], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 2, result.stderr
+    assert f"{path}:6: @hasMany on Owner.items references (sku)" in result.stderr
+    assert not out.exists()
 
 
 def test_training_events_on_a_schema_without_the_refresh_mutation_writes_nothing(tmp_path):

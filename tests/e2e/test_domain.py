@@ -166,11 +166,34 @@ def test_delete_refused_while_versions_exist_and_done_without(graphql):
     refused = graphql.execute(query, {"n": kept, "r": 1})
     assert only_error(refused)[0] == "HasDependents"
     assert only_error(graphql.execute(query, {"n": gone, "r": 9}))[0] == "StaleRevision"
-    assert graphql.data(query, {"n": gone, "r": 1})["deleteModel"] == {"name": gone}
+    done = graphql.execute(query, {"n": gone, "r": 1})
+    assert done.data["deleteModel"] == {"name": gone}
+    # The read, the look-up of versions (onDelete: REFUSE), the item with its tag items.
+    assert done.dynamodb["byOperation"] == {"GetItem": 1, "Query": 1, "TransactWriteItems": 1}
     assert graphql.data('query($n: String!) { getModel(name: $n) { name } }',
                         {"n": gone})["getModel"] is None
     by_tag = graphql.data('query { listModels(tag: "to-delete") { items { name } } }')
     assert by_tag["listModels"]["items"] == []
+
+
+def test_delete_refuses_children_found_by_the_has_many_link(graphql, local_runtime):
+    """Model.versions is `onDelete: REFUSE`: the delete Queries the link before writing. A
+    version written outside the API (a restored backup, another writer) leaves the counter at
+    0, so only that Query can see it."""
+    import boto3
+
+    name = unique("orphan")
+    create_model(graphql, name)
+    boto3.client("dynamodb", endpoint_url=local_runtime.info["dynamodb"], region_name="us-east-1",
+                 aws_access_key_id="local", aws_secret_access_key="local").put_item(
+        TableName="mlapi-model_versions", Item={"modelName": {"S": name}, "version": {"N": "7"}})
+    query = ("mutation($n: String!) { deleteModel(name: $n, expectedRevision: 1) { name } }")
+    refused = graphql.execute(query, {"n": name})
+    assert only_error(refused) == ("HasDependents",
+                                   "Model still has versions (ModelVersion); delete them first")
+    assert refused.dynamodb["byOperation"] == {"GetItem": 1, "Query": 1}
+    assert graphql.data('query($n: String!) { getModel(name: $n) { name } }',
+                        {"n": name})["getModel"] == {"name": name}
 
 
 def test_list_filters_use_indexes_and_refuse_two_at_once(graphql):

@@ -128,9 +128,10 @@ OUT_OF_POLICY = {
     "instance type": ({"instanceType": "ml.p5.48xlarge"}, "training_instance_types"),
     "count": ({"instanceCount": "max+1"}, "training_max_instance_count"),
     "runtime": ({"maxRuntimeSeconds": "max+1"}, "training_max_runtime_seconds"),
-    "input bucket": ({"inputUri": "s3://data-other/train/"}, "training_input_prefixes"),
-    "output bucket": ({"outputUri": "s3://attacker/out/"}, "training_output_prefixes"),
-    "output beside the prefix": ({"outputUri": "s3://data/outside/"}, "training_output_prefixes"),
+    "input bucket": ({"inputUri": "s3://data-other/train/"}, "sagemaker_input_s3_prefixes"),
+    "output bucket": ({"outputUri": "s3://attacker/out/"}, "sagemaker_output_s3_prefixes"),
+    "output beside the prefix": ({"outputUri": "s3://data/outside/"},
+                                 "sagemaker_output_s3_prefixes"),
 }
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import os
 import subprocess
 import warnings
+from collections import Counter
 from pathlib import Path
 
 import pytest
 import tftest
 import yaml
 
-from .tfplan import EXAMPLES_DIR, ROOT, PlanSummary, Skip, plan_example
+from tests.conftest import schema_counts
 
-INVENTORIES = Path(__file__).with_name("inventories")
+from .tfplan import EXAMPLES_DIR, INVENTORIES, ROOT, PlanSummary, Skip, plan_example
+
 EXAMPLES = sorted(p.name for p in EXAMPLES_DIR.iterdir() if (p / "main.tf").is_file())
 
 
@@ -45,5 +47,22 @@ def planned(request: pytest.FixtureRequest, plan_synth_dir: Path,
     print(f"\n{summary.table()}")
     for note in summary.notes:  # e.g. checks an old Terraform cannot parse: said, not hidden
         warnings.warn(f"example {example}: {note}", stacklevel=1)
+    return summary, load_inventory(example, request.getfixturevalue("schema_ir"),
+                                   request.getfixturevalue("schema_plan"))
+
+
+def load_inventory(example: str, schema, plan) -> dict:
+    """inventories/<example>.yaml completed from the parsed schema: its `counts` are the
+    resources of a fixed number, to which the schema's own are added (tests/conftest.py
+    schema_counts) and its `per_table` counts once per table; the table_names output lists
+    every table under its `name_prefix`."""
     inventory = yaml.safe_load((INVENTORIES / f"{example}.yaml").read_text())
-    return summary, inventory
+    counts = Counter(inventory["counts"])
+    counts.update(schema_counts(schema, plan))
+    for rtype, n in (inventory.pop("per_table", None) or {}).items():
+        counts[rtype] += n * len(schema.tables)
+    inventory["counts"] = dict(sorted(counts.items()))
+    prefix = inventory["name_prefix"]
+    inventory["outputs"]["table_names"]["value"] = {
+        t.ident: f"{prefix}-{t.table}" for t in schema.tables}
+    return inventory

@@ -21,17 +21,19 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import tftest
+import yaml
 
+from modules.api import KEY_CLOCK
 from modules.publish import MODULES, PUBLISH_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 TF_HOME = ROOT / ".make" / "terraform"
 EXAMPLES_DIR = ROOT / "examples"
-# Inputs an example requires (no default, e.g. a real KMS key ARN): tfvars/<example>.tfvars.json.
-TFVARS_DIR = Path(__file__).with_name("tfvars")
+INVENTORIES = Path(__file__).with_name("inventories")
 UNKNOWN = "__unknown__"  # value known only after apply
 MISSING = "__missing__"  # inventory marker: the attribute must be absent (or null)
 # Attributes holding JSON policy documents: decoded so inventories can match their structure.
@@ -152,15 +154,24 @@ def example_module(example: Path) -> str:
     return MODULES[example_folder(example)]
 
 
+def example_variables(example: str) -> dict[str, str]:
+    """Values for the example's required variables (test values: `variables` in its inventory)."""
+    path = INVENTORIES / f"{example}.yaml"
+    if not path.is_file():
+        return {}
+    return yaml.safe_load(path.read_text()).get("variables") or {}
+
+
 # --- staging -------------------------------------------------------------------------------
 
 
 def downlevel(doc: dict, tf_version: tuple[int, ...]) -> list[str]:
     """Drop variable features an old Terraform cannot parse; returns what was dropped.
 
-    Only the PyPI fallback (Terraform 0.15) needs this: `nullable` came in 1.1 and validation
-    conditions that name another variable in 1.9. The plan itself is unchanged by both (the
-    examples pass valid, non-null values); the dropped checks are reported, never hidden.
+    Only the PyPI fallback (Terraform 0.15) needs this: `nullable` came in 1.1, validation
+    conditions that name another variable in 1.9, plantimestamp() in 1.5. The plan itself is
+    unchanged by these (the examples pass valid, non-null values); what is dropped or replaced
+    is reported, never hidden.
     """
     nullable, cross = [], []
     for name, var in doc.get("variable", {}).items():
@@ -176,6 +187,12 @@ def downlevel(doc: dict, tf_version: tuple[int, ...]) -> list[str]:
                 del var["validation"]
     version = fmt(tf_version)
     notes = []
+    # plantimestamp() (the API key rotation's clock) came in 1.5: the plan's own start time,
+    # as a literal, plans the same keys.
+    if tf_version < (1, 5) and doc.get("locals", {}).get(KEY_CLOCK) == "${plantimestamp()}":
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        doc["locals"][KEY_CLOCK] = now
+        notes.append(f"terraform {version} lacks plantimestamp(): local.{KEY_CLOCK} = {now}")
     wanted = doc.get("terraform", {}).get("required_version")
     if wanted and not satisfies(tf_version, wanted):
         del doc["terraform"]["required_version"]
@@ -213,9 +230,6 @@ def stage(example: str, synth_dir: Path, dest: Path, tf_version: tuple[int, ...]
         ".terraform*", "*.tfstate*", "*_override.tf"))
     module_dir = dest / PUBLISH_DIR / example_folder(src)
     module_dir.mkdir(parents=True)
-    tfvars = TFVARS_DIR / f"{example}.tfvars.json"
-    if tfvars.is_file():
-        shutil.copyfile(tfvars, tfdir / "test.auto.tfvars.json")
     doc = json.loads((synth_dir / "stacks" / module / "cdk.tf.json").read_text())
     notes = [f"{module}: {item}" for item in downlevel(doc, tf_version)]
     if strip:
@@ -284,7 +298,7 @@ def _alias(rtype: str, values: dict, role: str | None = None) -> str | None:
         return f"{rtype}:{values['role']}/{values['name']}"
     if rtype == "aws_iam_role_policy_attachment" and known("role") and known("policy_arn"):
         return f"{rtype}:{values['role']}/{values['policy_arn'].rsplit('/', 1)[-1]}"
-    name = known("name")
+    name = known("alarm_name") if rtype == "aws_cloudwatch_metric_alarm" else known("name")
     return f"{rtype}:{name}" if name else None
 
 
@@ -366,14 +380,18 @@ class PlanSummary:
                 summary.module_outputs[name] = {"sensitive": out.get("sensitive", False)}
         return summary
 
-    def policy(self, key: str, attr: str = "policy") -> dict:
+    def policy(self, key: str, attr: str = "policy") -> dict | None:
         """A policy document, decoded: from the plan, or when its value is known only after
-        apply (it names ARNs), from the module's JSON with "${...}" references left as text."""
+        apply (it names ARNs), from the module's JSON with "${...}" references left as text;
+        None when the module builds it with an expression."""
         address = self.aliases.get(key, key)
         value = self.values[key].get(attr)
         if isinstance(value, dict):
             return value
-        return json.loads(self.sources[address][attr])
+        try:
+            return json.loads(self.sources[address][attr])
+        except json.JSONDecodeError:
+            return None  # an expression (jsonencode over variables): not decodable here
 
     def table(self) -> str:
         lines = [f"{self.example}: terraform {self.terraform}, hashicorp/aws {self.provider}, "
@@ -446,7 +464,7 @@ def plan_example(example: str, synth_dir: Path, workdir: Path,
     tf = tftest.TerraformTest(str(tfdir), binary=binary, env=env)
     start = time.monotonic()
     tf.setup(cleanup_on_exit=False)
-    plan = tf.plan(output=True)
+    plan = tf.plan(output=True, tf_vars=example_variables(example))
     module_doc = json.loads((tfdir.parent.parent / PUBLISH_DIR / example_folder(
         EXAMPLES_DIR / example) / "main.tf.json").read_text())
     summary = PlanSummary.from_plan(example, plan._raw, module_doc)

@@ -2,16 +2,15 @@
 
 import pytest
 
-from modules.config import ALWAYS_ON, SWITCH_FLOORS, ConfigError, Settings
+from modules.config import PROVIDER_FLOOR, ConfigError, Settings, arguments_newer_than
 
 
 def test_defaults_are_valid_and_enable_the_api_key():
     s = Settings()
     assert s.api_key_enabled
-    # Query cost is bounded in every stack: the limits' floor is the default floor.
+    # Query cost is bounded in every stack (BASE_FLOORS: 5.37.0, the highest base floor).
     assert s.query_depth_limit >= 1 and s.resolver_count_limit >= 1
-    assert s.provider_floor == max((SWITCH_FLOORS[k] for k in ALWAYS_ON),
-                                   key=lambda v: tuple(map(int, v.split("."))))
+    assert s.provider_floor == PROVIDER_FLOOR == "5.37.0"
 
 
 def test_iam_only_disables_the_key_and_switches_raise_the_floor():
@@ -42,8 +41,8 @@ def test_iam_only_disables_the_key_and_switches_raise_the_floor():
     ({"training_max_instance_count": 0}, "SageMaker's own bounds"),
     ({"training_max_runtime_seconds": 2419201}, "SageMaker's own bounds"),
     # Without the closing '/', "s3://data" would also allow "s3://data-other".
-    ({"training_input_prefixes": ["s3://data"]}, "ending in '/'"),
-    ({"training_output_prefixes": ["s3://data/out"]}, "training_output_prefixes"),
+    ({"sagemaker_input_s3_prefixes": ["s3://data"]}, "ending in '/'"),
+    ({"sagemaker_output_s3_prefixes": ["s3://data/out"]}, "ending in '/'"),
     ({"training_vpc_subnets": ["subnet-0123abcd"]}, "or neither"),
     ({"training_vpc_security_groups": ["sg-1"]}, "security group ids"),
     ({"training_volume_kms_key": "alias/x"}, "KMS key ARN"),
@@ -97,3 +96,29 @@ def test_bad_backends_are_refused_with_the_rule(backend, fragment):
 def test_backend_must_be_an_object():
     with pytest.raises(ConfigError, match="expected dict"):
         Settings(backend="s3")
+
+
+def test_request_signing_is_the_floor_and_strippable_below_it():
+    # Every stack signs its SageMaker/Bedrock requests; 3.39 is below that floor.
+    assert arguments_newer_than((3, 39, 0), switches=False) == {
+        "aws_appsync_datasource": ["http_config.authorization_config"]}
+    assert arguments_newer_than((4, 0, 0), switches=False) == {}
+    assert "aws_appsync_graphql_api" in arguments_newer_than((5, 0, 0))
+    assert arguments_newer_than((5, 100, 0)) == {}
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    ({"api_key_rotation_days": 16}, "at most half of api_key_expiry_days (30)"),
+    ({"api_key_rotation_days": -1}, "api_key_rotation_days=-1 is invalid"),
+    ({"sagemaker_execution_role_create": True}, "give at least one of each"),
+    ({"sagemaker_execution_role_create": True, "sagemaker_input_s3_prefixes": ["s3://bkt/in/"],
+      "sagemaker_output_s3_prefixes": ["s3://bkt/out/"],
+      "sagemaker_execution_role_arn": "arn:aws:iam::111122223333:role/x"}, "not both"),
+    ({"sagemaker_input_s3_prefixes": ["b/in"]}, "use S3 URIs"),
+    ({"alarm_topic_arn": "my-topic"}, "use an SNS topic ARN"),
+    ({"alarm_latency_p99_ms": 0}, "alarm_latency_p99_ms=0 is invalid"),
+])
+def test_team_inputs_are_validated(kwargs, fragment):
+    with pytest.raises(ConfigError, match="is invalid") as err:
+        Settings(**kwargs)
+    assert fragment in str(err.value)

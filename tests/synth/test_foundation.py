@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from cdktf import Testing as cdktf_testing
 
-from modules.config import QUERY_DEPTH_LIMIT, RESOLVER_COUNT_LIMIT, Settings
+from modules.config import PROVIDER_FLOOR, QUERY_DEPTH_LIMIT, RESOLVER_COUNT_LIMIT, Settings
 from tests.conftest import ROOT, load_stack, node_env
 
 TAGGABLE = ("aws_appsync_graphql_api", "aws_cloudwatch_log_group", "aws_iam_role",
@@ -54,6 +54,7 @@ def test_every_appsync_and_eventbridge_trust_carries_source_conditions(root_stac
         for name, role in stack["resource"]["aws_iam_role"].items():
             statements = json.loads(role["assume_role_policy"])["Statement"]
             for st in statements:
+                # SageMaker's execution role too (ArnLike over the deployment's jobs).
                 cond = st.get("Condition", {})
                 assert "aws:SourceAccount" in cond.get("StringEquals", {}), name
                 source = {**cond.get("ArnEquals", {}), **cond.get("ArnLike", {})}
@@ -65,13 +66,22 @@ def test_every_appsync_and_eventbridge_trust_carries_source_conditions(root_stac
                                         "AWSAppSyncPushToCloudWatchLogs"}
 
 
-def test_api_key_expires_within_appsync_limits(root_stack):
+def test_api_keys_rotate_by_period_and_expire_within_appsync_limits(root_stack, module_stack):
     key = root_stack["resource"]["aws_appsync_api_key"]["api_key"]
     assert key["api_id"] == "${aws_appsync_graphql_api.api.id}"
-    assert key["count"] == "${1}"
-    # 30 days plus the hour AppSync's rounding down takes away.
-    assert key["expires"] == '${timeadd(timestamp(), format("%dh", 721))}'
+    assert key["for_each"] == "${toset((1) == 1 ? local.api_key_periods : [])}"
+    # 30 days plus the hour AppSync's rounding down takes away, from the plan's clock.
+    assert key["expires"] == '${timeadd(local.api_key_clock, format("%dh", 721))}'
     assert key["lifecycle"] == {"ignore_changes": ["expires"]}
+    assert root_stack["locals"]["api_key_clock"] == "${plantimestamp()}"
+    # The rotation period comes from the settings (root) or the variable (module).
+    rotation = Settings().api_key_rotation_days
+    assert f"floor(local.api_key_day / {rotation})" in root_stack["locals"]["api_key_periods"]
+    assert "floor(local.api_key_day / var.api_key_rotation_days)" in (
+        module_stack["locals"]["api_key_periods"])
+    variable = module_stack["variable"]["api_key_rotation_days"]
+    assert variable["default"] == rotation and variable["type"] == "number"
+    assert len(variable["validation"]) == 2  # range, and at most half the key's lifetime
 
 
 def test_log_group_is_the_one_appsync_writes_to_with_retention(root_stack):
@@ -128,8 +138,8 @@ def test_backend_is_relative_and_module_has_no_provider_or_backend(root_stack, m
 
 
 def test_hardened_switches_raise_the_provider_floor(module_stack, hardened_stack):
-    # The query limits are on in every stack (5.37.0); training events raise the hardened one.
-    assert module_stack["terraform"]["required_providers"]["aws"]["version"] == ">= 5.37.0"
+    assert module_stack["terraform"]["required_providers"]["aws"]["version"] == (
+        f">= {PROVIDER_FLOOR}")
     assert hardened_stack["terraform"]["required_providers"]["aws"]["version"] == ">= 5.72.0"
 
 
@@ -191,11 +201,22 @@ def test_bad_config_fails_before_anything_is_written(tmp_path, bad, message):
     assert list(tmp_path.iterdir()) == [config]
 
 
-def test_module_variables_are_typed_with_defaults_and_validation(module_stack):
+def test_module_variables_are_typed_with_defaults_and_validation(module_stack, hardened_stack):
     variables = module_stack["variable"]
     for name in ("name_prefix", "tags", "authentication_type", "additional_authentication_types",
                  "log_level", "log_retention_days", "api_key_expiry_days", "xray_enabled"):
         assert {"type", "default", "description"} <= set(variables[name]), name
+    # What a team sets: each with a type, a description, a default and a validation.
+    for stack in (module_stack, hardened_stack):
+        for name in ("sagemaker_execution_role_arn", "sagemaker_execution_role_create",
+                     "sagemaker_input_s3_prefixes", "sagemaker_output_s3_prefixes",
+                     "sagemaker_endpoint_names", "bedrock_model_ids", "api_key_rotation_days",
+                     "alarms_enabled", "alarm_topic_arn", "alarm_latency_p99_ms"):
+            variable = stack["variable"][name]
+            assert {"type", "default", "description", "validation"} <= set(variable), name
+    assert module_stack["variable"]["alarms_enabled"]["default"] is False
+    assert hardened_stack["variable"]["alarms_enabled"]["default"] is True
+    assert hardened_stack["variable"]["alarm_topic_arn"]["default"] == ""
     assert variables["log_level"]["validation"][0]["condition"] == (
         '${contains(["ALL", "ERROR", "NONE"], var.log_level)}')
     # The module's default tags are the root stack's, keys as written (cdktf would snake-case).

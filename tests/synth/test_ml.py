@@ -7,19 +7,17 @@ import json
 
 import pytest
 
-from modules.codegen.ml import JOB_DELIMITER
+from modules.codegen.ml import HTTP_SOURCES, JOB_DELIMITER
 from modules.config import ConfigError, Settings
 from modules.guardrails import conditions, image_prefix
 from modules.inputs import Inputs
-from modules.ml import invoke_policy
+from modules.ml import execution_policy, invoke_policy
 from tests.conftest import ROOT
 
 
-def test_http_sources_sign_for_their_service_only_when_switched_on(root_stack, module_stack,
-                                                                  hardened_stack):
-    # Off in the basic module (it must plan on hashicorp/aws 3.39), on in the root stack.
-    basic = module_stack["resource"]["aws_appsync_datasource"]
-    assert "authorization_config" not in basic["sagemaker"]["http_config"]
+def test_every_stack_signs_each_http_source_for_its_service(root_stack, module_stack,
+                                                           hardened_stack):
+    services = {name: service for name, (_, service) in HTTP_SOURCES.items()}
     res = root_stack["resource"]["aws_appsync_datasource"]
     assert res["sagemaker"]["http_config"] == {
         "endpoint": "https://api.sagemaker.us-east-1.amazonaws.com",
@@ -27,12 +25,16 @@ def test_http_sources_sign_for_their_service_only_when_switched_on(root_stack, m
             "authorization_type": "AWS_IAM",
             "aws_iam_config": {"signing_region": "us-east-1",
                                "signing_service_name": "sagemaker"}}}
-    assert res["sagemaker_runtime"]["type"] == "HTTP"
-    hard = hardened_stack["resource"]["aws_appsync_datasource"]
-    assert hard["bedrock"]["http_config"]["authorization_config"] == {
-        "authorization_type": "AWS_IAM",
-        "aws_iam_config": {"signing_region": "${local.api_region}",
-                           "signing_service_name": "bedrock"}}
+    for stack, region in ((root_stack, "us-east-1"), (module_stack, "${local.api_region}"),
+                          (hardened_stack, "${local.api_region}")):
+        http = [s for s in stack["resource"]["aws_appsync_datasource"].values()
+                if s["type"] == "HTTP"]
+        assert {s["name"] for s in http} == set(services)
+        for source in http:
+            assert source["http_config"]["authorization_config"] == {
+                "authorization_type": "AWS_IAM",
+                "aws_iam_config": {"signing_region": region,
+                                   "signing_service_name": services[source["name"]]}}
 
 
 def test_sagemaker_role_allows_jobs_under_the_prefix_and_passes_only_the_execution_role(
@@ -155,3 +157,39 @@ def test_ml_settings_are_validated():
                 {"bedrock_model_ids": ["x", "x"]}):
         with pytest.raises(ConfigError, match="is invalid"):
             Settings(**bad)
+
+
+def test_created_execution_role_reads_inputs_writes_outputs_only():
+    s = Settings(sagemaker_execution_role_create=True,
+                 sagemaker_input_s3_prefixes=("s3://data-bkt/sets/a/",),
+                 sagemaker_output_s3_prefixes=("s3://out-bkt/models/",))
+    statements = {st["Sid"]: st for st in json.loads(execution_policy(Inputs.literal(s)))[
+        "Statement"]}
+    assert statements["ReadInput"]["Action"] == ["s3:GetObject"]
+    assert statements["ReadInput"]["Resource"] == ["arn:aws:s3:::data-bkt/sets/a/*"]
+    assert statements["WriteOutput"] == {"Sid": "WriteOutput", "Effect": "Allow",
+                                         "Action": ["s3:PutObject"],
+                                         "Resource": ["arn:aws:s3:::out-bkt/models/*"]}
+    assert statements["ListInput0"]["Resource"] == "arn:aws:s3:::data-bkt"
+    assert statements["ListInput0"]["Condition"] == {"StringLike": {"s3:prefix": ["sets/a/*"]}}
+    # Only actions without resource-level permissions get "*", the metrics one by namespace.
+    stars = {sid for sid, st in statements.items() if st["Resource"] == "*"}
+    assert stars == {"Metrics", "ImageToken"}
+    assert statements["Metrics"]["Condition"] == {
+        "StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/TrainingJobs"}}
+
+
+def test_execution_role_is_created_only_when_asked(root_stack, module_stack):
+    role = root_stack["resource"]["aws_iam_role"]["sagemaker_execution"]
+    assert role["count"] == "${0}"
+    assert json.loads(role["assume_role_policy"])["Statement"][0]["Principal"] == {
+        "Service": "sagemaker.amazonaws.com"}
+    module_role = module_stack["resource"]["aws_iam_role"]["sagemaker_execution"]
+    assert module_role["count"] == "${var.sagemaker_execution_role_create ? 1 : 0}"
+    # PassRole names the role in use: the created one has the default name.
+    assert module_role["name"] == "${var.name_prefix}-sagemaker-execution"
+    assert module_stack["locals"]["sagemaker_execution_role_arn"].endswith(
+        ':role/${var.name_prefix}-sagemaker-execution"}')
+    assert role["name"] == "mlapi-sagemaker-execution"
+    assert root_stack["locals"]["sagemaker_execution_role_arn"].endswith(
+        ":role/mlapi-sagemaker-execution")
