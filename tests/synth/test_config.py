@@ -98,11 +98,13 @@ def test_backend_must_be_an_object():
         Settings(backend="s3")
 
 
-def test_request_signing_is_the_floor_and_strippable_below_it():
-    # Every stack signs its SageMaker/Bedrock requests; 3.39 is below that floor.
+def test_base_features_set_the_floor_and_are_strippable_below_it():
+    # Every stack signs its SageMaker/Bedrock requests and bounds query cost; 3.39 is below both.
+    limits = {"aws_appsync_graphql_api": ["query_depth_limit", "resolver_count_limit"]}
     assert arguments_newer_than((3, 39, 0), switches=False) == {
-        "aws_appsync_datasource": ["http_config.authorization_config"]}
-    assert arguments_newer_than((4, 0, 0), switches=False) == {}
+        "aws_appsync_datasource": ["http_config.authorization_config"], **limits}
+    assert arguments_newer_than((4, 0, 0), switches=False) == limits
+    assert arguments_newer_than((5, 37, 0), switches=False) == {}
     assert "aws_appsync_graphql_api" in arguments_newer_than((5, 0, 0))
     assert arguments_newer_than((5, 100, 0)) == {}
 
@@ -114,7 +116,7 @@ def test_request_signing_is_the_floor_and_strippable_below_it():
     ({"sagemaker_execution_role_create": True, "sagemaker_input_s3_prefixes": ["s3://bkt/in/"],
       "sagemaker_output_s3_prefixes": ["s3://bkt/out/"],
       "sagemaker_execution_role_arn": "arn:aws:iam::111122223333:role/x"}, "not both"),
-    ({"sagemaker_input_s3_prefixes": ["b/in"]}, "use S3 URIs"),
+    ({"sagemaker_input_s3_prefixes": ["b/in"]}, "use S3 prefixes"),
     ({"alarm_topic_arn": "my-topic"}, "use an SNS topic ARN"),
     ({"alarm_latency_p99_ms": 0}, "alarm_latency_p99_ms=0 is invalid"),
 ])

@@ -127,8 +127,13 @@ def test_one_deployment_s_job_grant_matches_no_other_deployment_s_jobs():
 
 
 def test_invoke_roles_have_no_policy_without_configured_names(root_stack, module_stack):
+    settings = Settings.load(ROOT / "cdktf.json")
     policies = root_stack["resource"]["aws_iam_role_policy"]
-    assert "ds_sagemaker_runtime" not in policies and "ds_bedrock" not in policies
+    assert ("ds_sagemaker_runtime" in policies) == bool(settings.sagemaker_endpoint_names)
+    assert ("ds_bedrock" in policies) == bool(settings.bedrock_model_ids)
+    inputs = Inputs.literal(Settings())
+    assert invoke_policy(inputs, "SageMakerRuntime", {"sagemaker:InvokeEndpoint"}) == (None, None)
+    assert invoke_policy(inputs, "Bedrock", {"bedrock:InvokeModel"}) == (None, None)
     module = module_stack["resource"]["aws_iam_role_policy"]
     assert module["ds_sagemaker_runtime"]["count"] == (
         "${length(var.sagemaker_endpoint_names) > 0 ? 1 : 0}")
@@ -193,3 +198,28 @@ def test_execution_role_is_created_only_when_asked(root_stack, module_stack):
     assert role["name"] == "mlapi-sagemaker-execution"
     assert root_stack["locals"]["sagemaker_execution_role_arn"].endswith(
         ":role/mlapi-sagemaker-execution")
+
+
+def test_bedrock_inference_profiles_grant_the_profile_and_its_models_through_it():
+    s = Settings(bedrock_model_ids=("anthropic.x:1", "us.anthropic.y:0", "global.amazon.z:1"))
+    policy, count = invoke_policy(Inputs.literal(s), "Bedrock", {"bedrock:InvokeModel"})
+    assert count is None
+    direct, routed = json.loads(policy)["Statement"]
+    acct = "${local.api_account_id}"
+    profiles = [f"arn:aws:bedrock:us-east-1:{acct}:inference-profile/{i}"
+                for i in ("us.anthropic.y:0", "global.amazon.z:1")]
+    assert direct["Resource"] == [
+        "arn:aws:bedrock:us-east-1::foundation-model/anthropic.x:1", *profiles]
+    # The models a profile routes to, in any region, and only when called through the profile.
+    assert routed["Resource"] == ["arn:aws:bedrock:*::foundation-model/amazon.z:1",
+                                  "arn:aws:bedrock:*::foundation-model/anthropic.y:0"]
+    assert routed["Condition"] == {"StringEquals": {"bedrock:InferenceProfileArn": profiles}}
+    only_models = Settings(bedrock_model_ids=("anthropic.x:1",))
+    policy, _ = invoke_policy(Inputs.literal(only_models), "Bedrock", {"bedrock:InvokeModel"})
+    assert len(json.loads(policy)["Statement"]) == 1
+
+
+def test_the_module_s_bedrock_policy_knows_inference_profiles(module_stack):
+    policy = module_stack["resource"]["aws_iam_role_policy"]["ds_bedrock"]["policy"]
+    assert ":inference-profile/${n}" in policy and "bedrock:InferenceProfileArn" in policy
+    assert 'contains(["us", "eu", "apac", "us-gov", "global", "jp", "au", "ca"]' in policy
