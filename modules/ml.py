@@ -86,6 +86,8 @@ def bedrock_statements(inputs: Inputs, ids: list[str], actions: list[str]) -> li
 
 
 EXECUTION_ROLE = "sagemaker_execution_role_arn"
+# Seconds a stored prediction lives (0: forever); templates/vtl/_macros.vtl.j2 `expiry`.
+TTL_LOCAL = "prediction_ttl_seconds"
 
 
 def ml_locals(scope: Construct, inputs: Inputs) -> dict[str, str]:
@@ -95,11 +97,15 @@ def ml_locals(scope: Construct, inputs: Inputs) -> dict[str, str]:
               for name, part in API_ARN_PARTS.items()}
     values[EXECUTION_ROLE] = inputs.ml_execution_role_arn
     values.update(locals_values(inputs.settings, inputs.ml_lists_are_variables))
+    # A literal in the root stack (the local runtime reads it), an expression in the module.
+    values[TTL_LOCAL] = inputs.expression(inputs.prediction_ttl_seconds) \
+        if inputs.ml_lists_are_variables else inputs.prediction_ttl_seconds
     for name, value in values.items():
         TerraformLocal(scope, name, value).override_logical_id(name)
     return {"name_prefix": inputs.name_prefix, "execution_role_arn": f"${{local.{EXECUTION_ROLE}}}",
             "training_policy": f"${{local.{POLICY_LOCAL}}}",
-            "inference_policy": f"${{local.{INFERENCE_LOCAL}}}"}
+            "inference_policy": f"${{local.{INFERENCE_LOCAL}}}",
+            "prediction_ttl_seconds": f"${{local.{TTL_LOCAL}}}"}
 
 
 def sagemaker_policy(inputs: Inputs, actions: set[str]) -> dict:

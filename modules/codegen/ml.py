@@ -43,6 +43,17 @@ MAX_PAYLOAD_CHARS = 64 * 1024
 MAX_STORED_OUTPUT_CHARS = 64 * 1024
 DEFAULT_MAX_RUNTIME_SECONDS = 86400
 VOLUME_SIZE_GB = 30
+# Stored predictions expire: DynamoDB TTL deletes an item once this attribute (epoch seconds) has
+# passed (DynamoDB Developer Guide, "Time to Live"). The @predict table gets TTL on it, and every
+# write of that table (predict, and a @create of it) sets it from prediction_ttl_days.
+TTL_ATTRIBUTE = "expiresAt"
+
+
+def expiring(schema) -> set[str]:
+    """Types whose items expire: the tables @predict stores predictions in."""
+    return {op.entity.type_name for op in schema.operations if op.kind == "predict"}
+
+
 # Between a deployment's name_prefix and a job id: a prefix cannot contain it (config), so one
 # deployment's "<prefix>--*" grants never match another's jobs.
 JOB_DELIMITER = "--"
@@ -56,6 +67,7 @@ PLACEHOLDERS = {
                        '"networkIsolation": true, "subnets": [], "securityGroups": [], '
                        '"volumeKmsKey": "", "outputKmsKey": ""}',
     "inference_policy": '{"endpoints": ["<endpoint>"], "bedrockModels": ["<model id>"]}',
+    "prediction_ttl_seconds": "7776000",
 }
 
 
@@ -155,7 +167,7 @@ def http_access(plan: Plan) -> dict[str, set[str]]:
 
 
 __all__ = ["HTTP_SOURCES", "JOB_DELIMITER", "ML_KINDS", "PLACEHOLDERS", "TRAINING_ACTIONS",
-           "http_access", "operation"]
+           "TTL_ATTRIBUTE", "expiring", "http_access", "operation"]
 
 
 def refresh_operation(sdl: str, mutation: str = MUTATION) -> str:

@@ -117,7 +117,8 @@ class _Renderer:
         )
         self.env.globals.update(table=table_name, default_limit=DEFAULT_LIMIT,
                                 max_limit=MAX_LIMIT, max_transaction_items=MAX_TRANSACTION_ITEMS,
-                                ml=ml_values or ml.PLACEHOLDERS)
+                                ml=ml_values or ml.PLACEHOLDERS,
+                                expiring=ml.expiring(schema), ttl_attribute=ml.TTL_ATTRIBUTE)
         self.functions: list[Function] = []
         self.resolvers: list[Resolver] = []
 

@@ -324,3 +324,29 @@ def test_predict_refuses_a_bedrock_model_the_deployment_does_not_name(graphql):
     assert res.error_types() == ["ValidationError"]
     assert "(bedrock_model_ids)" in res.errors[0]["message"]
     assert res.http["requests"] == 0
+
+
+def test_stored_predictions_carry_their_expiry(graphql, deployed, local_runtime, model_api_stack):
+    """DynamoDB TTL deletes them once expiresAt (epoch seconds) passes: now + the setting."""
+    import time
+
+    import boto3
+
+    stack = json.loads(model_api_stack.read_text())
+    ttl = int(stack["locals"]["prediction_ttl_seconds"])
+    name = next(t["name"] for t in stack["resource"]["aws_dynamodb_table"].values()
+                if "ttl" in t)
+    before = int(time.time())
+    made = graphql.data(PREDICT, {"i": {"modelName": deployed, "version": 1, "input": "{}"}})
+    recorded = graphql.data(
+        "mutation($i: RecordPredictionInput!) { recordPrediction(input: $i) { id } }",
+        {"i": {"modelName": deployed, "version": 1, "input": "{}", "output": "{}"}})
+    table = boto3.resource("dynamodb", endpoint_url=local_runtime.info["dynamodb"],
+                           region_name="us-east-1", aws_access_key_id="local",
+                           aws_secret_access_key="local").Table(name)
+    for pid in (made["predict"]["id"], recorded["recordPrediction"]["id"]):
+        item = table.get_item(Key={"id": pid})["Item"]
+        if ttl == 0:
+            assert "expiresAt" not in item
+        else:
+            assert before + ttl <= int(item["expiresAt"]) <= int(time.time()) + ttl

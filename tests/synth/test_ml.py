@@ -223,3 +223,30 @@ def test_the_module_s_bedrock_policy_knows_inference_profiles(module_stack):
     policy = module_stack["resource"]["aws_iam_role_policy"]["ds_bedrock"]["policy"]
     assert ":inference-profile/${n}" in policy and "bedrock:InferenceProfileArn" in policy
     assert 'contains(["us", "eu", "apac", "us-gov", "global", "jp", "au", "ca"]' in policy
+
+
+def test_the_predictions_table_expires_items_and_every_writer_sets_the_attribute(
+        root_stack, module_stack, hardened_stack):
+    """@predict's table has TTL on TTL_ATTRIBUTE in every stack; each template writing that
+    table (predict, and a @create of it) sets the attribute, from prediction_ttl_days."""
+    from modules.codegen.ml import TTL_ATTRIBUTE
+
+    for stack in (root_stack, module_stack, hardened_stack):
+        tables = stack["resource"]["aws_dynamodb_table"]
+        with_ttl = {k for k, t in tables.items() if "ttl" in t}
+        assert with_ttl == {"table_predictions"}
+        assert tables["table_predictions"]["ttl"] == {"attribute_name": TTL_ATTRIBUTE,
+                                                      "enabled": True}
+        writers = [k for kind in ("aws_appsync_function", "aws_appsync_resolver")
+                   for k, v in stack["resource"][kind].items()
+                   if "PutItem" in v.get("request_mapping_template", v.get("request_template", ""))
+                   and "predictions" in v.get("data_source", "")]
+        assert len(writers) >= 2, writers  # predict's put and recordPrediction
+        for name in writers:
+            body = {**stack["resource"].get("aws_appsync_function", {}),
+                    **stack["resource"].get("aws_appsync_resolver", {})}[name]
+            template = body.get("request_mapping_template", body.get("request_template"))
+            assert f'"{TTL_ATTRIBUTE}"' in template, name
+    days = Settings.load(ROOT / "cdktf.json").prediction_ttl_days
+    assert root_stack["locals"]["prediction_ttl_seconds"] == str(days * 86400)
+    assert module_stack["locals"]["prediction_ttl_seconds"] == "${var.prediction_ttl_days * 86400}"
