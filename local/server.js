@@ -12,11 +12,13 @@ const path = require('path');
 const { parseArgs } = require('util');
 const express = require('express');
 const sim = require('./patches');
-const { buildConfig, loadStack, StackError } = require('./tfstack');
+const { buildConfig, apiLimits, loadStack, StackError } = require('./tfstack');
+const limits = require('./limits');
 const { LocalDynamoDBLoader } = require('./dynamodb-loader');
 const { LocalHttpLoader } = require('./http-loader');
 const stats = require('./stats');
 const edge = require('./graphql-http');
+const { parse } = require('graphql');
 const { checkTemplates } = require('./vtlcheck');
 
 const REALTIME_PATH = '/graphql/realtime'; // the simulator's (its websocket-server/server.js)
@@ -101,7 +103,10 @@ function frontApp(simApp, apiKey) {
       };
       stats.track((c) => {
         counter = c;
-        next();
+        // Deeper than the API's query_depth_limit: refused before anything runs (limits.js).
+        const tooDeep = limits.depthError(parse(req.body.query));
+        if (tooDeep) return res.json({ data: null, errors: [tooDeep] });
+        return next();
       });
     });
   app.use(simApp);
@@ -136,6 +141,7 @@ async function main() {
   const providerRegion = (((stack.provider || {}).aws || [])[0] || {}).region;
   const region = opts.region || (providerRegion && !providerRegion.includes('${') ? providerRegion : 'us-east-1');
   const config = buildConfig(stack, { endpoint: opts['dynamodb-endpoint'], region, apiKey: opts['api-key'] });
+  limits.configure(apiLimits(stack));
   const warning = checkTemplates(config.mappingTemplates);
   if (warning) console.warn(`local: WARNING: ${warning}`);
 

@@ -58,4 +58,7 @@ function reset() {
   last = null;
 }
 
-module.exports = { record, recordHttp, track, snapshot, reset };
+// The counter of the GraphQL request being served (undefined outside one).
+const current = () => storage.getStore();
+
+module.exports = { record, recordHttp, track, snapshot, reset, current };
