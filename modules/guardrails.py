@@ -60,6 +60,33 @@ def image_prefix(entry: str) -> str:
     return f"{account}.dkr.ecr.{region}.{suffix}/{repo}"
 
 
+def image_repositories(s: Settings, partition: str) -> list[str]:
+    """ECR repository ARNs (or ARN patterns) of the allowed images: what a created execution
+    role may pull, so IAM too bounds the image (SageMaker has no condition key for it). An
+    entry outside ECR names no repository: the resolver alone bounds it."""
+    out = []
+    for entry in s.training_images:
+        if ECR_REPOSITORY_ARN.match(entry):
+            out.append(entry)
+            continue
+        host, _, path = entry.partition("/")
+        labels = host.split(".")
+        if len(labels) >= 4 and labels[1:3] == ["dkr", "ecr"]:
+            name = path + "*" if entry.endswith("/") else path
+            out.append(f"arn:{partition}:ecr:{labels[3]}:{labels[0]}:repository/{name}")
+    return sorted(set(out))
+
+
+# The module's image_repositories, in HCL over var.training_images ("" for a non-ECR entry).
+IMAGE_REPOSITORIES_HCL = (
+    '${distinct(compact([for i in var.training_images : can(regex("^arn:", i)) ? i : '
+    'try(can(regex("^[0-9]{12}[.]dkr[.]ecr[.][a-z0-9-]+[.]", i)) ? format('
+    '"arn:%s:ecr:%s:%s:repository/%s%s", {partition}, split(".", i)[3], split(".", i)[0], '
+    'join("/", slice(split("/", i), 1, length(split("/", i)))), '
+    'endswith(i, "/") ? "*" : "") : "", "")]))}')
+REPOSITORIES_LOCAL = "training_image_repositories"
+
+
 def policy_values(s: Settings) -> dict[str, Any]:
     """What the resolver checks, from literal settings ("" for an unset key: no null in VTL)."""
     return {
@@ -159,7 +186,9 @@ def locals_values(s: Settings, variables: bool) -> dict[str, str]:
     condition = (f"${{{{for op in distinct([for r in local.{ROWS_LOCAL} : r.op]) : op => "
                  f"{{for r in local.{ROWS_LOCAL} : r.key => r.values if r.op == op}}}}}}")
     return {POLICY_LOCAL: policy, ROWS_LOCAL: f"${{{rows}}}", CONDITION_LOCAL: condition,
-            INFERENCE_LOCAL: inference}
+            INFERENCE_LOCAL: inference,
+            REPOSITORIES_LOCAL: IMAGE_REPOSITORIES_HCL.replace("{partition}",
+                                                                "local.api_partition")}
 
 
 def condition_value(s: Settings, variables: bool) -> Any:
@@ -241,6 +270,6 @@ def declare(stack: TerraformStack, s: Settings) -> None:
             f"The {name} must be a KMS key ARN or \"\".")
 
 
-__all__ = ["CONDITION_LOCAL", "INFERENCE_LOCAL", "POLICY_LOCAL", "VARIABLES", "condition_value",
-           "conditions", "declare", "image_prefix", "locals_values", "policy_values",
-           "render_policy"]
+__all__ = ["CONDITION_LOCAL", "INFERENCE_LOCAL", "POLICY_LOCAL", "REPOSITORIES_LOCAL",
+           "VARIABLES", "condition_value", "conditions", "declare", "image_prefix",
+           "image_repositories", "locals_values", "policy_values", "render_policy"]

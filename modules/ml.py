@@ -30,7 +30,9 @@ from .codegen.render import Plan
 from .guardrails import (
     INFERENCE_LOCAL,
     POLICY_LOCAL,
+    REPOSITORIES_LOCAL,
     condition_value,
+    image_repositories,
     locals_values,
     render_policy,
 )
@@ -251,14 +253,15 @@ def execution_policy(inputs: Inputs) -> str:
          "Condition": {"StringEquals": {"cloudwatch:namespace": TRAINING_NAMESPACE}}},
         {"Sid": "ImageToken", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"],
          "Resource": "*"},
-        # Algorithm images live in AWS's registries (other accounts) or yours: any repository,
-        # pull actions only.
-        {"Sid": "Image", "Effect": "Allow",
-         "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
-                    "ecr:GetDownloadUrlForLayer"],
-         "Resource": f"arn:{p}:ecr:*:*:repository/*"},
     ]
+    # Images: pull actions on the training policy's repositories only (training_images; AWS's
+    # own algorithm images too must be listed there), so IAM bounds the image as well.
+    pull = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
     if not inputs.ml_lists_are_variables:
+        repositories = image_repositories(inputs.settings, p)
+        if repositories:
+            fixed.append({"Sid": "Image", "Effect": "Allow", "Action": pull,
+                          "Resource": repositories})
         def bucket(uri: str) -> str:
             return f"arn:{p}:s3:::{uri.removeprefix('s3://').split('/')[0]}"
 
@@ -293,7 +296,9 @@ def execution_policy(inputs: Inputs) -> str:
         f"Resource = \"arn:{p}:s3:::${{split(\"/\", trimprefix(u, \"s3://\"))[0]}}\", "
         "Condition = {StringLike = {\"s3:prefix\" = [\"${join(\"/\", slice(split(\"/\", "
         "trimprefix(u, \"s3://\")), 1, length(split(\"/\", trimprefix(u, \"s3://\")))))}*\"]}}"
-        "}])})}"
+        "}], length(local." + REPOSITORIES_LOCAL + ") > 0 ? [{Sid = \"Image\", "
+        "Effect = \"Allow\", Action = " + json.dumps(pull) + ", Resource = local."
+        + REPOSITORIES_LOCAL + "}] : [])})}"
     )
 
 
