@@ -65,6 +65,10 @@ HARDENED = {"introspection_enabled": False, "query_depth_limit": 10,
             "alarm_topic_arn": "arn:aws:sns:us-east-1:000000000000:required-input"}
 
 
+DEPLOYMENT_LISTS = ("training_images", "sagemaker_input_s3_prefixes",
+                    "sagemaker_output_s3_prefixes", "sagemaker_endpoint_names", "bedrock_model_ids")
+
+
 def load_settings() -> Settings:
     values = json.loads((ROOT / "cdktf.json").read_text()).get("context", {})
     override = os.environ.get("MODEL_API_CONFIG")
@@ -111,8 +115,12 @@ def synth(settings: Settings, schema, outdir: Path) -> None:
     switches = dict(HARDENED)
     if not supports_training_events(schema):  # a generated schema, say: nothing to call
         switches["training_events"] = None
-    hardened = dataclasses.replace(settings, **switches)
-    base = dataclasses.replace(settings, **{k: None for k in SWITCH_FLOORS})
+    # What one deployment names (its images, buckets, endpoints, models: cdktf.json's are the
+    # development ones) is no module default: a consumer names its own, and until then the
+    # module trains and invokes nothing.
+    own = {k: () for k in DEPLOYMENT_LISTS}
+    hardened = dataclasses.replace(settings, **switches, **own)
+    base = dataclasses.replace(settings, **{k: None for k in SWITCH_FLOORS}, **own)
 
     outdir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".synth-", dir=outdir.parent) as tmp:

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from modules.codegen import load
+from modules.codegen.ir import MAX_LIMIT, NESTED_MAX_LIMIT
 from modules.codegen.render import check_terraform_safe, render
 from tests.codegen.golden import GOLDEN, SCHEMA, rendered
 
@@ -50,9 +51,24 @@ def test_no_template_scans_and_every_list_is_a_bounded_query(plan):
             limit = re.search(r'"limit": (\$limit|\d+)', text)
             assert limit, name
             if limit.group(1) == "$limit":  # a page: the caller's limit, checked
-                assert "$limit > 100" in text, name
+                # at most MAX_LIMIT, a nested list (@hasMany) at most NESTED_MAX_LIMIT
+                most = re.search(r"\$limit > (\d+)", text)
+                assert most and int(most.group(1)) <= MAX_LIMIT, name
             else:  # a delete's look-up of children: at most one transaction's worth
                 assert int(limit.group(1)) <= 100, name
+
+
+def test_nested_lists_page_at_most_the_nested_cap(schema, plan):
+    """Every @hasMany field's query (run once per parent) is capped at NESTED_MAX_LIMIT."""
+    # A @hasMany field is a unit resolver "<Type>.<field>" or a pipeline whose query function is
+    # "<Type>_<field>_query" (render.py).
+    fields = [(r.parent_type, r.field) for r in schema.relations if r.kind == "hasMany"]
+    names = {f"resolvers/{t}.{f}.req.vtl" for t, f in fields} | \
+        {f"functions/{t}_{f}_query.req.vtl" for t, f in fields}
+    found = [n for n, t in plan.templates().items() if n in names and '"operation": "Query"' in t]
+    assert found, "the schema has nested lists"
+    for name in found:
+        assert f"$limit > {NESTED_MAX_LIMIT}" in plan.templates()[name], name
 
 
 def test_seed_operations_keep_their_shape(schema):

@@ -59,5 +59,5 @@ def test_failed_training_rule_matches_failed_jobs_of_the_api_only(module_stack):
     assert json.loads(rule["event_pattern"]) == {
         "source": ["aws.sagemaker"],
         "detail-type": ["SageMaker Training Job State Change"],
-        "detail": {"TrainingJobName": [{"prefix": "${var.name_prefix}-"}],
+        "detail": {"TrainingJobName": [{"prefix": "${var.name_prefix}--"}],
                    "TrainingJobStatus": ["Failed"]}}
