@@ -8,6 +8,28 @@ const ddb = require('@aws-sdk/client-dynamodb');
 // The simulator's unmarshall also turns DynamoDB sets into plain lists, as AppSync does.
 const { unmarshall } = require('@aws-amplify/amplify-appsync-simulator/lib/data-loader/dynamo-db/utils');
 const stats = require('./stats');
+const faults = require('./faults');
+
+// The DynamoDB API call behind each mapping-template operation (for the request counts).
+const API_OPERATION = { BatchPutItem: 'BatchWriteItem', BatchDeleteItem: 'BatchWriteItem' };
+
+// DynamoDB's throttling error. AppSync reports it as DynamoDB:ProvisionedThroughputExceededException
+// ("Tutorial: DynamoDB batch resolvers", Error handling:
+// https://docs.aws.amazon.com/appsync/latest/devguide/tutorial-dynamodb-batch.html).
+const THROTTLED = {
+  name: 'ProvisionedThroughputExceededException',
+  message: 'You exceeded your maximum allowed provisioned throughput for a table or for one or more global secondary indexes.',
+};
+
+// Every table a request names (the data source's own, or those of a batch or transaction).
+function tablesOf(payload, own) {
+  if (payload.tables) return Object.keys(payload.tables);
+  if (payload.transactItems) return payload.transactItems.map((t) => t.table);
+  return [own];
+}
+
+// How many entries of a batch table a fault leaves unprocessed (the last ones).
+const leftBy = (fault, n) => (fault && fault.effect === 'unprocessed' ? Math.min(fault.leave, n) : 0);
 
 const itemsOf = (list) => (list || []).map((i) => unmarshall(i));
 const nonEmpty = (obj) => (obj && Object.keys(obj).length ? obj : undefined);
@@ -49,6 +71,80 @@ function appsyncError(e, data) {
     err.extensions.data = data;
   }
   return err;
+}
+
+// What DynamoDB refuses in an item and moto 5.2.5 stores anyway: an item over 400 KB, values
+// nested deeper than 32 levels, an empty attribute name (at the top or as a map key). The loader
+// refuses them first, as DynamoDB does (ValidationException), so a template that would fail on
+// AWS fails here too. Quotas: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html
+// ("Item size", "Nested attribute depth"); names: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
+// (an attribute name is at least one character). Sizes follow "Item sizes and formats".
+const MAX_ITEM_BYTES = 400 * 1024;
+const MAX_DEPTH = 32;
+// Refused before moto sees it, but on AWS the call reached DynamoDB: load() counts it.
+const refused = (message) => Object.assign(appsyncError({ name: 'ValidationException', message }), { uncounted: true });
+const utf8 = (text) => Buffer.byteLength(String(text), 'utf8');
+
+function valueSize(v, depth) {
+  const [type, x] = Object.entries(v || { NULL: true })[0];
+  if ((type === 'M' || type === 'L') && depth >= MAX_DEPTH) throw refused('Nesting Levels have exceeded supported limits');
+  switch (type) {
+    case 'S': return utf8(x);
+    case 'N': return Math.ceil(String(x).replace(/[^0-9]/g, '').replace(/^0+/, '').length / 2) + 1;
+    case 'B': return Buffer.from(x).length;
+    case 'SS': return x.reduce((n, e) => n + utf8(e), 0);
+    case 'NS': return x.reduce((n, e) => n + valueSize({ N: e }, depth), 0);
+    case 'BS': return x.reduce((n, e) => n + Buffer.from(e).length, 0);
+    case 'L': return 3 + x.reduce((n, e) => n + 1 + valueSize(e, depth + 1), 0);
+    case 'M': return 3 + Object.entries(x).reduce((n, [k, e]) => n + 1 + nameSize(k) + valueSize(e, depth + 1), 0);
+    default: return 1; // BOOL, NULL
+  }
+}
+
+function nameSize(name) {
+  if (!name.length) throw refused('One or more parameter values were invalid: an attribute name is empty (names are at least one character)');
+  return utf8(name);
+}
+
+// Throws DynamoDB's ValidationException for an item DynamoDB would refuse.
+function checkItem(item) {
+  const size = Object.entries(item).reduce((n, [k, v]) => n + nameSize(k) + valueSize(v, 0), 0);
+  if (size > MAX_ITEM_BYTES) throw refused('Item size has exceeded the maximum allowed size');
+}
+
+// Update values: names and nesting (their item's final size is known only to DynamoDB).
+function checkValues(values) {
+  for (const v of Object.values(values || {})) valueSize(v, 0);
+}
+
+// What a concurrent writer that won causes (fault `conflict`): the condition fails, as DynamoDB
+// reports it (a transaction: cancelled, ConditionalCheckFailed for that item, None for the others).
+function conflicted(payload, index) {
+  if (payload.operation !== 'TransactWriteItems') {
+    return appsyncError({ name: 'ConditionalCheckFailedException', message: 'The conditional request failed' }, null);
+  }
+  const items = payload.transactItems || [];
+  const codes = items.map((_, i) => (i === index ? 'ConditionalCheckFailed' : 'None'));
+  const err = appsyncError({
+    name: 'TransactionCanceledException',
+    message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${codes.join(', ')}]`,
+  });
+  err.appsyncResult = {
+    keys: null,
+    cancellationReasons: codes.map((type) => ({ type, message: type === 'None' ? null : 'The conditional request failed' })),
+  };
+  err.extensions.data = err.appsyncResult;
+  return err;
+}
+
+// A batch result, or (when any table has entries left unprocessed) the invocation error AppSync
+// sets beside it; patches.js hands the template both ($ctx.error and $ctx.result).
+function incomplete(result, left) {
+  if (!Object.values(left).some((l) => l.length)) return result;
+  const err = appsyncError(THROTTLED);
+  err.appsyncResult = result;
+  err.extensions.data = result;
+  throw err;
 }
 
 // nextToken is opaque and tamper-evident, as AppSync's (local/next-token.js).
@@ -96,9 +192,21 @@ class LocalDynamoDBLoader {
       e.type = 'MappingTemplate';
       throw e;
     }
+    // Fault injection (faults.js): a throttled call reaches DynamoDB and is refused, so it is
+    // counted; `unprocessed` is handed to the batch operations.
+    const fault = faults.match('dynamodb', payload.operation, tablesOf(payload, this.tableName));
+    if (fault && fault.effect === 'throttle') {
+      stats.record(API_OPERATION[payload.operation] || payload.operation, 0);
+      throw appsyncError(THROTTLED);
+    }
+    if (fault && fault.effect === 'conflict') {
+      stats.record(payload.operation, 0);
+      throw conflicted(payload, fault.index);
+    }
     try {
-      return await handler.call(this, payload);
+      return await handler.call(this, payload, fault);
     } catch (e) {
+      if (e.uncounted) stats.record(API_OPERATION[payload.operation] || payload.operation, 0);
       if (e.extensions) throw e;
       throw appsyncError(e);
     }
@@ -132,29 +240,39 @@ class LocalDynamoDBLoader {
     return out.Item ? unmarshall(out.Item) : null;
   }
 
+  // After a failed condition AppSync reads the item as it is now (strongly consistent unless the
+  // condition says consistentRead: false) and returns it in the error's data ("Condition
+  // expressions", Handling a condition check failure:
+  // https://docs.aws.amazon.com/appsync/latest/devguide/aws-appsync-resolver-mapping-template-reference-dynamodb-condition-expressions.html).
+  async currentItem(key, condition = {}) {
+    const out = await this.call('GetItem', {
+      TableName: this.tableName, Key: key, ConsistentRead: condition.consistentRead !== false,
+    }, (o) => (o.Item ? 1 : 0));
+    return out.Item || null;
+  }
+
   async opPutItem({ key, attributeValues = {}, condition }) {
     const item = { ...attributeValues, ...key };
+    checkItem(item);
     try {
       await this.call('PutItem', { TableName: this.tableName, Item: item, ...conditionParams(condition) });
     } catch (e) {
       if (e.name !== 'ConditionalCheckFailedException') throw e;
-      // AppSync reads the current item after a failed condition: when it already equals the
-      // item to write (less `equalsIgnore`), the put counts as done; else the error carries it.
-      const current = await this.call('GetItem', {
-        TableName: this.tableName, Key: key, ConsistentRead: condition.consistentRead !== false,
-      }, (o) => (o.Item ? 1 : 0));
+      // When the item now equals the one to write (less `equalsIgnore`), the put counts as done.
+      const current = await this.currentItem(key, condition);
       const strip = (i) => {
         const copy = { ...(i || {}) };
         for (const k of condition.equalsIgnore || []) delete copy[k];
         return canonical(copy);
       };
-      if (current.Item && strip(current.Item) === strip(item)) return unmarshall(current.Item);
-      throw appsyncError(e, current.Item ? unmarshall(current.Item) : null);
+      if (current && strip(current) === strip(item)) return unmarshall(current);
+      throw appsyncError(e, current ? unmarshall(current) : null);
     }
     return unmarshall(item);
   }
 
   async opUpdateItem({ key, update = {}, condition }) {
+    checkValues(update.expressionValues);
     try {
       const out = await this.call('UpdateItem', {
         TableName: this.tableName,
@@ -163,12 +281,14 @@ class LocalDynamoDBLoader {
         ...conditionParams(condition),
         ...expressionParams(update, condition),
         ReturnValues: 'ALL_NEW',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       });
       return out.Attributes ? unmarshall(out.Attributes) : null;
     } catch (e) {
-      if (e.name === 'ConditionalCheckFailedException') throw appsyncError(e, e.Item ? unmarshall(e.Item) : null);
-      throw e;
+      if (e.name !== 'ConditionalCheckFailedException') throw e;
+      // The reference describes the "already as desired" success for PutItem (equalsIgnore);
+      // an update or delete whose condition failed is always an error here, never more lenient.
+      const current = await this.currentItem(key, condition);
+      throw appsyncError(e, current ? unmarshall(current) : null);
     }
   }
 
@@ -179,12 +299,12 @@ class LocalDynamoDBLoader {
         Key: key,
         ...conditionParams(condition),
         ReturnValues: 'ALL_OLD',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       });
       return out.Attributes ? unmarshall(out.Attributes) : null;
     } catch (e) {
-      if (e.name === 'ConditionalCheckFailedException') throw appsyncError(e, e.Item ? unmarshall(e.Item) : null);
-      throw e;
+      if (e.name !== 'ConditionalCheckFailedException') throw e;
+      const current = await this.currentItem(key, condition);
+      throw appsyncError(e, current ? unmarshall(current) : null);
     }
   }
 
@@ -217,58 +337,83 @@ class LocalDynamoDBLoader {
   }
 
   // BatchGetItem: $ctx.result.data.<table> lists the items in the order of the keys, null when
-  // missing; keys DynamoDB left unprocessed are in unprocessedKeys.<table>.
-  async opBatchGetItem({ tables = {} }) {
+  // missing or not processed; keys DynamoDB left unprocessed are in unprocessedKeys.<table>. A
+  // batch left incomplete sets BOTH an invocation error ($ctx.error, ProvisionedThroughputExceeded)
+  // and that $ctx.result ("Tutorial: DynamoDB batch resolvers", Error handling:
+  // https://docs.aws.amazon.com/appsync/latest/devguide/tutorial-dynamodb-batch.html; BatchGetItem
+  // reference: https://docs.aws.amazon.com/appsync/latest/devguide/aws-appsync-resolver-mapping-template-reference-dynamodb-batch-get-item.html).
+  async opBatchGetItem({ tables = {} }, fault) {
     const RequestItems = {};
+    const sent = {};
+    const unprocessedKeys = {};
     for (const [table, spec] of Object.entries(tables)) {
+      const keys = spec.keys || [];
+      const left = leftBy(fault, keys.length);
+      sent[table] = keys.slice(0, keys.length - left);
+      unprocessedKeys[table] = keys.slice(keys.length - left);
+      if (!sent[table].length) continue;
       RequestItems[table] = {
-        Keys: spec.keys,
+        Keys: sent[table],
         ConsistentRead: spec.consistentRead || false,
         ...(spec.projection ? { ProjectionExpression: spec.projection.expression, ...expressionParams(spec.projection) } : {}),
       };
     }
-    const out = await this.call('BatchGetItem', { RequestItems },
-      (o) => Object.values(o.Responses || {}).reduce((n, items) => n + items.length, 0));
+    const countRead = (o) => Object.values(o.Responses || {}).reduce((n, items) => n + items.length, 0);
+    let out = {};
+    if (Object.keys(RequestItems).length) {
+      out = await this.call('BatchGetItem', { RequestItems }, countRead);
+    } else {
+      stats.record('BatchGetItem', 0); // sent, and DynamoDB processed none of it
+    }
     const data = {};
-    const unprocessedKeys = {};
     for (const [table, spec] of Object.entries(tables)) {
       const found = out.Responses?.[table] || [];
+      const left = [...unprocessedKeys[table], ...(out.UnprocessedKeys?.[table]?.Keys || [])];
       const matches = (item, key) => Object.entries(key).every(([k, v]) => canonical(item[k]) === canonical(v));
-      data[table] = spec.keys.map((key) => {
+      data[table] = (spec.keys || []).map((key) => {
         const item = found.find((i) => matches(i, key));
         return item ? unmarshall(item) : null;
       });
-      unprocessedKeys[table] = itemsOf(out.UnprocessedKeys?.[table]?.Keys);
+      unprocessedKeys[table] = itemsOf(left);
     }
-    return { data, unprocessedKeys };
+    return incomplete({ data, unprocessedKeys }, unprocessedKeys);
   }
 
-  async opBatchPutItem({ tables = {} }) {
-    const { done, left } = await this.batchWrite(tables, 'PutRequest', 'Item');
-    return { data: done, unprocessedItems: left };
+  async opBatchPutItem({ tables = {} }, fault) {
+    const { data, left } = await this.batchWrite(tables, 'PutRequest', 'Item', fault);
+    return incomplete({ data, unprocessedItems: left }, left);
   }
 
-  async opBatchDeleteItem({ tables = {} }) {
-    const { done, left } = await this.batchWrite(tables, 'DeleteRequest', 'Key');
-    return { data: done, unprocessedKeys: left };
+  async opBatchDeleteItem({ tables = {} }, fault) {
+    const { data, left } = await this.batchWrite(tables, 'DeleteRequest', 'Key', fault);
+    return incomplete({ data, unprocessedKeys: left }, left);
   }
 
   // One BatchWriteItem of `request` (PutRequest with Item, or DeleteRequest with Key) per
-  // entry; AppSync returns what was written and, apart, what DynamoDB left unprocessed.
-  async batchWrite(tables, request, field) {
+  // entry. AppSync's data.<table> lists the entries in request order with null for each one left
+  // unprocessed, and lists those apart (BatchPutItem / BatchDeleteItem references:
+  // https://docs.aws.amazon.com/appsync/latest/devguide/aws-appsync-resolver-mapping-template-reference-dynamodb-batch-put-item.html).
+  async batchWrite(tables, request, field, fault) {
     const RequestItems = {};
+    const skipped = {};
     for (const [table, entries] of Object.entries(tables)) {
-      RequestItems[table] = entries.map((entry) => ({ [request]: { [field]: entry } }));
+      const cut = entries.length - leftBy(fault, entries.length);
+      skipped[table] = entries.slice(cut);
+      if (request === 'PutRequest') entries.forEach(checkItem);
+      if (cut) RequestItems[table] = entries.slice(0, cut).map((entry) => ({ [request]: { [field]: entry } }));
     }
-    const out = await this.call('BatchWriteItem', { RequestItems });
-    const done = {};
+    let out = {};
+    if (Object.keys(RequestItems).length) out = await this.call('BatchWriteItem', { RequestItems });
+    else stats.record('BatchWriteItem', 0);
+    const data = {};
     const left = {};
     for (const [table, entries] of Object.entries(tables)) {
-      const rest = (out.UnprocessedItems?.[table] || []).map((r) => r[request][field]);
-      done[table] = entries.filter((e) => !rest.some((l) => canonical(l) === canonical(e))).map((e) => unmarshall(e));
+      const rest = [...skipped[table], ...(out.UnprocessedItems?.[table] || []).map((r) => r[request][field])];
+      const isLeft = (e) => rest.some((l) => canonical(l) === canonical(e));
+      data[table] = entries.map((e) => (isLeft(e) ? null : unmarshall(e)));
       left[table] = itemsOf(rest);
     }
-    return { done, left };
+    return { data, left };
   }
 
   async opTransactGetItems({ transactItems = [] }) {
@@ -299,9 +444,11 @@ class LocalDynamoDBLoader {
       switch (t.operation) {
         case 'PutItem': {
           const { Key, ...rest } = base;
+          checkItem({ ...(t.attributeValues || {}), ...Key });
           return { Put: { ...rest, Item: { ...(t.attributeValues || {}), ...Key } } };
         }
         case 'UpdateItem':
+          checkValues(t.update.expressionValues);
           return { Update: { ...base, UpdateExpression: t.update.expression, ...expressionParams(t.update, t.condition) } };
         case 'DeleteItem':
           return { Delete: base };

@@ -11,9 +11,33 @@ const crypto = require('crypto');
 const { SignatureV4 } = require('@smithy/signature-v4');
 const stats = require('./stats');
 const filler = require('./sagemaker-filler');
+const faults = require('./faults');
 
 // AppSync gives up on a data source after the resolver's time; locally: LOCAL_HTTP_TIMEOUT_MS.
 const TIMEOUT_MS = Number(process.env.LOCAL_HTTP_TIMEOUT_MS || 25000);
+
+// The API action of a call, as fault rules name it (faults.js).
+function actionOf(target, resourcePath) {
+  if (target) return target.replace(/^SageMaker\./, '');
+  if (/^\/endpoints\/[^/]+\/invocations/.test(resourcePath || '')) return 'InvokeEndpoint';
+  if (/^\/model\/[^/]+\/invoke/.test(resourcePath || '')) return 'InvokeModel';
+  return null;
+}
+
+// An injected error answer in the service's own shape: the SageMaker control plane (AWS JSON
+// 1.1) puts the error code in `__type`; SageMaker runtime and Bedrock (REST JSON) in the
+// X-Amzn-ErrorType header beside {"message"} (SageMaker / Bedrock API references, "Common Errors").
+const ERROR_CODES = {
+  400: 'ValidationException', 403: 'AccessDeniedException', 404: 'ResourceNotFound', 424: 'ModelError',
+  429: 'ThrottlingException', 500: 'InternalFailure', 503: 'ServiceUnavailable',
+};
+function faultAnswer(status, jsonProtocol) {
+  const code = ERROR_CODES[status] || `HTTP${status}`;
+  const message = `${code} (local fault injection)`;
+  const headers = { 'content-type': jsonProtocol ? 'application/x-amz-json-1.1' : 'application/json' };
+  if (!jsonProtocol) headers['x-amzn-errortype'] = code;
+  return { statusCode: status, headers, body: JSON.stringify(jsonProtocol ? { __type: code, message } : { message }) };
+}
 
 class Sha256 {
   constructor(secret) {
@@ -66,10 +90,14 @@ class LocalHttpLoader {
         res.on('data', (c) => chunks.push(c));
         res.on('end', () => resolve({ statusCode: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
       });
-      req.on('timeout', () => req.destroy(new Error(`${this.name}: no answer within ${TIMEOUT_MS} ms (timed out)`)));
+      req.on('timeout', () => req.destroy(this.timedOut()));
       req.on('error', reject);
       req.end(body);
     });
+  }
+
+  timedOut() {
+    return new Error(`${this.name}: no answer within ${TIMEOUT_MS} ms (timed out)`);
   }
 
   async load(payload) {
@@ -84,6 +112,12 @@ class LocalHttpLoader {
     const call = target || `${payload.method} ${payload.resourcePath}`.replace(/\/(endpoints|model)\/[^/]+\//, '/$1/{name}/');
     let servedBy = 'moto';
     try {
+      const fault = faults.match('http', actionOf(target, payload.resourcePath));
+      if (fault) {
+        servedBy = 'fault';
+        if (fault.effect === 'timeout') throw this.timedOut();
+        return faultAnswer(Number(fault.effect), Boolean(target));
+      }
       const forward = (t, b) => this.send(payload.method, path, { ...headers, 'X-Amz-Target': t }, b);
       const filled = await filler.fill({ service: this.service, target, body, forward });
       if (filled) {
@@ -92,7 +126,8 @@ class LocalHttpLoader {
       }
       return await this.send(payload.method, path, headers, body);
     } catch (e) {
-      servedBy = 'none';
+      if (e.type === 'LocalFaults') throw e;
+      if (servedBy !== 'fault') servedBy = 'none';
       const err = new Error(e.message);
       err.type = 'HTTP:RequestFailed';
       err.extensions = { message: err.message, errorType: err.type };

@@ -9,7 +9,9 @@
 //   status Training) on its first Describe and moto's answer afterwards, and Stopped once a
 //   StopTrainingJob was accepted.
 // - StopTrainingJob: moto raises NotImplementedError; here it is accepted for a job that is
-//   InProgress and refused (ValidationException) otherwise, as SageMaker does.
+//   InProgress, refused (ValidationException) for one in another status and, for a job SageMaker
+//   does not know, answered ResourceNotFound (HTTP 400), the error the API reference lists for it
+//   (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_StopTrainingJob.html#API_StopTrainingJob_Errors).
 
 const jobs = new Map(); // name -> { describes, stopped }
 
@@ -52,7 +54,7 @@ async function sagemaker(target, body, forward) {
   }
   if (target === 'SageMaker.StopTrainingJob') {
     const out = await describe();
-    if (out.statusCode !== 200) return { servedBy: 'filler', response: error(400, 'ValidationException', 'Requested resource not found.') };
+    if (out.statusCode !== 200) return { servedBy: 'filler', response: error(400, 'ResourceNotFound', `Requested resource not found: training job ${name}`) };
     const s = state(name);
     if (s.stopped || s.describes > 1) {
       const status = s.stopped ? 'Stopped' : JSON.parse(out.body).TrainingJobStatus;

@@ -14,6 +14,9 @@ function newCounter() {
 }
 
 let totals = newCounter();
+// Every $util.error site that fired since the start (template, line, errorType): a test compares
+// them with the sites of the synthesized templates. Kept across /__stats/reset.
+const errorSites = new Map();
 let graphqlRequests = 0;
 let last = null;
 
@@ -38,6 +41,11 @@ function recordHttp(source, call, servedBy) {
   }
 }
 
+function recordErrorSite(template, line, errorType) {
+  const site = { template, line, errorType: errorType || null };
+  errorSites.set(JSON.stringify(site), site);
+}
+
 // Runs fn(counter) with a fresh counter for one GraphQL request; returns that counter.
 function track(fn) {
   const counter = newCounter();
@@ -47,9 +55,12 @@ function track(fn) {
   return counter;
 }
 
+// The counter of the GraphQL request being served (undefined outside one).
+const current = () => storage.getStore();
+
 function snapshot() {
   const http = { requests: totals.http.requests, byCall: totals.http.byCall };
-  return { graphqlRequests, totals: { ...totals, http }, last };
+  return { graphqlRequests, totals: { ...totals, http }, last, errorSites: [...errorSites.values()] };
 }
 
 function reset() {
@@ -58,7 +69,4 @@ function reset() {
   last = null;
 }
 
-// The counter of the GraphQL request being served (undefined outside one).
-const current = () => storage.getStore();
-
-module.exports = { record, recordHttp, track, snapshot, reset, current };
+module.exports = { record, recordHttp, recordErrorSite, track, current, snapshot, reset };

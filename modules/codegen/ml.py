@@ -133,7 +133,8 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
         # One set of functions serves every refreshing field (a read and the status mutation).
         fn = f"{e.type_name}_refresh"
         if any(f.name == f"{fn}_read" for f in r.functions):
-            steps = [f"{fn}_{s}" for s in ("read", "describe", "write", "allocate", "register")]
+            steps = [f"{fn}_{s}" for s in ("read", "describe", "write", "allocate", "register",
+                                            "release")]
         else:
             steps = [
                 r.function(f"{fn}_read", e.type_name, "ml/job_read.req", "ml/refresh_read.res",
@@ -153,6 +154,9 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
                            "ml/refresh_register.res",
                            (Access("PutItem", versions.type_name), update_job),
                            version_defaults=versions.enum_defaults, **ctx),
+                # A register that failed gives its number back (counter_release).
+                r.counter_release(f"{fn}_release", model, counter, "$ctx.stash.current",
+                                  ["modelName"]),  # the job's field, as refresh_allocate reads it
             ]
     r.pipeline(op.parent, op.field, steps)
 

@@ -363,7 +363,7 @@ class _Builder:
         else:
             fields = f.args
         op_args = [Arg(n, _named(a.type).name, isinstance(a.type, GraphQLNonNull),
-                       _is_list(a.type), self._constraint(a.ast_node))
+                       _is_list(a.type), self._arg_constraint(kind, entity, n, a.ast_node))
                    for n, a in fields.items()]
         op = Operation(root, fname, kind, entity, op_args, from_input,
                        descending=bool(args.get("descending", False)),
@@ -507,6 +507,23 @@ class _Builder:
                             f"{enum.name}", f"use values of {enum.name}")
             allowed.setdefault(dst, []).append(src)
         return allowed
+
+    def _arg_constraint(self, kind: str, entity: Entity, name: str,
+                        node: Node | None) -> Constraint | None:
+        """An argument's rule: its own @constraint, or, when it writes an attribute (any of a
+        create, a non-key one of an update), the @constraint on the entity's field, so every
+        mutation that stores the attribute checks one rule (addModel and createModel alike)."""
+        own = self._constraint(node)
+        writes = kind == "create" or (kind == "update" and name not in entity.key.names)
+        field = self.gql.type_map[entity.type_name].fields.get(name) if writes else None
+        stored = self._constraint(field.ast_node) if field is not None else None
+        if stored is None:
+            return own
+        if own is not None and own != stored:
+            raise _fail(node, f"{name} has its own @constraint, unlike the one on "
+                        f"{entity.type_name}.{name} that every write of it follows",
+                        "remove it here (the field's rule applies) or change the field's")
+        return stored
 
     def _constraint(self, node: Node | None) -> Constraint | None:
         found = _directives(node, "constraint")

@@ -179,6 +179,7 @@ class _Renderer:
             write = self.function(
                 f"{fn}_write", e.type_name, f"{op.kind}.req", "write.res", access,
                 stored_args=stored, derived=derived, returns_current=op.kind == "delete",
+                always_tx=op.kind == "delete" and bool(members),
                 tx_reasons=[(0, f"{e.type_name} was changed concurrently; read it again and "
                                 "retry", "StaleRevision")] if members or cascades else [],
                 conditional_message=f"{e.type_name} was changed concurrently; read it again "
@@ -271,7 +272,7 @@ class _Renderer:
             reasons.append((len(reasons), *exists))
         context = dict(ctx, stored_args=stored, defaults=defaults, key_values=key_values,
                        conditional_message=exists[0], conditional_type=exists[1],
-                       tx_reasons=reasons)
+                       tx_reasons=reasons, always_tx=bool(reasons))
         access = (Access("PutItem", e.type_name),
                   *(Access("PutItem", ms.ident) for ms in e.memberships),
                   *([Access("ConditionCheck", op.requires.target.type_name)]
@@ -282,16 +283,22 @@ class _Renderer:
                       returns_current=False, **context)
             return
         steps = []
+        # A numbered plain put hands a failure to a last step that gives the number back.
+        released = op.counter and not reasons
         if op.counter:
             parent, counter = op.counter
             steps.append(self.function(
                 f"{fn}_allocate", parent.type_name, "counter.req", "counter.res",
                 (Access("UpdateItem", parent.type_name),), parent=parent, counter=counter,
                 parent_key_args=[e.key.hash], **ctx))
-        steps.append(self.function(f"{fn}_put", e.type_name, "create.req", "write.res",
+        steps.append(self.function(f"{fn}_put", e.type_name, "create.req",
+                                   "create_counted.res" if released else "write.res",
                                    access, returns_current=False, **context))
         if reasons:  # a transaction returns keys only
             steps.append(self._refetch(fn, e))
+        if released:
+            steps.append(self.counter_release(f"{fn}_release", parent, counter, ctx["src"],
+                                              [e.key.hash]))
         self.pipeline(op.parent, op.field, steps)
 
     def _dependents(self, fn: str, rel: Relation) -> str:
@@ -299,6 +306,13 @@ class _Renderer:
         return self.function(f"{fn}_{rel.field}", rel.target.type_name, "dependents.req",
                              "dependents.res", (Access("Query", rel.target.type_name,
                                                        rel.index.name or None),), rel=rel)
+
+    def counter_release(self, name: str, parent: Entity, counter: str, key_src: str,
+                        key_names: list[str]) -> str:
+        """Gives a taken number back after the write it numbered failed (counter_release)."""
+        return self.function(name, parent.type_name, "counter_release.req", "counter_release.res",
+                             (Access("UpdateItem", parent.type_name),), parent=parent,
+                             counter=counter, key_src=key_src, key_names=key_names)
 
     def _refetch(self, fn: str, e: Entity) -> str:
         return self.function(f"{fn}_get", e.type_name, "refetch.req", "item.res",

@@ -61,6 +61,9 @@ CASES = [
         "addThing(name: String!)",
         'addThing(name: String! @constraint(pattern: "[a-z]+", means: "a \\"b\\""))'),
      11, "contains one of", "without these characters"),
+    ("two rules for one attribute", GOOD.replace("size: Int", 'size: Int @constraint(max: 9)')
+     .replace("addThing(name: String!)", "addThing(name: String!, size: Int @constraint(max: 5))"),
+     11, "size has its own @constraint, unlike the one on Thing.size", "the field's rule applies"),
 ]
 
 # A parent and its children keyed (ownerName, sku), with an index by colour. Line numbers below
@@ -195,6 +198,18 @@ def test_good_schema_loads(tmp_path):
     schema = load(path)
     assert list(schema.entities) == ["Thing"]
     assert [o.name for o in schema.operations] == ["Query.getThing", "Mutation.addThing"]
+
+
+def test_a_fields_constraint_is_the_rule_of_every_write_of_it(tmp_path):
+    """@constraint on a stored field: every create (and update) argument writing it checks it."""
+    path = tmp_path / "domain.graphql"
+    path.write_text(GOOD.replace("  name: String!\n", "  name: String! @constraint(maxLength: 8)\n",
+                                 1))
+    schema = load(path)
+    add = next(o for o in schema.operations if o.name == "Mutation.addThing")
+    get = next(o for o in schema.operations if o.name == "Query.getThing")
+    assert add.args[0].constraint.max_length == 8
+    assert get.args[0].constraint is None  # a read is no write: a missing name is just null
 
 
 def test_synth_with_a_bad_schema_writes_nothing(tmp_path):

@@ -50,12 +50,16 @@ def test_no_template_scans_and_every_list_is_a_bounded_query(plan):
         if '"operation": "Query"' in text:
             limit = re.search(r'"limit": (\$limit|\d+)', text)
             assert limit, name
-            if limit.group(1) == "$limit":  # a page: the caller's limit, checked
-                # at most MAX_LIMIT, a nested list (@hasMany) at most NESTED_MAX_LIMIT
-                most = re.search(r"\$limit > (\d+)", text)
-                assert most and int(most.group(1)) <= MAX_LIMIT, name
-            else:  # a delete's look-up of children: at most one transaction's worth
+            if limit.group(1) != "$limit":  # a delete looking up children: at most 100
                 assert int(limit.group(1)) <= 100, name
+    # A page's limit is checked once per resolver (a list through a membership: in its first step).
+    functions = {f.name: f for f in plan.functions}
+    for r in plan.resolvers:
+        requests = [r.request] + [functions[f].request for f in r.functions]
+        if any('"limit": $limit' in t for t in requests):
+            # at most MAX_LIMIT; a nested list (@hasMany) at most NESTED_MAX_LIMIT (below)
+            checks = [int(n) for t in requests for n in re.findall(r"\$limit > (\d+)", t)]
+            assert len(checks) == 1 and checks[0] <= MAX_LIMIT, r.name
 
 
 def test_nested_lists_page_at_most_the_nested_cap(schema, plan):
@@ -105,11 +109,17 @@ def test_list_of_models_prefetches_latest_version_in_one_batch(plan):
     assert "#return($ctx.source.get(\"__related\").get(\"latestVersion\"))" in nested.request
 
 
-def test_register_version_allocates_then_puts(plan):
+def test_register_version_allocates_puts_then_releases_on_failure(plan):
     register = next(r for r in plan.resolvers if r.name == "Mutation.registerModelVersion")
-    allocate, put = (next(f for f in plan.functions if f.name == n) for n in register.functions)
+    allocate, put, release = (next(f for f in plan.functions if f.name == n)
+                              for n in register.functions)
     assert allocate.data_source == "Model" and "ADD #n_counter :one" in allocate.request
     assert put.data_source == "ModelVersion" and "$ctx.stash.allocated" in put.request
+    # A failed put is not raised by the put: the release gives the number back, then raises.
+    assert "writeFailure" in put.response and "$util.error" not in put.response
+    assert release.data_source == "Model"
+    assert '"expression": "#n_counter = :taken"' in release.request
+    assert "$util.error($ctx.stash.writeFailure.message" in release.response
 
 
 def test_user_values_only_reach_dynamodb_through_util(plan):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from local.harness import LocalRuntime
+from tests.e2e import test_error_sites
 from tests.e2e.graphql_client import GraphQLClient
 
 
@@ -33,3 +34,28 @@ def local_runtime(model_api_stack: Path):
 def graphql(local_runtime) -> GraphQLClient:
     """client.execute(query, variables) -> Result(data, errors, dynamodb={requests, itemsRead})."""
     return GraphQLClient(local_runtime.graphql, local_runtime.api_key)
+
+
+LAST = "test_every_error_site_of_the_stack_ran"
+
+
+def pytest_collection_modifyitems(config, items):
+    """The error-site check runs after every other test of the session."""
+    items.sort(key=lambda item: item.name == LAST)
+
+
+def pytest_deselected(items):
+    if any(item.nodeid.startswith("tests/e2e/") for item in items):
+        _partial(items[0].config, f"{len(items)} tests deselected")
+
+
+def pytest_collection_finish(session):
+    here = Path(__file__).parent
+    ran = {Path(str(item.fspath)).name for item in session.items}
+    absent = sorted(p.name for p in here.glob("test_*.py") if p.name not in ran)
+    if absent:
+        _partial(session.config, f"not collected: {', '.join(absent)}")
+
+
+def _partial(config, why: str) -> None:
+    config.stash[test_error_sites.PARTIAL_RUN] = why

@@ -38,9 +38,13 @@ class GraphQLClient:
         self.session = requests.Session()
 
     def execute(self, query: str, variables: dict | None = None, *, api_key: str | None = ...,
-                headers: dict | None = None) -> Result:
+                headers: dict | None = None, faults: str | None = None) -> Result:
+        """`faults`: fault-injection rules for this request only (header x-local-faults, see
+        local/faults.js), e.g. "PutItem#1=throttle,InvokeEndpoint=503"."""
         key = self.api_key if api_key is ... else api_key
         h = {"content-type": "application/json", **(headers or {})}
+        if faults:
+            h["x-local-faults"] = faults
         if key is not None:
             h["x-api-key"] = key
         r = self.session.post(self.url, json={"query": query, "variables": variables or {}},

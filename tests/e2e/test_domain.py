@@ -53,6 +53,18 @@ def test_seed_add_then_get_round_trips(graphql):
     assert got.dynamodb["byOperation"] == {"GetItem": 1}
 
 
+@pytest.mark.parametrize("name", ["has space", "a/b", "a#b", "nul\u0000", "", "x" * 64])
+def test_seed_add_refuses_what_create_refuses_with_the_same_rule(graphql, name):
+    """addModel and createModel store the same attribute: one rule (Model.name's @constraint)."""
+    added = graphql.execute('mutation($n: String!) { addModel(name: $n) { name } }', {"n": name})
+    created = graphql.execute('mutation($n: String!) { createModel(input: {name: $n}) { name } }',
+                              {"n": name})
+    assert only_error(added)[0] == "ValidationError" and added.requests == 0
+    assert only_error(added) == only_error(created)
+    assert graphql.data('query($n: String!) { getModel(name: $n) { name } }',
+                        {"n": name}) == {"getModel": None}
+
+
 # --- models ---------------------------------------------------------------------------------
 
 def test_create_sets_server_side_fields_and_refuses_a_duplicate(graphql):
@@ -320,6 +332,36 @@ def test_an_oversized_json_field_is_refused_before_a_number_is_taken(graphql):
     assert only_error(res) == ("ValidationError", "metrics must have at most 32768 characters")
     assert res.requests == 0
     assert register(graphql, name, "s3://b/y")["version"] == 1
+
+
+DEEP = "[" * 33 + "1" + "]" * 33  # DynamoDB nests 32 levels
+
+
+@pytest.mark.parametrize("field, value, says", [
+    ("trainingJobId", "j" * 410_000, "trainingJobId does not match"),  # the item would pass 400 KB
+    ("metrics", '{"auc": 1e400}', "metrics holds the number"),
+    ("metrics", '{"tiny": 1e-200}', "metrics holds the number"),
+    ("parameters", '{"": 1}', "parameters has an empty object key"),
+    ("parameters", DEEP, "parameters nests objects and arrays more than 32 deep"),
+])
+def test_unstorable_input_is_refused_before_a_number_is_taken(graphql, field, value, says):
+    """Everything written after the counter moved is checked first: a version DynamoDB would
+    refuse must not leave latestVersionNumber on a version that never exists."""
+    name = unique("unstorable")
+    create_model(graphql, name)
+    res = graphql.execute(
+        "mutation($i: RegisterModelVersionInput!) { registerModelVersion(input: $i) { version } }",
+        {"i": {"modelName": name, "artifactUri": "s3://b/x", field: value}})
+    assert only_error(res)[0] == "ValidationError" and says in res.errors[0]["message"]
+    assert res.requests == 0
+    assert register(graphql, name, "s3://b/y")["version"] == 1
+    fine = graphql.data(
+        "mutation($i: RegisterModelVersionInput!) { registerModelVersion(input: $i) "
+        "{ version metrics } }",
+        {"i": {"modelName": name, "artifactUri": "s3://b/z",
+               "metrics": '{"n": [1.5, -2, 3e80, 12345678901234567890], "s": "", "deep": '
+                          + DEEP[2:-2] + "}"}})  # a map and 31 lists: 32 levels, storable
+    assert fine["registerModelVersion"]["version"] == 2
 
 
 def test_version_approval_get_and_model_link(graphql):

@@ -254,6 +254,14 @@ def test_predict_failures_store_nothing(graphql, deployed):
     assert listed == []
 
 
+def test_an_input_dynamodb_cannot_store_is_refused_before_the_call(graphql, deployed):
+    """The prediction is stored after the service answered: what DynamoDB would refuse then is
+    refused before the call is paid for."""
+    res = graphql.execute(PREDICT, {"i": {"modelName": deployed, "input": '{"": [1e400]}'}})
+    assert res.error_types() == ["ValidationError"] and res.http["requests"] == 0
+    assert "input has an empty object key" in res.errors[0]["message"]
+
+
 def test_a_call_that_times_out_is_a_clear_error_and_stores_nothing(model_api_stack, monkeypatch):
     """A runtime whose HTTP calls give up after 1 ms: predict fails clearly, stores nothing."""
     from local.harness import LocalRuntime

@@ -6,6 +6,7 @@ import re
 import uuid
 from datetime import datetime
 
+import pytest
 import requests
 
 from tests.local.fixtures import build_toy
@@ -213,3 +214,49 @@ def test_wrong_or_missing_api_key_is_refused(gql):
         assert res.status == 401
         assert res.error_types() == ["UnauthorizedException"]
         assert res.data is None and res.requests == 0
+
+
+def test_items_dynamodb_refuses_are_refused(gql):
+    """moto stores an item over 400 KB; DynamoDB refuses it (ValidationException), so must we."""
+    res = gql.execute('mutation($t: String) { putItem(pk: "big", sk: "a", title: $t) { pk } }',
+                      {"t": "x" * (400 * 1024)})
+    assert res.error_types() == ["DynamoDB:ValidationException"]
+    assert "Item size has exceeded" in res.errors[0]["message"]
+    assert res.dynamodb["byOperation"] == {"PutItem": 1}  # it reached DynamoDB
+    assert gql.data('{ getItem(pk: "big", sk: "a") { pk } }') == {"getItem": None}
+
+
+def test_util_error_sites_are_recorded_by_template_and_line(gql, toy_runtime):
+    gql.execute('{ fail(errorType: "Site") { pk } }')
+    sites = requests.get(toy_runtime.stats).json()["errorSites"]
+    assert {"template": "aws_appsync_resolver.Query_fail.response_template", "line": 1,
+            "errorType": "Site"} in sites
+
+
+@pytest.mark.parametrize("mutation", [
+    'updateTitleRaw(pk: "{pk}", sk: "a", title: "B", expectedVersion: 7) {{ pk }}',
+    'deleteItemRaw(pk: "{pk}", sk: "a", expectedVersion: 7) {{ pk }}',
+])
+def test_update_and_delete_condition_failure_carry_the_current_item(gql, mutation):
+    """AppSync reads the item after a failed condition and returns it in the error's data
+    (resolver mapping template reference for DynamoDB, "Condition expressions")."""
+    pk = f"cf-{uuid.uuid4().hex[:8]}"
+    gql.data(f'mutation {{ putItem(pk: "{pk}", sk: "a", title: "A") {{ pk }} }}')
+    res = gql.execute("mutation { " + mutation.format(pk=pk) + " }")
+    [err] = res.errors
+    assert err["errorType"] == "DynamoDB:ConditionalCheckFailedException"
+    assert err["data"] == {"pk": pk, "sk": "a", "title": "A", "version": 1}
+    assert res.dynamodb["byOperation"]["GetItem"] == 1  # the read after the failure
+
+
+def test_a_failed_put_equal_but_for_equals_ignore_counts_as_done(gql):
+    """Condition expressions, equalsIgnore: the item already there equals the one to write
+    except in the ignored attributes, so AppSync answers success with the stored item."""
+    pk = f"ei-{uuid.uuid4().hex[:8]}"
+    put = ('mutation($t: String, $v: Int!) { putItemVersioned(pk: "' + pk +
+           '", sk: "a", title: $t, version: $v) { title version } }')
+    assert gql.data(put, {"t": "A", "v": 1}) == {"putItemVersioned": {"title": "A", "version": 1}}
+    same = gql.execute(put, {"t": "A", "v": 2})
+    assert same.errors == [] and same.data == {"putItemVersioned": {"title": "A", "version": 1}}
+    other = gql.execute(put, {"t": "B", "v": 3})
+    assert other.error_types() == ["DynamoDB:ConditionalCheckFailedException"]

@@ -1,0 +1,477 @@
+"""Every error branch of the templates, driven end to end (test_error_sites.py checks they all ran).
+
+Two sweeps, neither with a list of expected errors:
+- each data-source call of a working request fails in turn (fault injection, local/faults.js):
+  every DynamoDB call throttled and, when it has a condition, lost to a concurrent writer;
+  every SageMaker/Bedrock call answered 500 or never; the request must answer a GraphQL error,
+  never a partial result, and the tables must hold nothing partial (assert_nothing_partial: the
+  schema's membership items and counters, read from DynamoDB itself);
+- each @constraint of the schema (modules/codegen IR) is broken in turn: ValidationError, no
+  DynamoDB or HTTP request.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import re._parser as sre
+import uuid
+from collections.abc import Callable
+
+import pytest
+
+from modules.codegen import load
+from tests.conftest import ROOT
+
+SCHEMA = ROOT / "schema" / "model_registry.graphql"
+CONDITIONAL = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"}
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+# --- working requests, one per field (each sets up its own data) --------------------------
+
+CREATED: list[str] = []  # the models the current setup made (checked after each fault)
+
+
+def _model(g, **fields) -> str:
+    name = unique("eb")
+    CREATED.append(name)
+    g.data("mutation($i: CreateModelInput!) { createModel(input: $i) { name } }",
+           {"i": {"name": name, "owner": name, "tags": [name], **fields}})
+    return name
+
+
+def _version(g, name: str, **fields) -> int:
+    return g.data("mutation($i: RegisterModelVersionInput!) { registerModelVersion(input: $i) "
+                  "{ version } }", {"i": {"modelName": name, "artifactUri": "s3://b/m.tgz",
+                                          **fields}})["registerModelVersion"]["version"]
+
+
+def _job(g, name: str, **fields) -> str:
+    i = {"modelName": name, "algorithmImage": "img:1", "inputUri": "s3://d/in/",
+         "outputUri": "s3://d/out/", "instanceType": "ml.m5.large", **fields}
+    return g.data("mutation($i: StartTrainingJobInput!) { startTrainingJob(input: $i) { id } }",
+                  {"i": i})["startTrainingJob"]["id"]
+
+
+def _prediction(g, name: str) -> str:
+    return g.data("mutation($i: RecordPredictionInput!) { recordPrediction(input: $i) { id } }",
+                  {"i": {"modelName": name, "input": "{}"}})["recordPrediction"]["id"]
+
+
+MODEL = "name latestVersion { version } versions { items { version model { name } } }"
+JOB = "id status model { name }"
+
+
+def _requests() -> dict[str, Callable]:
+    """name -> setup(graphql) returning (query, variables) of a request that works."""
+    r: dict[str, Callable] = {}
+    r["getModel"] = lambda g: (f'query($n: String!) {{ getModel(name: $n) {{ {MODEL} }} }}',
+                               {"n": (n := _model(g)), "_": _version(g, n)})
+    r["listModels(owner)"] = lambda g: (
+        "query($o: String) { listModels(owner: $o) { items { name latestVersion { version } } } }",
+        {"o": (n := _model(g)), "_": _version(g, n)})
+    r["listModels(tag)"] = lambda g: (
+        "query($t: String) { listModels(tag: $t) { items { name latestVersion { version } } } }",
+        {"t": (n := _model(g)), "_": _version(g, n)})
+    r["getModelVersion"] = lambda g: (
+        "query($n: String!) { getModelVersion(modelName: $n, version: 1) "
+        "{ version model { name } } }",
+        {"n": (n := _model(g)), "_": _version(g, n)})
+    r["listModelVersions"] = lambda g: (
+        "query($n: String!) { listModelVersions(modelName: $n) "
+        "{ items { version model { name } } } }",
+        {"n": (n := _model(g)), "_": _version(g, n)})
+    r["getTrainingJob"] = lambda g: (
+        f"query($id: ID!) {{ getTrainingJob(id: $id) {{ {JOB} }} }}",
+        {"id": _job(g, _model(g), registerVersion=True)})
+    r["refreshTrainingJob(completes)"] = lambda g: (
+        f"mutation($id: ID!) {{ refreshTrainingJob(id: $id) {{ {JOB} }} }}",
+        {"id": (j := _job(g, _model(g), registerVersion=True)),
+         "_": g.data("query($id: ID!) { getTrainingJob(id: $id) { id } }", {"id": j})})
+    r["listTrainingJobs"] = lambda g: (
+        f"query($n: String!) {{ listTrainingJobs(modelName: $n) {{ items {{ {JOB} }} }} }}",
+        {"n": (n := _model(g)), "_": _job(g, n)})
+    r["getPrediction"] = lambda g: (
+        "query($id: ID!) { getPrediction(id: $id) { id model { name } } }",
+        {"id": _prediction(g, _model(g))})
+    r["listPredictions"] = lambda g: (
+        "query($n: String!) { listPredictions(modelName: $n) { items { id model { name } } } }",
+        {"n": (n := _model(g)), "_": _prediction(g, n)})
+    r["addModel"] = lambda g: ('mutation($n: String!) { addModel(name: $n) { name } }',
+                               {"n": unique("eb")})
+    r["createModel"] = lambda g: (
+        "mutation($i: CreateModelInput!) { createModel(input: $i) { name } }",
+        {"i": {"name": unique("eb"), "tags": ["t1"]}})
+    r["updateModel"] = lambda g: (
+        "mutation($i: UpdateModelInput!) { updateModel(input: $i) { name } }",
+        {"i": {"name": _model(g), "expectedRevision": 1, "description": "d"}})
+    r["updateModel(tags)"] = lambda g: (
+        "mutation($i: UpdateModelInput!) { updateModel(input: $i) { name } }",
+        {"i": {"name": _model(g), "expectedRevision": 1, "tags": ["other"]}})
+    r["deleteModel"] = lambda g: (
+        "mutation($n: String!) { deleteModel(name: $n, expectedRevision: 1) { name } }",
+        {"n": _model(g)})
+    r["registerModelVersion"] = lambda g: (
+        "mutation($i: RegisterModelVersionInput!) { registerModelVersion(input: $i) { version } }",
+        {"i": {"modelName": _model(g), "artifactUri": "s3://b/m.tgz"}})
+    r["setModelVersionApproval"] = lambda g: (
+        "mutation($n: String!) { setModelVersionApproval(modelName: $n, version: 1, "
+        "approvalStatus: APPROVED) { version } }", {"n": (n := _model(g)), "_": _version(g, n)})
+    r["setModelVersionEndpoint"] = lambda g: (
+        'mutation($n: String!) { setModelVersionEndpoint(modelName: $n, version: 1, '
+        'endpointName: "ep") { version } }', {"n": (n := _model(g)), "_": _version(g, n)})
+    r["setModelAlias"] = lambda g: (
+        'mutation($n: String!) { setModelAlias(name: $n, alias: "prod", version: 1) { name } }',
+        {"n": (n := _model(g)), "_": _version(g, n)})
+    r["removeModelAlias"] = lambda g: (
+        'mutation($n: String!) { removeModelAlias(name: $n, alias: "prod") { name } }',
+        {"n": (n := _model(g)), "_": _version(g, n),
+         "__": g.data('mutation($n: String!) { setModelAlias(name: $n, alias: "prod", '
+                      'version: 1) { name } }', {"n": n})})
+    r["createTrainingJob"] = lambda g: (
+        "mutation($i: CreateTrainingJobInput!) { createTrainingJob(input: $i) { id } }",
+        {"i": {"modelName": _model(g)}})
+    r["updateTrainingJob"] = lambda g: (
+        "mutation($i: UpdateTrainingJobInput!) { updateTrainingJob(input: $i) { id } }",
+        {"i": {"id": g.data("mutation($i: CreateTrainingJobInput!) { createTrainingJob(input: $i) "
+                            "{ id } }", {"i": {"modelName": _model(g)}})["createTrainingJob"]["id"],
+               "status": "IN_PROGRESS"}})
+    r["recordPrediction"] = lambda g: (
+        "mutation($i: RecordPredictionInput!) { recordPrediction(input: $i) { id } }",
+        {"i": {"modelName": _model(g), "input": "{}"}})
+    r["startTrainingJob"] = lambda g: (
+        "mutation($i: StartTrainingJobInput!) { startTrainingJob(input: $i) { id } }",
+        {"i": {"modelName": _model(g), "algorithmImage": "img:1", "inputUri": "s3://d/in/",
+               "outputUri": "s3://d/out/", "instanceType": "ml.m5.large"}})
+    r["stopTrainingJob"] = lambda g: (
+        f"mutation($id: ID!) {{ stopTrainingJob(id: $id) {{ {JOB} }} }}",
+        {"id": _job(g, _model(g))})
+    r["predict(endpoint)"] = lambda g: (
+        "mutation($i: PredictInput!) { predict(input: $i) { id } }",
+        {"i": {"modelName": (n := _model(g)), "input": "{}",
+               "version": _version(g, n, endpointName="ep-local")}})
+    r["predict(bedrock)"] = lambda g: (
+        "mutation($i: PredictInput!) { predict(input: $i) { id } }",
+        {"i": {"modelName": (n := _model(g, inference="BEDROCK")), "input": "{}",
+               "version": _version(g, n, bedrockModelId="anthropic.claude-v2")}})
+    return r
+
+
+REQUESTS = _requests()
+
+
+def _run(graphql, setup, faults=None):
+    CREATED.clear()
+    query, variables = setup(graphql)
+    variables = {k: v for k, v in variables.items() if not k.startswith("_")}
+    return graphql.execute(query, variables, faults=faults)
+
+
+def _faults_for(res) -> list[str]:
+    """One rule per call the working request made: each makes exactly that call fail."""
+    rules = []
+    for op, count in res.dynamodb.get("byOperation", {}).items():
+        for n in range(1, count + 1):
+            rules.append(f"{op}#{n}=throttle")
+            if op in CONDITIONAL:
+                rules.append(f"{op}#{n}=conflict")
+            if op == "TransactWriteItems":  # the second item's condition (the first: above)
+                rules.append(f"{op}#{n}=conflict:1")
+    for call in res.http.get("byCall", {}):
+        action = call.removeprefix("SageMaker.")
+        action = {"POST /endpoints/{name}/invocations": "InvokeEndpoint",
+                  "POST /model/{name}/invoke": "InvokeModel"}.get(action, action)
+        rules += [f"{action}#1=500", f"{action}#1=timeout"]
+    return rules
+
+
+@pytest.fixture(scope="module")
+def stored(local_runtime):
+    """Reads DynamoDB (moto) directly: what the API cannot show, such as an orphan item."""
+    import boto3  # noqa: PLC0415
+    from boto3.dynamodb.types import TypeDeserializer  # noqa: PLC0415
+
+    client = boto3.client("dynamodb", endpoint_url=local_runtime.info["dynamodb"],
+                          region_name=local_runtime.info["region"],
+                          aws_access_key_id="local", aws_secret_access_key="local")
+    plain = TypeDeserializer().deserialize
+    tables = local_runtime.info["tables"]
+
+    def items(table: str, **scan) -> list[dict]:
+        name = next(t for t in tables if t.endswith(f"-{table}"))
+        pages = client.get_paginator("scan").paginate(TableName=name, ConsistentRead=True, **scan)
+        return [{k: plain(v) for k, v in i.items()} for p in pages for i in p["Items"]]
+    return items
+
+
+def assert_nothing_partial(stored, models: list[str]) -> None:
+    """Invariants of the schema's own writes, for the models of one request: a membership item
+    per list element and no other (@membership), and a counter naming its last child (@create
+    counter), whatever failed."""
+    by_name = lambda table, attr, value: stored(  # noqa: E731
+        table, FilterExpression="#a = :v", ExpressionAttributeNames={"#a": attr},
+        ExpressionAttributeValues={":v": {"S": value}})
+    for e in IR.entities.values():
+        for ms in e.memberships:
+            for name in models:
+                item = next(iter(by_name(e.table, e.key.hash, name)), None)
+                want = set(item.get(ms.field) or []) if item else set()
+                got = {m[ms.key.hash] for m in by_name(ms.table, ms.key.range, name)}
+                assert got == want, (ms.ident, name, got, want)
+    for op in IR.operations:
+        if not op.counter:
+            continue
+        parent, counter = op.counter
+        for name in models:
+            item = next(iter(by_name(parent.table, parent.key.hash, name)), None)
+            children = by_name(op.entity.table, op.entity.key.hash, name)
+            last = max((c[op.entity.key.range] for c in children), default=0)
+            assert (item or {}).get(counter, 0) == last, (op.name, name, item, last)
+
+
+@pytest.mark.parametrize("name", sorted(REQUESTS))
+def test_each_call_failing_in_turn_is_a_graphql_error(graphql, stored, name):
+    setup = REQUESTS[name]
+    working = _run(graphql, setup)
+    assert working.errors == [], (name, working.errors)
+    rules = _faults_for(working)
+    assert rules, f"{name} made no data-source call"
+    for rule in rules:
+        res = _run(graphql, setup, faults=rule)
+        # A lost condition may be answered quietly by design (a racing refresh that did not
+        # store the completion); any other failed call must be an error, never a clean result.
+        if "=conflict" not in rule:
+            assert res.errors, (name, rule, "a failed call must not answer a clean result")
+        assert all(e.get("errorType") for e in res.errors), (name, rule, res.errors)
+        assert_nothing_partial(stored, CREATED)
+
+
+# --- every @constraint of the schema broken in turn ------------------------------------------
+
+def sample(pattern: str) -> str:
+    """The shortest string matching a @constraint pattern (they use classes, groups, repeats)."""
+    def walk(items) -> str:
+        out = ""
+        for op, av in items:
+            if op is sre.LITERAL:
+                out += chr(av)
+            elif op is sre.IN:
+                out += next(one(kind, v) for kind, v in av if kind is not sre.NEGATE)
+            elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+                low, _, sub = av
+                out += walk(sub) * low
+            elif op is sre.SUBPATTERN:
+                out += walk(av[-1])
+            elif op is sre.BRANCH:
+                out += walk(av[1][0])
+            else:
+                raise ValueError(f"sample() does not know {op} in {pattern!r}")
+        return out
+
+    def one(kind, v) -> str:
+        if kind is sre.LITERAL:
+            return chr(v)
+        if kind is sre.RANGE:
+            return chr(v[0])
+        if kind is sre.CATEGORY and v is sre.CATEGORY_NOT_SPACE:
+            return "x"
+        raise ValueError(f"sample() does not know {kind} in {pattern!r}")
+
+    text = walk(sre.parse(pattern))
+    assert re.fullmatch(pattern, text), (pattern, text)
+    return text
+
+
+def _gql_schema():
+    from graphql import build_schema  # noqa: PLC0415
+
+    from modules.codegen.parse import AWS_SCALARS  # noqa: PLC0415
+    scalars = "".join(f"scalar {s}\n" for s in sorted(AWS_SCALARS))
+    return build_schema(scalars + IR.appsync_sdl, assume_valid_sdl=True)
+
+
+IR = load(SCHEMA)
+GQL = _gql_schema()
+DEEP = "[" * 33 + "1" + "]" * 33  # DynamoDB nests 32 levels
+
+
+def _valid(arg, field_type) -> object:
+    c = arg.constraint
+    named = field_type
+    while hasattr(named, "of_type"):
+        named = named.of_type
+    if arg.is_list:
+        return [_valid_scalar(arg, c, named)] if arg.required else None
+    return _valid_scalar(arg, c, named)
+
+
+def _valid_scalar(arg, c, named) -> object:
+    if hasattr(named, "values"):  # an enum
+        return next(iter(named.values))
+    if arg.type_name == "AWSJSON":
+        return "{}"
+    if arg.type_name == "Boolean":
+        return False
+    if arg.type_name == "Int":
+        return c.min if c and c.min is not None else 1
+    if c and c.pattern:
+        return sample(c.pattern)
+    return "x" * (c.min_length if c and c.min_length else 1)
+
+
+def _violations(arg) -> list[tuple[str, object]]:
+    """(rule, a value breaking it) for each rule of the argument."""
+    c = arg.constraint
+    out: list[tuple[str, object]] = []
+    elem = None if not c.pattern else sample(c.pattern)
+    if c.max_items is not None:
+        out.append(("maxItems", [elem or "x"] * (c.max_items + 1)))
+    wrap = (lambda v: [v]) if arg.is_list else (lambda v: v)
+    if c.max_length is not None:
+        long = "x" * (c.max_length + 1)
+        out.append(("maxLength", json.dumps(long[2:]) if arg.type_name == "AWSJSON" else long))
+    if c.min_length:
+        out.append(("minLength", ""))
+    if c.pattern is not None:
+        bad = next(v for v in ["", " ", "x y", "/", "#", "\x00", "x" * 2000]
+                   if not re.fullmatch(c.pattern, v))
+        out.append(("pattern", wrap(bad)))
+    if c.min is not None:
+        out.append(("min", c.min - 1))
+    if c.max is not None:
+        out.append(("max", c.max + 1))
+    if arg.type_name == "AWSJSON":
+        out += [("emptyKey", '{"": 1}'), ("number", '{"n": 1e400}'), ("depth", DEEP)]
+    return out
+
+
+def _cases():
+    for op in IR.operations:
+        field = GQL.get_type(op.parent).fields[op.field]
+        types = (GQL.get_type(str(field.args["input"].type).rstrip("!")).fields
+                 if op.from_input else field.args)
+        for arg in op.args:
+            if arg.constraint is None:
+                continue
+            for rule, value in _violations(arg):
+                yield pytest.param(op, arg.name, value, types, id=f"{op.name}.{arg.name}.{rule}")
+
+
+@pytest.mark.parametrize("op, name, value, types", list(_cases()))
+def test_each_broken_constraint_is_refused_before_any_request(graphql, op, name, value, types):
+    args = {a.name: _valid(a, types[a.name].type) for a in op.args if a.required}
+    args[name] = value
+    field = GQL.get_type(op.parent).fields[op.field]
+    if op.from_input:
+        declared = {"input": str(field.args["input"].type)}
+        variables = {"input": args}
+    else:
+        declared = {n: str(field.args[n].type) for n in args}
+        variables = args
+    header = ", ".join(f"${n}: {t}" for n, t in declared.items())
+    call = ", ".join(f"{n}: ${n}" for n in declared)
+    kind = op.parent.lower()
+    res = graphql.execute(f"{kind}({header}) {{ {op.field}({call}) {{ __typename }} }}", variables)
+    assert [e.get("errorType") for e in res.errors] == ["ValidationError"], res.errors
+    assert name in res.errors[0]["message"]
+    assert res.requests == 0 and res.http.get("requests", 0) == 0
+
+
+# --- refusals that need a particular state -----------------------------------------------------
+
+@pytest.mark.parametrize("op", [o for o in IR.operations if o.kind == "list"], ids=str)
+def test_a_page_size_out_of_range_is_refused(graphql, op):
+    field = GQL.get_type(op.parent).fields[op.field]
+    args = {n: "x" for n, a in field.args.items() if str(a.type).endswith("!")}
+    for limit in (0, 101):
+        declared = ", ".join([f"${n}: {field.args[n].type}" for n in args] + ["$limit: Int"])
+        call = ", ".join([f"{n}: ${n}" for n in args] + ["limit: $limit"])
+        res = graphql.execute(f"query({declared}) {{ {op.field}({call}) {{ nextToken }} }}",
+                              {**args, "limit": limit})
+        assert res.error_types() == ["ValidationError"] and "limit" in res.errors[0]["message"]
+
+
+def test_a_nested_page_size_out_of_range_is_refused(graphql):
+    name = _model(graphql)
+    res = graphql.execute('query($n: String!) { getModel(name: $n) { versions(limit: 0) '
+                          "{ items { version } } } }", {"n": name})
+    assert res.error_types() == ["ValidationError"]
+
+
+PREDICT = "mutation($i: PredictInput!) { predict(input: $i) { id } }"
+
+
+@pytest.mark.parametrize("given, kind, says", [
+    ({"alias": "prod", "version": 1}, "ValidationError", "not both"),
+    ({"input": '{"n": 1e400}'}, "ValidationError", "input holds the number"),
+    ({"input": DEEP}, "ValidationError", "input nests"),
+    ({"modelName": "never-created"}, "NotFound", "not found"),
+    ({"version": 7}, "NotFound", "version 7 of model"),
+])
+def test_predict_refusals(graphql, given, kind, says):
+    name = _model(graphql)
+    _version(graphql, name, endpointName="ep-local")
+    res = graphql.execute(PREDICT, {"i": {"modelName": name, "input": "{}", **given}})
+    assert res.error_types() == [kind] and says in res.errors[0]["message"]
+    assert res.http.get("requests", 0) == 0
+
+
+@pytest.mark.parametrize("inference, says", [
+    (None, "has no versions"), ("SAGEMAKER_ENDPOINT", "has no endpointName"),
+    ("BEDROCK", "has no bedrockModelId")])
+def test_predict_needs_a_deployed_version(graphql, inference, says):
+    name = _model(graphql, **({"inference": inference} if inference else {}))
+    if inference:
+        _version(graphql, name)  # registered, not deployed
+    res = graphql.execute(PREDICT, {"i": {"modelName": name, "input": "{}"}})
+    assert len(res.errors) == 1 and says in res.errors[0]["message"]
+    assert res.error_types()[0] in ("NotFound", "NotDeployed")
+
+
+@pytest.mark.parametrize("query, variables", [
+    ("mutation { deleteModel(name: \"never-created\", expectedRevision: 1) { name } }", {}),
+    ('mutation { setModelVersionEndpoint(modelName: "never-created", version: 1, '
+     'endpointName: "ep") { version } }', {}),
+    ('mutation { updateTrainingJob(input: {id: "never-created", status: FAILED}) { id } }', {}),
+    ('mutation { stopTrainingJob(id: "never-created") { id } }', {}),
+    ("mutation($i: StartTrainingJobInput!) { startTrainingJob(input: $i) { id } }",
+     {"i": {"modelName": "never-created", "algorithmImage": "img:1", "inputUri": "s3://d/i/",
+            "outputUri": "s3://d/o/", "instanceType": "ml.m5.large"}}),
+])
+def test_what_names_nothing_is_not_found(graphql, query, variables):
+    res = graphql.execute(query, variables)
+    assert res.error_types() == ["NotFound"] and res.http.get("requests", 0) == 0
+
+
+START = "mutation($i: StartTrainingJobInput!) { startTrainingJob(input: $i) { id status } }"
+
+
+def _start_input(name: str, **extra) -> dict:
+    return {"modelName": name, "algorithmImage": "img:1", "inputUri": "s3://d/i/",
+            "outputUri": "s3://d/o/", "instanceType": "ml.m5.large", **extra}
+
+
+def test_a_client_token_of_another_model_is_an_idempotency_conflict(graphql):
+    token = uuid.uuid4().hex[:12]
+    graphql.data(START, {"i": _start_input(_model(graphql), clientToken=token)})
+    res = graphql.execute(START, {"i": _start_input(_model(graphql), clientToken=token)})
+    assert res.error_types() == ["IdempotencyConflict"] and res.http["requests"] == 0
+
+
+def test_hyperparameters_must_be_an_object(graphql):
+    res = graphql.execute(START, {"i": _start_input(_model(graphql), hyperparameters="[1, 2]")})
+    assert res.error_types() == ["ValidationError"] and res.requests == 0
+
+
+def test_a_job_already_stopping_is_not_stopped_twice(graphql):
+    job = _job(graphql, _model(graphql))
+    stop = f"mutation($id: ID!) {{ stopTrainingJob(id: $id) {{ {JOB} }} }}"
+    assert graphql.data(stop, {"id": job})["stopTrainingJob"]["status"] == "STOPPING"
+    again = graphql.execute(stop, {"id": job})
+    assert again.error_types() == ["InvalidTransition"] and "already STOPPING" in \
+        again.errors[0]["message"]
+    assert again.http["requests"] == 0

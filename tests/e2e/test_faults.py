@@ -1,0 +1,167 @@
+"""End-to-end under injected faults (header x-local-faults, local/faults.js): the error branches
+AWS takes under throttling or a failing service, and nothing partial stored."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+THROTTLED = "DynamoDB:ProvisionedThroughputExceededException"
+# The error codes local/http-loader.js answers injected statuses with (the services' own codes).
+ERROR_CODES = {"400": "ValidationException", "429": "ThrottlingException",
+               "503": "ServiceUnavailable"}
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def owned_models(graphql) -> tuple[str, dict[str, int]]:
+    """Three models of one new owner and tag, with 1, 2 and 3 versions: (owner, name -> latest)."""
+    owner = unique("owner")
+    latest = {}
+    for n in (1, 2, 3):
+        name = unique(f"m{n}")
+        graphql.data("mutation($i: CreateModelInput!) { createModel(input: $i) { name } }",
+                     {"i": {"name": name, "owner": owner, "tags": [owner]}})
+        for _ in range(n):
+            graphql.data("mutation($i: RegisterModelVersionInput!) { registerModelVersion"
+                         "(input: $i) { version } }",
+                         {"i": {"modelName": name, "artifactUri": "s3://b/m.tgz"}})
+        latest[name] = n
+    return owner, latest
+
+
+LIST_BY_OWNER = ("query($o: String!) { listModels(owner: $o) "
+                 "{ items { name latestVersion { version } } } }")
+
+
+@pytest.mark.parametrize("rule", ["BatchGetItem=unprocessed:1", "BatchGetItem=unprocessed"])
+def test_a_partial_prefetch_falls_back_to_one_read_per_unread_row(graphql, owned_models, rule):
+    """AppSync hands an incomplete BatchGetItem both an error and the partial data: the rows it
+    read resolve from the batch, the others with a GetItem each, and the client sees no error."""
+    owner, latest = owned_models
+    res = graphql.execute(LIST_BY_OWNER, {"o": owner}, faults=rule)
+    assert res.errors == [], res.errors
+    got = {i["name"]: i["latestVersion"]["version"] for i in res.data["listModels"]["items"]}
+    assert got == latest
+    left = len(latest) if rule.endswith("unprocessed") else 1
+    assert res.dynamodb["byOperation"] == {"Query": 1, "BatchGetItem": 1, "GetItem": left}
+
+
+def test_a_throttled_prefetch_is_an_error(graphql, owned_models):
+    owner, _ = owned_models
+    res = graphql.execute(LIST_BY_OWNER, {"o": owner}, faults="BatchGetItem=throttle")
+    assert res.error_types() == [THROTTLED] and res.data == {"listModels": None}
+
+
+def test_a_partial_tag_page_is_an_error_not_a_short_page(graphql, owned_models):
+    """listModels(tag) reads the page's models with one BatchGetItem: one left unread would drop
+    its model while nextToken moves past it, so the page is refused."""
+    owner, latest = owned_models
+    q = "query($t: String!) { listModels(tag: $t) { items { name } } }"
+    whole = graphql.execute(q, {"t": owner})
+    assert {i["name"] for i in whole.data["listModels"]["items"]} == set(latest)
+    res = graphql.execute(q, {"t": owner}, faults="BatchGetItem#1=unprocessed:1")
+    assert res.error_types() == ["Throttled"] and res.data == {"listModels": None}
+
+
+# --- SageMaker and Bedrock answering an error, or nothing ------------------------------------
+
+from tests.e2e.test_ml import GET, PREDICT, START, STOP, start_input  # noqa: E402
+
+
+@pytest.fixture
+def model(graphql) -> str:
+    name = unique("faulty")
+    graphql.data("mutation($n: String!) { createModel(input: {name: $n}) { name } }", {"n": name})
+    return name
+
+
+def served(res) -> list[tuple[str, str]]:
+    return [(c["call"], c["servedBy"]) for c in res.http["servedBy"]]
+
+
+@pytest.mark.parametrize("effect", ["503", "429", "400", "timeout"])
+def test_a_failing_endpoint_is_a_clear_error_and_stores_nothing(graphql, model, effect):
+    graphql.data("mutation($i: RegisterModelVersionInput!) { registerModelVersion(input: $i) "
+                 "{ version } }", {"i": {"modelName": model, "artifactUri": "s3://a/m.tgz",
+                                         "endpointName": "ep-local"}})
+    res = graphql.execute(PREDICT, {"i": {"modelName": model, "version": 1, "input": "{}"}},
+                          faults=f"InvokeEndpoint={effect}")
+    assert res.data == {"predict": None} and len(res.errors) == 1
+    kind = res.errors[0]["errorType"]
+    assert kind.startswith("SageMakerRuntime:") and res.errors[0]["message"]
+    if effect == "timeout":
+        assert kind == "SageMakerRuntime:Unavailable" and "timed out" in res.errors[0]["message"]
+    else:  # the runtime's code, from its X-Amzn-ErrorType header
+        assert kind == f"SageMakerRuntime:{ERROR_CODES[effect]}"
+    assert served(res) == [("POST /endpoints/{name}/invocations", "fault")]
+    listed = graphql.data("query($m: String!) { listPredictions(modelName: $m) { items { id } } }",
+                          {"m": model})
+    assert listed["listPredictions"]["items"] == []
+
+
+def test_a_failed_create_leaves_the_job_failed_with_the_reason(graphql, model):
+    res = graphql.execute(START, {"i": start_input(model)}, faults="CreateTrainingJob=500")
+    assert res.error_types() == ["SageMaker:InternalFailure"]
+    job = res.data["startTrainingJob"]
+    assert job["status"] == "FAILED" and "InternalFailure" in job["failureReason"]
+    assert graphql.data(GET, {"id": job["id"]})["getTrainingJob"]["status"] == "FAILED"
+
+
+def test_stopping_a_job_sagemaker_never_heard_of_is_resource_not_found(graphql, model):
+    """The create failed and recording that failed too (throttled): the job stays PENDING,
+    unknown to SageMaker, whose StopTrainingJob answers ResourceNotFound (API reference)."""
+    token = uuid.uuid4().hex[:12]
+    res = graphql.execute(START, {"i": start_input(model, clientToken=token)},
+                          faults="CreateTrainingJob=500,UpdateItem=throttle")
+    assert res.error_types() == [THROTTLED]
+    job = graphql.data(GET, {"id": f"mlapi-{token}"})["getTrainingJob"]
+    assert job["status"] == "PENDING"
+    stop = graphql.execute(STOP, {"id": job["id"]})
+    assert stop.error_types() == ["SageMaker:ResourceNotFound"]
+    assert served(stop) == [("SageMaker.StopTrainingJob", "filler")]
+
+
+def test_a_refresh_that_gets_no_answer_changes_nothing(graphql, model):
+    job = graphql.data(START, {"i": start_input(model)})["startTrainingJob"]
+    res = graphql.execute(GET, {"id": job["id"]}, faults="DescribeTrainingJob=timeout")
+    assert res.error_types() == ["SageMaker:Unavailable"]
+    # listTrainingJobs reads without refreshing: the job is as it was stored.
+    listed = graphql.data("query($m: String!) { listTrainingJobs(modelName: $m) "
+                          "{ items { id status revision } } }", {"m": model})
+    assert listed["listTrainingJobs"]["items"] == [
+        {"id": job["id"], "status": "IN_PROGRESS", "revision": job["revision"]}]
+
+
+# --- a number taken from a counter is given back when its write fails ------------------------
+
+LATEST = 'query($n: String!) { getModel(name: $n) { latestVersionNumber } }'
+REGISTER = ("mutation($i: RegisterModelVersionInput!) { registerModelVersion(input: $i) "
+            "{ version } }")
+
+
+def test_a_throttled_version_write_gives_its_number_back(graphql, model):
+    res = graphql.execute(REGISTER, {"i": {"modelName": model, "artifactUri": "s3://b/1"}},
+                          faults="PutItem=throttle")
+    assert res.error_types() == [THROTTLED]
+    # Taken (UpdateItem), the write refused (PutItem), given back (UpdateItem).
+    assert res.dynamodb["byOperation"] == {"UpdateItem": 2, "PutItem": 1}
+    assert graphql.data(LATEST, {"n": model})["getModel"]["latestVersionNumber"] == 0
+    ok = graphql.data(REGISTER, {"i": {"modelName": model, "artifactUri": "s3://b/2"}})
+    assert ok["registerModelVersion"]["version"] == 1
+
+
+def test_a_failed_registration_at_completion_gives_its_number_back(graphql, model):
+    job = graphql.data(START, {"i": start_input(model, registerVersion=True)})["startTrainingJob"]
+    assert graphql.data(GET, {"id": job["id"]})["getTrainingJob"]["status"] == "IN_PROGRESS"
+    res = graphql.execute(GET, {"id": job["id"]}, faults="TransactWriteItems=throttle")
+    assert res.error_types() == [THROTTLED]
+    assert res.dynamodb["byOperation"].get("UpdateItem", 0) >= 3  # write, allocate, release
+    assert graphql.data(LATEST, {"n": model})["getModel"]["latestVersionNumber"] == 0
+    versions = graphql.data("query($n: String!) { listModelVersions(modelName: $n) "
+                            "{ items { version } } }", {"n": model})
+    assert versions["listModelVersions"]["items"] == []
