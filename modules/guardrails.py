@@ -74,7 +74,7 @@ def image_repositories(s: Settings, partition: str) -> list[str]:
         if len(labels) >= 4 and labels[1:3] == ["dkr", "ecr"]:
             name = path + "*" if entry.endswith("/") else path
             out.append(f"arn:{partition}:ecr:{labels[3]}:{labels[0]}:repository/{name}")
-    return sorted(set(out))
+    return list(dict.fromkeys(out))  # in the given order, as the module's distinct() keeps it
 
 
 # The module's image_repositories, in HCL over var.training_images ("" for a non-ECR entry).

@@ -259,9 +259,8 @@ def execution_policy(inputs: Inputs) -> str:
     pull = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
     if not inputs.ml_lists_are_variables:
         repositories = image_repositories(inputs.settings, p)
-        if repositories:
-            fixed.append({"Sid": "Image", "Effect": "Allow", "Action": pull,
-                          "Resource": repositories})
+        image = [{"Sid": "Image", "Effect": "Allow", "Action": pull,
+                  "Resource": repositories}] if repositories else []
         def bucket(uri: str) -> str:
             return f"arn:{p}:s3:::{uri.removeprefix('s3://').split('/')[0]}"
 
@@ -279,7 +278,8 @@ def execution_policy(inputs: Inputs) -> str:
              "Resource": bucket(u), "Condition": {"StringLike": {"s3:prefix": [key(u)]}}}
             for i, u in enumerate(inputs.ml_input_prefixes)
         ]
-        return json.dumps({"Version": "2012-10-17", "Statement": fixed + data}, sort_keys=True)
+        return json.dumps({"Version": "2012-10-17", "Statement": fixed + data + image},
+                          sort_keys=True)
     # Module: the same statements from the variables, inside jsonencode(...). The fixed ones
     # are JSON text (their ${...} parts are template interpolations inside the expression).
     arn = f'"arn:{p}:s3:::${{trimprefix(u, \"s3://\")}}*"'
