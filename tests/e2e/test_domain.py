@@ -338,7 +338,8 @@ DEEP = "[" * 33 + "1" + "]" * 33  # DynamoDB nests 32 levels
 
 
 @pytest.mark.parametrize("field, value, says", [
-    ("trainingJobId", "j" * 410_000, "trainingJobId does not match"),  # the item would pass 400 KB
+    # The item would pass 400 KB.
+    ("trainingJobId", "j" * 410_000, "trainingJobId must be at most 63 characters"),
     ("metrics", '{"auc": 1e400}', "metrics holds the number"),
     ("metrics", '{"tiny": 1e-200}', "metrics holds the number"),
     ("parameters", '{"": 1}', "parameters has an empty object key"),

@@ -255,9 +255,11 @@ def test_each_call_failing_in_turn_is_a_graphql_error(graphql, stored, name):
 
 # --- every @constraint of the schema broken in turn ------------------------------------------
 
-def sample(pattern: str) -> str:
-    """The shortest string matching a @constraint pattern (they use classes, groups, repeats)."""
-    def walk(items) -> str:
+def sample(pattern: str, min_length: int = 0) -> str:
+    """The shortest string matching a @constraint pattern (they use classes, groups, repeats)
+    that has at least `min_length` characters: each repeat is taken `k` times (or its own
+    bounds), for the smallest k that gives one."""
+    def walk(items, k: int) -> str:
         out = ""
         for op, av in items:
             if op is sre.LITERAL:
@@ -265,12 +267,12 @@ def sample(pattern: str) -> str:
             elif op is sre.IN:
                 out += next(one(kind, v) for kind, v in av if kind is not sre.NEGATE)
             elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
-                low, _, sub = av
-                out += walk(sub) * low
+                low, high, sub = av
+                out += walk(sub, k) * min(max(low, k), high)
             elif op is sre.SUBPATTERN:
-                out += walk(av[-1])
+                out += walk(av[-1], k)
             elif op is sre.BRANCH:
-                out += walk(av[1][0])
+                out += walk(av[1][0], k)
             else:
                 raise ValueError(f"sample() does not know {op} in {pattern!r}")
         return out
@@ -284,7 +286,9 @@ def sample(pattern: str) -> str:
             return "x"
         raise ValueError(f"sample() does not know {kind} in {pattern!r}")
 
-    text = walk(sre.parse(pattern))
+    parsed = sre.parse(pattern)
+    text = next(t for t in (walk(parsed, k) for k in range(min_length + 1))
+                if len(t) >= min_length)
     assert re.fullmatch(pattern, text), (pattern, text)
     return text
 
@@ -322,7 +326,7 @@ def _valid_scalar(arg, c, named) -> object:
     if arg.type_name == "Int":
         return c.min if c and c.min is not None else 1
     if c and c.pattern:
-        return sample(c.pattern)
+        return sample(c.pattern, c.min_length or 0)
     return "x" * (c.min_length if c and c.min_length else 1)
 
 
@@ -330,7 +334,7 @@ def _violations(arg) -> list[tuple[str, object]]:
     """(rule, a value breaking it) for each rule of the argument."""
     c = arg.constraint
     out: list[tuple[str, object]] = []
-    elem = None if not c.pattern else sample(c.pattern)
+    elem = None if not c.pattern else sample(c.pattern, c.min_length or 0)
     if c.max_items is not None:
         out.append(("maxItems", [elem or "x"] * (c.max_items + 1)))
     wrap = (lambda v: [v]) if arg.is_list else (lambda v: v)
