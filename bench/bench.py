@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -267,7 +268,9 @@ def main(argv: list[str] | None = None) -> int:
         "# Benchmark report",
         "",
         f"`make bench`, {started}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{RUNS} runs per measurement (env BENCH_RUNS). Times are this machine's; compare ratios.",
+        f"{RUNS} runs per measurement (env BENCH_RUNS). Times are this machine's; compare ratios."
+        + (f" This run measured `{args.only}` only; the other sections are from the last full "
+           "run." if args.only else ""),
         "",
     ]
     if args.only in (None, "synth"):
@@ -277,11 +280,27 @@ def main(argv: list[str] | None = None) -> int:
 
         lines += resolvers.section() + [""]
     text = "\n".join(lines)
+    if args.only and REPORT.exists():  # keep the other sections of the last full report
+        text = merge_sections(REPORT.read_text(), text)
     REPORT.write_text(text)
-    if args.only is None:
-        update_readme(text)
+    update_readme(text)
     print(text)
     return 0
+
+
+def _sections(text: str) -> tuple[str, dict[str, str]]:
+    """(the text before the first `## ` heading, {heading: its section with the heading})."""
+    parts = re.split(r"(?m)^(?=## )", text)
+    return parts[0], {p.splitlines()[0]: p for p in parts[1:]}
+
+
+def merge_sections(old: str, new: str) -> str:
+    """`old` with each `## ` section that `new` has replaced by new's, and new's header."""
+    new_head, fresh = _sections(new)
+    _, kept = _sections(old)
+    merged = {**kept, **fresh} if kept else fresh
+    body = "".join(s if s.endswith("\n") else s + "\n" for s in merged.values())
+    return new_head + body
 
 
 def update_readme(report: str) -> None:

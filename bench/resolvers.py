@@ -44,8 +44,51 @@ AMPLIFY_MODEL = [
     "- has-many field: one Query per parent item (items returned).",
     "- belongs-to field: one GetItem per parent item with the key set (1 item read each).",
     "- mutation: one PutItem / UpdateItem / DeleteItem, nothing read (Amplify checks neither"
-    " revisions, transitions nor counters, so it does less than our resolvers by design).",
+    " revisions, transitions nor parents, so it does less than our resolvers by design), except"
+    " where its API cannot give the result in one mutation (listed below the table).",
 ]
+
+
+# Prices (inputs of the cost columns), US East (N. Virginia), on-demand, as published on
+# 2025-07-21 (the November 2024 DynamoDB on-demand price cut included):
+# AppSync: $4.00 per million query and data modification operations
+#   (https://aws.amazon.com/appsync/pricing/);
+# DynamoDB: $0.625 per million write request units, $0.125 per million read request units
+#   (https://aws.amazon.com/dynamodb/pricing/on-demand/; also quoted, dated 2025-07-21, by
+#   https://airbyte.com/data-engineering-resources/dynamodb-pricing).
+PRICES = {"date": "2025-07-21", "region": "us-east-1", "appsync": 4.00, "wru": 0.625,
+          "rru": 0.125}
+PRICE_NOTES = [
+    f"Cost per million operations: AppSync ${PRICES['appsync']:.2f} per million GraphQL "
+    f"operations, DynamoDB on-demand ${PRICES['wru']} per million write request units and "
+    f"${PRICES['rru']} per million read request units ({PRICES['region']}, prices of "
+    f"{PRICES['date']}: https://aws.amazon.com/appsync/pricing/, "
+    "https://aws.amazon.com/dynamodb/pricing/on-demand/). A write unit is 1 KB written (2 in a "
+    "transaction); a read unit is 4 KB read strongly consistent (half eventually consistent, "
+    "2 in a transaction). Ours: the units the runtime counts per call from the items' sizes; "
+    "Amplify's: 1 write unit per item written, 0.5 read unit per 4 KB read (its resolvers "
+    "read eventually consistent).",
+    "",
+    "A transaction bills 2 write units per item: createModel with tags (the model and one item "
+    "per tag) and the creates that check their parent (a ConditionCheck beside the put) cost "
+    "more dollars than Amplify's single unchecked put, for what Amplify does not do (listModels "
+    "by tag without a Scan; no job or prediction of a missing model).",
+]
+
+
+class Cost:
+    """What one operation costs: DynamoDB requests, sequential round trips, items read, request
+    units, and the GraphQL operations a client sends for it."""
+
+    def __init__(self, requests: int, trips: int, items: int, rru: float, wru: float,
+                 operations: int = 1) -> None:
+        self.requests, self.trips, self.items = requests, trips, items
+        self.rru, self.wru, self.operations = rru, wru, operations
+
+    def dollars(self) -> float:
+        """US dollars per million operations."""
+        return (self.operations * PRICES["appsync"] + self.rru * PRICES["rru"]
+                + self.wru * PRICES["wru"])
 
 
 class Unavailable(Exception):
@@ -53,7 +96,8 @@ class Unavailable(Exception):
 
 
 def graphql(endpoint: str, api_key: str, query: str, variables: dict | None = None):
-    """One GraphQL request: (data, errors, dynamodb_requests, items_read)."""
+    """One GraphQL request: (data, errors, dynamodb_requests, items_read, cost) where cost is
+    the runtime's whole DynamoDB account of it (roundTrips, readUnits, writeUnits...)."""
     req = urllib.request.Request(
         endpoint, json.dumps({"query": query, "variables": variables or {}}).encode(),
         {"content-type": "application/json", "x-api-key": api_key})
@@ -65,7 +109,7 @@ def graphql(endpoint: str, api_key: str, query: str, variables: dict | None = No
     items = cost.get("itemsRead", headers.get("x-dynamodb-items-read"))
     if requests is None:
         raise Unavailable("the runtime reports no DynamoDB request counts")
-    return doc.get("data"), doc.get("errors"), int(requests), int(items or 0)
+    return doc.get("data"), doc.get("errors"), int(requests), int(items or 0), cost
 
 
 class Runtime:
@@ -89,10 +133,17 @@ class Runtime:
         self.local.__exit__()
 
     def q(self, query: str, **variables):
-        data, errors, requests, items = graphql(self.endpoint, self.api_key, query, variables)
+        data, errors, requests, items, _ = graphql(self.endpoint, self.api_key, query, variables)
         if errors:
             raise RuntimeError(errors[0].get("message"))
         return data, requests, items
+
+    def cost(self, query: str, **variables) -> tuple[dict, Cost]:
+        data, errors, requests, items, c = graphql(self.endpoint, self.api_key, query, variables)
+        if errors:
+            raise RuntimeError(errors[0].get("message"))
+        return data, Cost(requests, int(c.get("roundTrips", requests)), items,
+                          float(c.get("readUnits", 0)), float(c.get("writeUnits", 0)))
 
     def table_sizes(self) -> dict[str, tuple[int, int]]:
         """Items and approximate bytes of every table (for Amplify's Scan cost)."""
@@ -174,7 +225,9 @@ def writes(ids: dict) -> list[tuple[str, str, dict]]:
         ("createModel", M_CREATE, {"i": {"name": m, "owner": "bench-w", "tags": ["a", "b"]}}),
         ("addModel", 'mutation { addModel(name: "bench-add") { name } }', {}),
         ("updateModel", "mutation($i: UpdateModelInput!) { updateModel(input: $i) { revision } }",
-         {"i": {"name": m, "expectedRevision": 1, "description": "x", "tags": ["c"]}}),
+         {"i": {"name": m, "expectedRevision": 1, "description": "x"}}),
+        ("updateModel(tags)", "mutation($i: UpdateModelInput!) { updateModel(input: $i) "
+         "{ revision } }", {"i": {"name": m, "expectedRevision": 2, "tags": ["c"]}}),
         ("registerModelVersion", M_VERSION, {"i": {"modelName": m, "artifactUri": "s3://b/m"}}),
         ("setModelVersionApproval", f'mutation {{ setModelVersionApproval(modelName: "{m}", '
          "version: 1, approvalStatus: APPROVED) { version } }", {}),
@@ -187,7 +240,7 @@ def writes(ids: dict) -> list[tuple[str, str, dict]]:
         ("createTrainingJob", M_JOB, {"i": {"modelName": m}}),
         ("updateTrainingJob", "mutation($i: UpdateTrainingJobInput!) "
          "{ updateTrainingJob(input: $i) { status } }",
-         {"i": {"id": ids["job"], "status": "IN_PROGRESS"}}),
+         {"i": {"id": ids["job"], "modelName": BIG, "status": "IN_PROGRESS"}}),
         ("recordPrediction", M_PRED, {"i": {"modelName": m, "input": "{}"}}),
         ("deleteModel", 'mutation { deleteModel(name: "bench-add", expectedRevision: 1) '
          "{ name } }", {}),
@@ -196,43 +249,72 @@ def writes(ids: dict) -> list[tuple[str, str, dict]]:
 
 # -- Amplify's cost for the same response --------------------------------------------------
 
-def amplify_cost(schema, op, data, tables: dict[str, tuple[int, int]], prefix: str):
-    """(requests, items read) Amplify's generated resolvers would issue for this response."""
+def amplify_cost(schema, op, data, tables: dict[str, tuple[int, int]], prefix: str) -> Cost:
+    """What Amplify's generated resolvers would cost for this response. Sibling fields and the
+    items of a list resolve side by side (AppSync runs them concurrently), so round trips are
+    the depth of the nesting; a Scan's pages follow one another."""
     rels = {(r.parent_type, r.field): r for r in schema.relations}
-    cost = [0, 0]
+    cost = Cost(0, 0, 0, 0.0, 0.0)
 
-    def walk(type_name: str, obj: dict | None) -> None:
+    def read_units(table: str, items: int) -> float:  # eventually consistent: 0.5 per 4 KB
+        count, size = tables.get(f"{prefix}-{table}", (0, 0))
+        return 0.5 * max(1, math.ceil(items * (size / count if count else 0) / 4096))
+
+    def walk(type_name: str, obj: dict | None) -> int:
+        """Requests under `obj`, added to `cost`; returns the round trips they take."""
+        deepest = 0
         for field, value in (obj or {}).items():
             rel = rels.get((type_name, field))
             if rel is None or rel.kind not in ("hasMany", "belongsTo"):
                 continue
             if rel.kind == "belongsTo":  # one GetItem per parent with the key set
                 if value is not None:
-                    cost[0] += 1
-                    cost[1] += 1
-                    walk(rel.target.type_name, value)
+                    cost.requests += 1
+                    cost.items += 1
+                    cost.rru += 0.5
+                    deepest = max(deepest, 1 + walk(rel.target.type_name, value))
             else:  # one Query per parent
                 items = (value or {}).get("items", [])
-                cost[0] += 1
-                cost[1] += len(items)
-                for item in items:
-                    walk(rel.target.type_name, item)
+                cost.requests += 1
+                cost.items += len(items)
+                cost.rru += read_units(rel.target.table, len(items))
+                below = max((walk(rel.target.type_name, i) for i in items), default=0)
+                deepest = max(deepest, 1 + below)
+        return deepest
 
     top = data[op.field]
     entity = op.entity.type_name
     if op.kind != "list":  # a get (getTrainingJob's kind is "training": it may refresh)
-        cost = [1, 1 if top else 0]
-        walk(entity, top)
+        cost.requests, cost.items, cost.rru = 1, 1 if top else 0, 0.5
+        cost.trips = 1 + walk(entity, top)
     else:
         items = top["items"]
         if op.indexes and op.indexes[0].name == "":  # the table's own key: a Query
-            cost = [1, len(items)]
+            pages = 1
+            cost.requests, cost.items = 1, len(items)
+            cost.rru = read_units(op.entity.table, len(items))
         else:  # any other field: Scan the whole table with a filter
             count, size = tables[f"{prefix}-{op.entity.table}"]
-            cost = [max(1, math.ceil(size / SCAN_PAGE)), count]
-        for item in items:
-            walk(entity, item)
-    return tuple(cost)
+            pages = max(1, math.ceil(size / SCAN_PAGE))
+            cost.requests, cost.items = pages, count
+            cost.rru = 0.5 * max(1, math.ceil(size / 4096))
+        cost.trips = pages + max((walk(entity, i) for i in items), default=0)
+    return cost
+
+
+# Amplify's cost of each measured write: one PutItem, UpdateItem or DeleteItem (1 write unit,
+# nothing read), except where its generated API cannot give the same result in one mutation
+# and a client sends a read first.
+AMPLIFY_WRITES = {
+    # No atomic counter: the client reads the latest version (a Query, limit 1), then creates
+    # the next number with a conditional PutItem (retried on a collision).
+    "registerModelVersion": (Cost(2, 2, 1, 0.5, 1, operations=2),
+                             "query the latest version, then a conditional PutItem"),
+    # No check across tables: the client reads the version (GetItem), then updates the model.
+    "setModelAlias": (Cost(2, 2, 1, 0.5, 1, operations=2),
+                      "getModelVersion, then updateModel"),
+}
+AMPLIFY_WRITE = Cost(1, 1, 0, 0.0, 1)
 
 
 def ratio(ours: int, theirs: int) -> str:
@@ -266,35 +348,55 @@ def resolver_lines(rt: Runtime) -> list[str]:
         f"{len(tables)} tables); counts come from the runtime's "
         "per-request DynamoDB accounting, so they do not depend on the machine.",
         "",
+        "Each cell is ours / Amplify's. Round trips: the DynamoDB calls that wait for one "
+        "another (ours: counted by the runtime from the calls' start and end; Amplify's: the "
+        "nesting depth, siblings resolving side by side). $ per million operations: see the "
+        "prices below the table.",
+        "",
         "| operation | result size | nested fields | DynamoDB requests (ours / Amplify / ratio) "
-        "| items read (ours / Amplify / ratio) |",
-        "|---|---|---|---|---|",
+        "| round trips | items read | $ per million operations |",
+        "|---|---|---|---|---|---|---|",
     ]
     covered = set()
     failed = []
+    above = []
+
+    def row(name: str, size: str, selection: str, ours: Cost, theirs: Cost) -> str:
+        if ours.requests > theirs.requests or ours.trips > theirs.trips:
+            above.append(name)
+        return (f"| {name} | {size} | {selection} "
+                f"| {ours.requests} / {theirs.requests} / {ratio(ours.requests, theirs.requests)} "
+                f"| {ours.trips} / {theirs.trips} | {ours.items} / {theirs.items} "
+                f"| {ours.dollars():.2f} / {theirs.dollars():.2f} |")
+
     for name, size, query in reads(ids):
         covered.add(name)
         selection = query.split(") ", 1)[1].rsplit("}", 1)[0].strip()  # the field's { ... }
-        cells = f"| {name} | {size or 1} | `{selection}` "
         try:  # a failing operation is a result to report, not a reason to stop the bench
-            data, requests, items = rt.q(query)
+            data, ours = rt.cost(query)
         except RuntimeError as err:
             failed.append(f"{name} ({size or 1}): {err}")
-            lines.append(cells + "| error (below) | error |")
+            lines.append(f"| {name} | {size or 1} | `{selection}` | error (below) | | | |")
             continue
-        a_req, a_items = amplify_cost(schema, ops[name], data, tables, settings.name_prefix)
-        lines.append(cells + f"| {requests} / {a_req} / {ratio(requests, a_req)} "
-                     f"| {items} / {a_items} / {ratio(items, a_items)} |")
-    for name, mutation, variables in writes(ids):
+        theirs = amplify_cost(schema, ops[name], data, tables, settings.name_prefix)
+        lines.append(row(name, str(size or 1), f"`{selection}`", ours, theirs))
+    notes = []
+    for label, mutation, variables in writes(ids):
+        name = label.split("(")[0]
         covered.add(name)
         try:
-            _, requests, items = rt.q(mutation, **variables)
+            _, ours = rt.cost(mutation, **variables)
         except RuntimeError as err:
-            failed.append(f"{name}: {err}")
-            lines.append(f"| {name} | - | - | error (below) | error |")
+            failed.append(f"{label}: {err}")
+            lines.append(f"| {label} | - | - | error (below) | | | |")
             continue
-        lines.append(f"| {name} | - | - | {requests} / 1 / {ratio(requests, 1)} "
-                     f"| {items} / 0 / - |")
+        theirs, why = AMPLIFY_WRITES.get(name, (AMPLIFY_WRITE, ""))
+        if why:
+            notes.append(f"- {name}, Amplify: {why} (two GraphQL operations).")
+        lines.append(row(label, "-", "-", ours, theirs))
+    lines += ["", *notes, "", *PRICE_NOTES, ""]
+    lines.append("Rows where ours is above Amplify's (requests or round trips): "
+                 + (", ".join(above) if above else "none") + ".")
     if failed:
         lines += ["", "Errors from the local runtime:", "", *(f"- {f}" for f in failed)]
     missing = sorted(set(ops) - covered)

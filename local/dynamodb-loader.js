@@ -147,6 +147,41 @@ function incomplete(result, left) {
   throw err;
 }
 
+// On-demand request units of one call, from the sizes of the items it read or wrote
+// ("Read/write capacity mode", https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.ReadWriteCapacityMode.html):
+// a write is 1 unit per KB of the item (2 in a transaction), a strongly consistent read 1 unit
+// per 4 KB (half for an eventually consistent one, 2 in a transaction); a Query or Scan sums
+// its items before rounding up. An item whose size the answer does not give counts 1 KB.
+const kb = (item, per) => Math.max(1, Math.ceil((item ? itemBytes(item) : 1) / per));
+function itemBytes(item) {
+  try { return Object.entries(item).reduce((n, [k, v]) => n + utf8(k) + valueSize(v, 0), 0); } catch (e) { return 1024; }
+}
+function estimateUnits(operation, params, out) {
+  const strong = (p) => (p && p.ConsistentRead ? 1 : 0.5);
+  switch (operation) {
+    case 'GetItem': return { readUnits: kb(out && out.Item, 4096) * strong(params) };
+    case 'Query': case 'Scan': {
+      const bytes = ((out && out.Items) || []).reduce((n, i) => n + itemBytes(i), 0);
+      return { readUnits: Math.max(1, Math.ceil(bytes / 4096)) * strong(params) };
+    }
+    case 'BatchGetItem': {
+      let units = 0;
+      for (const [table, items] of Object.entries((out && out.Responses) || {})) {
+        units += items.reduce((n, i) => n + kb(i, 4096), 0) * strong(params.RequestItems[table]);
+      }
+      return { readUnits: units };
+    }
+    case 'PutItem': return { writeUnits: kb(params.Item, 1024) };
+    case 'UpdateItem': return { writeUnits: kb(out && out.Attributes, 1024) };
+    case 'DeleteItem': return { writeUnits: kb(out && out.Attributes, 1024) };
+    case 'TransactWriteItems':
+      return { writeUnits: params.TransactItems.reduce((n, t) => n + 2 * kb(t.Put && t.Put.Item, 1024), 0) };
+    case 'BatchWriteItem':
+      return { writeUnits: Object.values(params.RequestItems).flat().reduce((n, r) => n + kb(r.PutRequest && r.PutRequest.Item, 1024), 0) };
+    default: return {};
+  }
+}
+
 // nextToken is opaque and tamper-evident, as AppSync's (local/next-token.js).
 const { encodeToken, decodeToken } = require('./next-token');
 
@@ -174,12 +209,13 @@ class LocalDynamoDBLoader {
   // One DynamoDB API call, counted; `read` says how many items the answer read.
   async call(operation, params, read = () => 0) {
     let out;
+    const start = process.hrtime.bigint();
     try {
       const send = () => this.client.send(new ddb[`${operation}Command`](params));
       out = await (WRITES.has(operation) ? oneWriteAtATime(send) : send());
     } finally {
       // A failed call still went to DynamoDB: count it, with what it read when known.
-      stats.record(operation, out ? read(out) : 0);
+      stats.record(operation, out ? read(out) : 0, { start, ...estimateUnits(operation, params, out) });
     }
     return out;
   }

@@ -10,7 +10,19 @@ const faults = require('./faults');
 const stats = require('./stats');
 
 const render = sim.VelocityTemplate.prototype.render;
+// 0. AppSync: "The stash is a map that is made available inside each resolver and function
+//    mapping template. The same stash instance lives through a single resolver execution"
+//    (resolver mapping template context reference, "stash":
+//    https://docs.aws.amazon.com/appsync/latest/devguide/resolver-context-reference.html).
+//    The simulator gave a unit resolver's response template a new, empty stash; the request
+//    template's stash is kept here for it, by the field's resolve info.
+const unitStash = new WeakMap();
 sim.VelocityTemplate.prototype.render = function patchedRender(values, requestContext, info) {
+  const unit = values && values.stash === undefined && info && typeof info === 'object';
+  if (unit && ('result' in values || 'error' in values) && unitStash.has(info)) {
+    values = { ...values, stash: unitStash.get(info) };
+    unitStash.delete(info);
+  }
   // The request's fault-injection header (faults.js) is read before its first template runs.
   faults.fromHeaders(requestContext && requestContext.headers);
   // 1. AppSync hands a failed TransactWriteItems both $ctx.error and $ctx.result (the
@@ -37,6 +49,7 @@ sim.VelocityTemplate.prototype.render = function patchedRender(values, requestCo
     this.compiler.patchedRender = true;
   }
   const out = render.call(this, values, requestContext, info);
+  if (unit && !('result' in values || 'error' in values) && out.stash) unitStash.set(info, out.stash);
   // Which $util.error fired, by template and line (the engine names the call's position when
   // the error stops the template): tests check every site of the stack ran (stats.js).
   const site = this.lastException && /\$util\.error\([\s\S]*? at L\/N (\d+):\d+/.exec(this.lastException.message);

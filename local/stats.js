@@ -7,7 +7,11 @@ const { AsyncLocalStorage } = require('async_hooks');
 const storage = new AsyncLocalStorage();
 
 function newCounter() {
-  const counter = { requests: 0, itemsRead: 0, byOperation: {} };
+  // roundTrips: the longest chain of calls each sent after the previous one answered (calls
+  // that overlap ran side by side, as AppSync resolves sibling fields); readUnits/writeUnits:
+  // DynamoDB's on-demand request units for the calls (estimateUnits).
+  const counter = { requests: 0, itemsRead: 0, roundTrips: 0, readUnits: 0, writeUnits: 0, byOperation: {} };
+  Object.defineProperty(counter, 'spans', { value: [], enumerable: false });
   // HTTP data-source calls (SageMaker, Bedrock): beside the DynamoDB counts, not among them.
   Object.defineProperty(counter, 'http', { value: { requests: 0, byCall: {}, servedBy: [] }, enumerable: false });
   return counter;
@@ -21,12 +25,21 @@ let graphqlRequests = 0;
 let last = null;
 
 // itemsRead: items DynamoDB read for the call (ScannedCount for Query/Scan, found items otherwise).
-function record(operation, itemsRead = 0) {
+// `call`: {start, end} (process.hrtime.bigint) and {readUnits, writeUnits} of the call when known.
+function record(operation, itemsRead = 0, call = {}) {
+  const end = process.hrtime.bigint();
+  const start = call.start || end;
   for (const c of [storage.getStore(), totals]) {
     if (!c) continue;
     c.requests += 1;
     c.itemsRead += itemsRead;
+    c.readUnits += call.readUnits || 0;
+    c.writeUnits += call.writeUnits || 0;
     c.byOperation[operation] = (c.byOperation[operation] || 0) + 1;
+    if (c === totals) continue;
+    const before = c.spans.filter((s) => s.end <= start).reduce((n, s) => Math.max(n, s.chain), 0);
+    c.spans.push({ start, end, chain: before + 1 });
+    c.roundTrips = Math.max(c.roundTrips, before + 1);
   }
 }
 

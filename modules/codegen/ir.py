@@ -224,3 +224,14 @@ class Schema:
     def belongs_to(self, type_name: str) -> list[Relation]:
         """Single-item relations of a type: the ones a list prefetches with BatchGetItem."""
         return [r for r in self.relations if r.parent_type == type_name and r.kind == "belongsTo"]
+
+
+def identifying_args(op: Operation, relations: list[Relation]) -> list[str]:
+    """Arguments of an update that name the item's parent (its @belongsTo fields, not its key):
+    an update checks them in its write's condition and never changes them, so it never moves an
+    item to another parent."""
+    if op.kind != "update":
+        return []
+    refs = {f for r in relations if r.parent is op.entity and r.kind == "belongsTo"
+            for f in r.fields}
+    return [a.name for a in op.args if a.name in refs and a.name not in op.entity.key.names]

@@ -40,6 +40,7 @@ from .ir import (
     Operation,
     Relation,
     Schema,
+    identifying_args,
 )
 from .ml import ML_KINDS, TRAINING_ACTIONS
 
@@ -384,6 +385,8 @@ class _Builder:
                 "expectedRevision" not in given:
             raise _fail(f.ast_node, f"{root}.{fname} changes a Model without expectedRevision",
                         "add expectedRevision: Int! so stale writes are refused")
+        if kind == "update":
+            self._check_update_parts(op, f)
         if kind == "list":
             names = list(args.get("indexes") or [])
             for name in names:
@@ -467,6 +470,31 @@ class _Builder:
                 raise _fail(f.ast_node, f"nested input {arg.type_name} is not supported",
                             "store nested data as AWSJSON")
         return op
+
+    def _check_update_parts(self, op: Operation, f) -> None:
+        """An update writes without reading the item first (one UpdateItem), so a derived
+        attribute it changes must be computable from its arguments alone: every other part
+        must be given, non-null. A part that is a @belongsTo field identifies the item's parent:
+        the update checks it in its condition and never changes it (identifying_args)."""
+        given = {a.name: a for a in op.args}
+        fixed = set(identifying_args(op, self.relations))
+        for d in op.entity.derived:
+            changed = [p for p in d.parts if p in given and p not in fixed]
+            if not changed:
+                continue
+            missing = [p for p in d.parts
+                       if p not in given or (p in fixed and not given[p].required)]
+            if len(changed) > 1 and any(not given[p].required for p in changed):
+                raise _fail(f.ast_node, f"{op.name} may change {', '.join(changed)} apart, "
+                            f"all parts of @attribute {d.name} ({d.value}); without a read "
+                            "it cannot compute it from some of them", "make them required "
+                            "arguments (given together)")
+            if missing:
+                raise _fail(f.ast_node, f"{op.name} changes {', '.join(changed)}, part of "
+                            f"@attribute {d.name} ({d.value}), without {', '.join(missing)}: "
+                            "an update writes without reading the item, so it cannot compute "
+                            f"{d.name}", f"add {', '.join(m + ': <type>!' for m in missing)} "
+                            "to its arguments (checked against the item, never changed)")
 
     def _check_list_args(self, op: Operation, d: DirectiveNode) -> None:
         """Every argument must pick a key some Query uses, and every key must be reachable."""

@@ -24,6 +24,7 @@ from .ir import (
     Operation,
     Relation,
     Schema,
+    identifying_args,
 )
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "vtl"
@@ -163,31 +164,10 @@ class _Renderer:
             self.list(op, ctx)
         elif op.kind == "create":
             self.create(op, ctx)
-        elif op.kind in ("update", "delete"):
-            read = self.function(f"{fn}_read", e.type_name, "read.req", "read.res",
-                                 (Access("GetItem", e.type_name),), **ctx)
-            stored = [a.name for a in op.args
-                      if a.name in e.attributes and a.name not in e.key.names]
-            derived = [d for d in e.derived if set(d.parts) & set(stored)]
-            action = "UpdateItem" if op.kind == "update" else "DeleteItem"
-            members = [ms for ms in e.memberships if op.kind == "delete" or ms.field in stored]
-            cascades = [r for r in op.dependents if r.on_delete == "CASCADE"]
-            access = (Access(action, e.type_name),
-                      *(Access("DeleteItem", ms.ident) for ms in members),
-                      *(Access("PutItem", ms.ident) for ms in members if op.kind == "update"),
-                      *(Access("DeleteItem", r.target.type_name) for r in cascades))
-            write = self.function(
-                f"{fn}_write", e.type_name, f"{op.kind}.req", "write.res", access,
-                stored_args=stored, derived=derived, returns_current=op.kind == "delete",
-                always_tx=op.kind == "delete" and bool(members),
-                tx_reasons=[(0, f"{e.type_name} was changed concurrently; read it again and "
-                                "retry", "StaleRevision")] if members or cascades else [],
-                conditional_message=f"{e.type_name} was changed concurrently; read it again "
-                                    "and retry", conditional_type="StaleRevision", **ctx)
-            steps = [read, *(self._dependents(fn, rel) for rel in op.dependents), write]
-            if op.kind == "update" and members:
-                steps.append(self._refetch(fn, e))
-            self.pipeline(op.parent, op.field, steps)
+        elif op.kind == "update":
+            self.update(op, ctx)
+        elif op.kind == "delete":
+            self.delete(op, ctx)
         elif op.kind == "setAlias":
             target = op.target
             aliases = self._aliases_field(e)
@@ -206,6 +186,61 @@ class _Renderer:
                       (Access("UpdateItem", e.type_name),), aliases_field=self._aliases_field(e),
                       conditional_message=f"{e.type_name} not found", conditional_type="NotFound",
                       **ctx)
+
+    def update(self, op: Operation, ctx: dict) -> None:
+        """One UpdateItem (a TransactWriteItems when a membership list changes), nothing read
+        first; its condition makes the checks, and a failure path step names the cause."""
+        e = op.entity
+        fn = f"{op.parent}_{op.field}"
+        fixed = identifying_args(op, self.schema.relations)
+        stored = [a.name for a in op.args if a.name in e.attributes
+                  and a.name not in e.key.names and a.name not in fixed]
+        derived = [d for d in e.derived if set(d.parts) & set(stored)]
+        members = [ms for ms in e.memberships if ms.field in stored]
+        access = (Access("UpdateItem", e.type_name),
+                  *(Access("PutItem", ms.ident) for ms in members))
+        write = self.function(f"{fn}_write", e.type_name, "update.req", "conditional.res",
+                              access, stored_args=stored, derived=derived, fixed=fixed,
+                              tx=bool(members), **ctx)
+        steps = [write, self._diagnose(fn, e, ctx, fixed=fixed, unless=None)]
+        if members:  # a transaction returns keys only
+            steps.append(self._refetch(fn, e))
+        self.pipeline(op.parent, op.field, steps)
+
+    def delete(self, op: Operation, ctx: dict) -> None:
+        """One DeleteItem, nothing read first, unless a child must be looked up (CASCADE, or
+        REFUSE not guarded by `unless`): then read, Query, and a TransactWriteItems."""
+        e = op.entity
+        fn = f"{op.parent}_{op.field}"
+        lookups = lookups_before_delete(self.schema, op)
+        if not lookups:
+            write = self.function(f"{fn}_write", e.type_name, "delete.req", "conditional.res",
+                                  (Access("DeleteItem", e.type_name),), read_first=False,
+                                  tx=False, **ctx)
+            self.pipeline(op.parent, op.field,
+                          [write, self._diagnose(fn, e, ctx, fixed=[], unless=op.unless)])
+            return
+        read = self.function(f"{fn}_read", e.type_name, "read.req", "read.res",
+                             (Access("GetItem", e.type_name),), **ctx)
+        cascades = [r for r in lookups if r.on_delete == "CASCADE"]
+        members = e.memberships
+        access = (Access("DeleteItem", e.type_name),
+                  *(Access("DeleteItem", ms.ident) for ms in members),
+                  *(Access("DeleteItem", r.target.type_name) for r in cascades))
+        message = f"{e.type_name} was changed concurrently; read it again and retry"
+        write = self.function(
+            f"{fn}_write", e.type_name, "delete.req", "write.res", access, read_first=True,
+            returns_current=True, always_tx=bool(members),
+            tx_reasons=[(0, message, "StaleRevision")] if members or cascades else [],
+            conditional_message=message, conditional_type="StaleRevision", **ctx)
+        steps = [read, *(self._dependents(fn, rel) for rel in lookups), write]
+        self.pipeline(op.parent, op.field, steps)
+
+    def _diagnose(self, fn: str, e: Entity, ctx: dict, fixed: list[str],
+                  unless: str | None) -> str:
+        return self.function(f"{fn}_diagnose", e.type_name, "diagnose.req", "diagnose.res",
+                             (Access("GetItem", e.type_name),), fixed=fixed, unless=unless,
+                             **ctx)
 
     def list(self, op: Operation, ctx: dict) -> None:
         e = op.entity
@@ -231,7 +266,7 @@ class _Renderer:
             access += (Access("BatchGetItem", e.type_name),)
             response = "list_via.res"
         steps.append(self.function(f"{fn}_query", e.type_name, "list.req", response, access,
-                                   choices=choices, filters=filters, **ctx))
+                                   choices=choices, filters=filters, via=op.via, **ctx))
         self.pipeline(op.parent, op.field, steps + self._prefetch(fn, related))
 
     def _prefetch(self, fn: str, related: list[Relation]) -> list[str]:
@@ -265,20 +300,24 @@ class _Renderer:
         stored = [a.name for a in op.args if a.name in e.attributes and a.name not in e.key.names]
         defaults = self._create_defaults(e, given)
         exists = (f"{e.type_name} already exists", "AlreadyExists")
+        # Membership lists this create can be given (addModel takes a name only: no tags).
+        members = [ms for ms in e.memberships if ms.field in given]
         reasons = []
         if op.requires:  # the ConditionCheck comes first in the transaction
             reasons.append((0, f"{op.requires.target.type_name} not found", "NotFound"))
-        if e.memberships or op.requires:
+        if members or op.requires:
             reasons.append((len(reasons), *exists))
         context = dict(ctx, stored_args=stored, defaults=defaults, key_values=key_values,
                        conditional_message=exists[0], conditional_type=exists[1],
-                       tx_reasons=reasons, always_tx=bool(reasons))
+                       tx_reasons=reasons, always_tx=bool(op.requires), members=members)
         access = (Access("PutItem", e.type_name),
-                  *(Access("PutItem", ms.ident) for ms in e.memberships),
+                  *(Access("PutItem", ms.ident) for ms in members),
                   *([Access("ConditionCheck", op.requires.target.type_name)]
                     if op.requires else []))
         fn = f"{op.parent}_{op.field}"
-        if not op.counter and not reasons:
+        # A transaction returns keys only: the answer is the item the template built.
+        context["returns_written"] = bool(reasons)
+        if not op.counter:
             self.unit(op.parent, op.field, e.type_name, "create.req", "write.res", access,
                       returns_current=False, **context)
             return
@@ -294,8 +333,6 @@ class _Renderer:
         steps.append(self.function(f"{fn}_put", e.type_name, "create.req",
                                    "create_counted.res" if released else "write.res",
                                    access, returns_current=False, **context))
-        if reasons:  # a transaction returns keys only
-            steps.append(self._refetch(fn, e))
         if released:
             steps.append(self.counter_release(f"{fn}_release", parent, counter, ctx["src"],
                                               [e.key.hash]))
@@ -370,6 +407,20 @@ class _Renderer:
             self.pipeline(rel.parent_type, rel.field, [query, *self._prefetch(fn, related)])
 
 
+def lookups_before_delete(schema: Schema, op: Operation) -> list[Relation]:
+    """The @hasMany links a delete must Query before writing: CASCADE ones, and REFUSE ones
+    that `unless` does not already rule out. `unless` rules a REFUSE child out when every
+    create of the child takes its number from the parent's `unless` counter and references the
+    parent's key: no child exists while the counter is 0, which the delete's condition checks."""
+    def guarded(rel: Relation) -> bool:
+        creates = [o for o in schema.operations if o.kind == "create" and o.entity is rel.target]
+        return (rel.on_delete == "REFUSE" and op.unless is not None and bool(creates)
+                and all(o.counter == (op.entity, op.unless) for o in creates)
+                and rel.fields == [op.entity.key.hash]
+                and rel.references == [rel.target.key.hash])
+    return [r for r in op.dependents if not guarded(r)]
+
+
 def render(schema: Schema, table_name: Callable[[Entity], str],
            ml_values: dict[str, str] | None = None) -> Plan:
     """Render every resolver; `table_name` gives the name templates use for a table, and
@@ -393,4 +444,5 @@ def check_terraform_safe(plan: Plan) -> None:
                              "Terraform would interpolate; use $ref, not ${ref}")
 
 
-__all__ = ["Access", "Derived", "Function", "Plan", "Resolver", "check_terraform_safe", "render"]
+__all__ = ["Access", "Derived", "Function", "Plan", "Resolver", "check_terraform_safe",
+           "lookups_before_delete", "render"]

@@ -134,6 +134,27 @@ CASES += [
      "is always chosen before it", "make an argument of that key optional"),
 ]
 
+# An update that changes one part of an @attribute must be given the others (it reads nothing).
+DERIVED = GOOD.replace('@table(name: "things", hashKey: "name")',
+                       '@table(name: "things", hashKey: "id") '
+                       '@attribute(name: "ownerSize", value: "{owner}#{color}")').replace(
+    "  name: String!\n  size: Int\n",
+    "  id: ID!\n  name: String\n  owner: String\n  size: Int\n  color: String\n"
+    '  ownerThing: Thing @belongsTo(table: "Thing", fields: ["owner"])\n').replace(
+    "getThing(name: String!)", "getThing(id: ID!)").replace(
+    'addThing(name: String!): Thing @create(table: "Thing")',
+    'addThing(name: String!): Thing @create(table: "Thing")\n'
+    '  resizeThing(id: ID!, color: String): Thing @update(table: "Thing")')
+CASES += [
+    ("update changes a derived part without the others", DERIVED, 16,
+     "Mutation.resizeThing changes color, part of @attribute ownerSize ({owner}#{color}), "
+     "without owner", "add owner: <type>! to its arguments"),
+    ("update's identifying part is optional", DERIVED.replace(
+        "resizeThing(id: ID!, color: String)",
+        "resizeThing(id: ID!, owner: String, color: String)"), 16,
+     "without owner", "checked against the item, never changed"),
+]
+
 
 def test_linked_schema_loads_with_links_and_list_keys(tmp_path):
     path = tmp_path / "domain.graphql"

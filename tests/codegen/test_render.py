@@ -136,10 +136,11 @@ def test_user_values_only_reach_dynamodb_through_util(plan):
 
 
 def test_terraform_interpolation_in_vtl_is_refused(plan):
-    bad = next(f for f in plan.functions if f.name == "Mutation_updateModel_read")
+    bad = next(f for f in plan.functions if f.name == "Mutation_updateModel_diagnose")
     original = bad.request
     bad.request = original + "${oops}\n"
-    with pytest.raises(ValueError, match=r"Mutation_updateModel_read.req.vtl:\d+: rendered VTL"):
+    with pytest.raises(ValueError,
+                       match=r"Mutation_updateModel_diagnose.req.vtl:\d+: rendered VTL"):
         check_terraform_safe(plan)
     bad.request = original
     check_terraform_safe(plan)

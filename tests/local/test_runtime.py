@@ -21,7 +21,9 @@ def test_fixture_is_current():
 def test_get_item_missing_is_null_and_costs_one_read(gql):
     res = gql.execute('{ getItem(pk: "nope", sk: "x") { pk } }')
     assert res.errors == [] and res.data == {"getItem": None}
-    assert res.dynamodb == {"requests": 1, "itemsRead": 0, "byOperation": {"GetItem": 1}}
+    # A missing item still costs half a read unit (an eventually consistent read of up to 4 KB).
+    assert res.dynamodb == {"requests": 1, "itemsRead": 0, "roundTrips": 1, "readUnits": 0.5,
+                            "writeUnits": 0, "byOperation": {"GetItem": 1}}
 
 
 def test_put_then_get(gql):
@@ -102,7 +104,9 @@ def test_batch_get_keeps_key_order_with_nulls(gql):
     res = gql.execute('{ batchItems(keys: [{pk: "pb", sk: "b"}, {pk: "pb", sk: "zz"}, '
                       '{pk: "pb", sk: "a"}]) { sk } }')
     assert res.data["batchItems"] == [{"sk": "b"}, None, {"sk": "a"}]
-    assert res.dynamodb == {"requests": 1, "itemsRead": 2, "byOperation": {"BatchGetItem": 1}}
+    # A unit per item found, read strongly consistent: the missing key costs nothing.
+    assert res.dynamodb == {"requests": 1, "itemsRead": 2, "roundTrips": 1, "readUnits": 2,
+                            "writeUnits": 0, "byOperation": {"BatchGetItem": 1}}
 
 
 def test_batch_get_two_tables_named_by_terraform_references(gql):
@@ -143,7 +147,9 @@ def test_pipeline_resolver(gql):
     gql.data('mutation { putItem(pk: "pp", sk: "a", title: "A", owner: "pl-user") { pk } }')
     res = gql.execute('{ itemWithOwner(pk: "pp", sk: "a") { sk ownerName } }')
     assert res.data["itemWithOwner"] == {"sk": "a", "ownerName": "Pia"}
-    assert res.dynamodb == {"requests": 2, "itemsRead": 2, "byOperation": {"GetItem": 2}}
+    # A pipeline's steps wait for one another: two round trips.
+    assert res.dynamodb == {"requests": 2, "itemsRead": 2, "roundTrips": 2, "readUnits": 1,
+                            "writeUnits": 0, "byOperation": {"GetItem": 2}}
     # #return in the second function's request template: its data source is skipped.
     missing = gql.execute('{ itemWithOwner(pk: "pp", sk: "none") { sk } }')
     assert missing.data["itemWithOwner"] is None and missing.requests == 1

@@ -1,0 +1,135 @@
+"""Every mutation in one DynamoDB request (a numbered create in two: the atomic counter and the
+put), counted by the local runtime per request, never timed. The bound of each operation is
+derived from the schema; the working call of each comes from test_error_branches.REQUESTS."""
+
+from __future__ import annotations
+
+import pytest
+
+from modules.codegen.ir import identifying_args
+from modules.codegen.render import lookups_before_delete
+from tests.e2e.test_error_branches import GQL, IR, REQUESTS, _run
+
+WRITES = ("create", "update", "delete", "setAlias", "removeAlias")
+
+
+def bound(op, variables: dict) -> tuple[int, str]:
+    """(most DynamoDB requests, why) for a call of `op` that succeeds."""
+    given = variables.get("i", variables)
+    if op.kind == "create":
+        return (2, "the counter, then the put") if op.counter else (1, "one write")
+    if op.kind == "update" and any(ms.field in given for ms in op.entity.memberships):
+        # A transaction returns no item (TransactWriteItems answers keys only): read it back.
+        return 2, "a membership list changed: TransactWriteItems, then GetItem"
+    if op.kind == "delete":
+        lookups = lookups_before_delete(IR, op)
+        return (1, "one conditional DeleteItem") if not lookups else (
+            2 + len(lookups), "read, one Query per link, the transaction")
+    if op.kind == "setAlias":
+        # The target must exist (a ConditionCheck on its table): TransactWriteItems + GetItem.
+        return 2, "TransactWriteItems (the version exists), then GetItem"
+    return 1, "one write"
+
+
+CASES = [(op, name) for op in IR.operations if op.kind in WRITES
+         for name in REQUESTS if name == op.field or name.startswith(op.field + "(")]
+
+
+def test_every_write_of_the_schema_has_a_call():
+    covered = {op.field for op, _ in CASES}
+    missing = [op.field for op in IR.operations if op.kind in WRITES and op.field not in covered]
+    if missing:
+        pytest.skip(f"no working call in test_error_branches.REQUESTS for {missing}")
+
+
+@pytest.mark.parametrize("op, name", CASES, ids=[n for _, n in CASES])
+def test_a_write_costs_at_most_its_bound(graphql, op, name):
+    query, variables = REQUESTS[name](graphql)
+    res = _run(graphql, lambda _g: (query, variables))
+    assert res.errors == [], res.errors
+    most, why = bound(op, variables)
+    assert res.dynamodb["requests"] <= most, (name, why, res.dynamodb["byOperation"])
+    # Each request waits for the one before it: round trips are requests here.
+    assert res.dynamodb["roundTrips"] == res.dynamodb["requests"]
+
+
+def _scalars(type_name: str) -> str:
+    fields = GQL.get_type(type_name).fields
+    entity = IR.entities[type_name]
+    return " ".join(f for f in fields if f in entity.attributes and f != "aliases")
+
+
+@pytest.mark.parametrize("op", [o for o in IR.operations if o.kind == "create"
+                                and any(n == o.field for n in REQUESTS)],
+                         ids=lambda o: o.field)
+def test_a_create_answers_the_item_it_stored(graphql, op):
+    """The answer is built by the resolver, not read back: it must equal what a get reads."""
+    get = next((o for o in IR.operations if o.parent == "Query" and o.entity is op.entity
+                and o.field == f"get{op.entity.type_name}"), None)
+    if get is None:
+        pytest.skip(f"{op.entity.type_name} has no @get to compare with")
+    query, variables = REQUESTS[op.field](graphql)
+    fields = _scalars(op.entity.type_name)
+    query = query.split("{", 1)[0] + "{ " + query.split("{", 1)[1].split("{", 1)[0] + \
+        "{ " + fields + " } }"
+    answered = graphql.data(query, variables)[op.field]
+    key = {k: answered[k] for k in op.entity.key.names}
+    header = ", ".join(f"${k}: {GQL.get_type('Query').fields[get.field].args[k].type}"
+                       for k in key)
+    call = ", ".join(f"{k}: ${k}" for k in key)
+    stored = graphql.data(f"query({header}) {{ {get.field}({call}) {{ {fields} }} }}",
+                          key)[get.field]
+    assert answered == stored
+
+
+CONDITIONAL_WRITES = [(op, name) for op, name in CASES if op.kind in ("update", "delete")]
+
+
+@pytest.mark.parametrize("op, name", CONDITIONAL_WRITES, ids=[n for _, n in CONDITIONAL_WRITES])
+def test_a_failed_condition_is_named_by_one_read_on_the_failure_path(graphql, op, name):
+    """A write lost to a concurrent writer (fault `conflict`: the condition fails, the item is
+    unchanged) is read once to name the cause: every check passes now, so it was changed
+    concurrently; and when that read itself fails, its error is the answer."""
+    query, variables = REQUESTS[name](graphql)
+    res = _run(graphql, lambda _g: (query, variables))
+    write = next(iter(res.dynamodb["byOperation"]))  # the one request of the working call
+    query, variables = REQUESTS[name](graphql)
+    lost = _run(graphql, lambda _g: (query, variables), faults=f"{write}#1=conflict")
+    assert lost.error_types() == ["StaleRevision"], lost.errors
+    assert "changed concurrently" in lost.errors[0]["message"]
+    assert lost.dynamodb["byOperation"].get("GetItem") == 1
+    query, variables = REQUESTS[name](graphql)
+    unread = _run(graphql, lambda _g: (query, variables),
+                  faults=f"{write}#1=conflict,GetItem#1=throttle")
+    assert unread.error_types() == ["DynamoDB:ProvisionedThroughputExceededException"]
+
+
+IDENTIFIED = [(op, name, arg) for op, name in CASES if op.kind == "update"
+              for arg in identifying_args(op, IR.relations)]
+
+
+@pytest.mark.parametrize("op, name, arg", IDENTIFIED, ids=[n for _, n, _ in IDENTIFIED])
+def test_an_update_checks_the_parent_it_is_given(graphql, op, name, arg):
+    """An argument naming the item's parent is checked in the condition, never written."""
+    query, variables = REQUESTS[name](graphql)
+    given = variables.get("i", variables)
+    right = given[arg]
+    given[arg] = right + "-other"
+    res = _run(graphql, lambda _g: (query, variables))
+    assert res.error_types() == ["NotFound"], res.errors
+    assert f"not found with this {arg}" in res.errors[0]["message"]
+
+
+NAMED = [o for o in IR.operations if o.kind == "create" and not o.counter
+         and o.field in REQUESTS
+         and all(k in {a.name for a in o.args} for k in o.entity.key.names)]
+
+
+@pytest.mark.parametrize("op", NAMED, ids=lambda o: o.field)
+def test_a_create_of_an_existing_key_is_refused(graphql, op):
+    """Whichever request the create is (a PutItem alone, or a transaction with its membership
+    items), an existing key is AlreadyExists and nothing changes."""
+    query, variables = REQUESTS[op.field](graphql)
+    assert _run(graphql, lambda _g: (query, variables)).errors == []
+    again = _run(graphql, lambda _g: (query, variables))
+    assert again.error_types() == ["AlreadyExists"], again.errors
