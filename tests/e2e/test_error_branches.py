@@ -416,6 +416,7 @@ PREDICT = "mutation($i: PredictInput!) { predict(input: $i) { id } }"
     ({"alias": "prod", "version": 1}, "ValidationError", "not both"),
     ({"input": '{"n": 1e400}'}, "ValidationError", "input holds the number"),
     ({"input": DEEP}, "ValidationError", "input nests"),
+    ({"input": WIDE}, "ValidationError", "input holds more than 900"),
     ({"modelName": "never-created"}, "NotFound", "not found"),
     ({"version": 7}, "NotFound", "version 7 of model"),
 ])
