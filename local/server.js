@@ -144,6 +144,10 @@ async function main() {
   limits.configure(apiLimits(stack));
   const warning = checkTemplates(config.mappingTemplates);
   if (warning) console.warn(`local: WARNING: ${warning}`);
+  // In READY: tests whose proof needs the parse check skip, saying why, when it is off.
+  const velocity17 = warning
+    ? { checked: false, reason: warning }
+    : { checked: true, templates: config.mappingTemplates.length };
 
   const simulator = new sim.AmplifyAppSyncSimulator({ port: Number(opts.port) });
   simulator.init(config);
@@ -200,7 +204,7 @@ async function main() {
   }
   const base = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${server.address().port}`;
   const realtime = `${base.replace(/^http/, 'ws')}/graphql`;
-  console.log(`READY ${JSON.stringify({ graphql: `${base}/graphql`, realtime, explorer: `${base}/`, stats: `${base}/__stats` })}`);
+  console.log(`READY ${JSON.stringify({ graphql: `${base}/graphql`, realtime, explorer: `${base}/`, stats: `${base}/__stats`, velocity17 })}`);
 }
 
 // Exit 2: reported in one line (run.py adds nothing); 1: unexpected, with its stack.

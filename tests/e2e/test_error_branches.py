@@ -307,6 +307,8 @@ def _gql_schema():
 IR = load(SCHEMA)
 GQL = _gql_schema()
 DEEP = "[" * 33 + "1" + "]" * 33  # DynamoDB nests 32 levels
+# More values than a #foreach may walk on AppSync (1000 iterations): refused whole, by its rule.
+WIDE = json.dumps([0] * 1001)
 
 
 def _valid(arg, field_type) -> object:
@@ -355,7 +357,8 @@ def _violations(arg) -> list[tuple[str, object]]:
     if c.max is not None:
         out.append(("max", c.max + 1))
     if arg.type_name == "AWSJSON":
-        out += [("emptyKey", '{"": 1}'), ("number", '{"n": 1e400}'), ("depth", DEEP)]
+        out += [("emptyKey", '{"": 1}'), ("number", '{"n": 1e400}'), ("depth", DEEP),
+                ("wide", WIDE)]
     return out
 
 
@@ -419,6 +422,7 @@ PREDICT = "mutation($i: PredictInput!) { predict(input: $i) { id } }"
     ({"alias": "prod", "version": 1}, "ValidationError", "not both"),
     ({"input": '{"n": 1e400}'}, "ValidationError", "input holds the number"),
     ({"input": DEEP}, "ValidationError", "input nests"),
+    ({"input": WIDE}, "ValidationError", "input holds more than 900"),
     ({"modelName": "never-created"}, "NotFound", "not found"),
     ({"version": 7}, "NotFound", "version 7 of model"),
 ])
