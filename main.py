@@ -69,6 +69,10 @@ HARDENED = {"introspection_enabled": False, "query_depth_limit": 10,
             "alarm_topic_arn": "arn:aws:sns:us-east-1:000000000000:required-input"}
 
 
+DEPLOYMENT_LISTS = ("training_images", "sagemaker_input_s3_prefixes",
+                    "sagemaker_output_s3_prefixes", "sagemaker_endpoint_names", "bedrock_model_ids")
+
+
 def load_settings() -> Settings:
     values = json.loads((ROOT / "cdktf.json").read_text()).get("context", {})
     override = os.environ.get("MODEL_API_CONFIG")
@@ -115,11 +119,15 @@ def synth(settings: Settings, schema, outdir: Path) -> None:
     switches = dict(HARDENED)
     if not supports_training_events(schema):  # a generated schema, say: nothing to call
         switches["training_events"] = None
-    hardened = dataclasses.replace(settings, **switches)
+    # What one deployment names (its images, buckets, endpoints, models: cdktf.json's are the
+    # development ones) is no module default: a consumer names its own, and until then the
+    # module trains and invokes nothing.
+    own = {k: () for k in DEPLOYMENT_LISTS}
+    hardened = dataclasses.replace(settings, **switches, **own)
     # The basic module stays at the base floor: no switch, so no AWS_LAMBDA (whose block is one;
     # the hardened module takes it).
     modes = [m for m in settings.auth_modes if m != "AWS_LAMBDA"] or ["AWS_IAM"]
-    base = dataclasses.replace(settings, **{k: None for k in SWITCH_FLOORS},
+    base = dataclasses.replace(settings, **{k: None for k in SWITCH_FLOORS}, **own,
                                authentication_type=modes[0],
                                additional_authentication_types=tuple(modes[1:]))
 

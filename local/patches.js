@@ -254,6 +254,48 @@ Compile.prototype.getReferences = function nullAsText(ast, isVal) {
   return this.silence || ast.leader === '$!' ? '' : Helper.getRefText(ast);
 };
 
+// 11. AppSync's service quota "Iterations in a foreach loop in mapping templates: 1000" (AWS
+//    General Reference, "AWS AppSync endpoints and quotas":
+//    https://docs.aws.amazon.com/general/latest/gr/appsync.html#limits_appsync); AWS's Amplify
+//    maintainers name it as the cause of failed list queries over more than 1000 items
+//    (aws-amplify/amplify-js#9719, aws-amplify/amplify-cli#9589 and #1496). No page says whether
+//    AppSync stops the loop or fails the template, so the template fails (a MappingTemplate
+//    error, patch 2), which is never more lenient. The count is per #foreach of a template
+//    across one evaluation (an inner loop's iterations add up over its outer loop's), the
+//    stricter reading. velocityjs looped without bound.
+const FOREACH_QUOTA = 1000;
+const renderTemplate = Compile.prototype.render;
+Compile.prototype.render = function countedRender(...args) {
+  this.foreachIterations = new Map();
+  return renderTemplate.apply(this, args);
+};
+const getBlockEach = Compile.prototype.getBlockEach;
+Compile.prototype.getBlockEach = function boundedEach(block) {
+  const ast = block[0];
+  const render = this._render;
+  // The loop's body is rendered once per iteration through _render: count those calls.
+  this._render = function countedIteration(...args) {
+    const count = (this.foreachIterations.get(ast) || 0) + 1;
+    if (count > FOREACH_QUOTA) {
+      const line = ast.pos ? ` (line ${ast.pos.first_line})` : '';
+      throw new Error(`#foreach($${ast.to}) exceeds AppSync's quota of ${FOREACH_QUOTA} iterations in a foreach loop${line}`);
+    }
+    this.foreachIterations.set(ast, count);
+    this._render = render;
+    try {
+      return render.apply(this, args);
+    } finally {
+      this._render = countedIteration;
+    }
+  };
+  try {
+    return getBlockEach.call(this, block);
+  } finally {
+    this._render = render;
+  }
+};
+
+
 // 12. A subscription over IAM: the simulator's WebSocket server gave the resolvers no IAM
 //     identity (its HTTP path extracts one), so rendering $ctx.identity threw and every IAM
 //     subscription failed. AppSync gives a subscription's resolver the subscriber's identity

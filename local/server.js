@@ -12,11 +12,13 @@ const path = require('path');
 const { parseArgs } = require('util');
 const express = require('express');
 const sim = require('./patches');
-const { buildConfig, loadStack, StackError } = require('./tfstack');
+const { buildConfig, apiLimits, loadStack, StackError } = require('./tfstack');
+const limits = require('./limits');
 const { LocalDynamoDBLoader } = require('./dynamodb-loader');
 const { LocalHttpLoader } = require('./http-loader');
 const stats = require('./stats');
 const edge = require('./graphql-http');
+const { parse } = require('graphql');
 const { checkTemplates } = require('./vtlcheck');
 
 const REALTIME_PATH = '/graphql/realtime'; // the simulator's (its websocket-server/server.js)
@@ -101,7 +103,10 @@ function frontApp(simApp, apiKey) {
       };
       stats.track((c) => {
         counter = c;
-        next();
+        // Deeper than the API's query_depth_limit: refused before anything runs (limits.js).
+        const tooDeep = limits.depthError(parse(req.body.query));
+        if (tooDeep) return res.json({ data: null, errors: [tooDeep] });
+        return next();
       });
     });
   app.use(simApp);
@@ -136,8 +141,13 @@ async function main() {
   const providerRegion = (((stack.provider || {}).aws || [])[0] || {}).region;
   const region = opts.region || (providerRegion && !providerRegion.includes('${') ? providerRegion : 'us-east-1');
   const config = buildConfig(stack, { endpoint: opts['dynamodb-endpoint'], region, apiKey: opts['api-key'] });
+  limits.configure(apiLimits(stack));
   const warning = checkTemplates(config.mappingTemplates);
   if (warning) console.warn(`local: WARNING: ${warning}`);
+  // In READY: tests whose proof needs the parse check skip, saying why, when it is off.
+  const velocity17 = warning
+    ? { checked: false, reason: warning }
+    : { checked: true, templates: config.mappingTemplates.length };
 
   const simulator = new sim.AmplifyAppSyncSimulator({ port: Number(opts.port) });
   simulator.init(config);
@@ -196,7 +206,7 @@ async function main() {
   const realtime = `${base.replace(/^http/, 'ws')}/graphql`;
   const auth = [config.appSync.defaultAuthenticationType, ...config.appSync.additionalAuthenticationProviders]
     .map((p) => p.authenticationType);
-  console.log(`READY ${JSON.stringify({ graphql: `${base}/graphql`, realtime, explorer: `${base}/`, stats: `${base}/__stats`, auth })}`);
+  console.log(`READY ${JSON.stringify({ graphql: `${base}/graphql`, realtime, explorer: `${base}/`, stats: `${base}/__stats`, velocity17, auth })}`);
 }
 
 // Exit 2: reported in one line (run.py adds nothing); 1: unexpected, with its stack.

@@ -233,8 +233,23 @@ function buildConfig(stack, { endpoint, region, apiKey }) {
   };
 }
 
+// The API's query depth and resolver count limits (local/limits.js emulates them); 0 or absent:
+// no limit, as on AppSync.
+function apiLimits(stack) {
+  const [[id, api]] = resources(stack, 'aws_appsync_graphql_api');
+  const read = (key) => {
+    const value = api[key];
+    if (value === undefined || value === null) return 0;
+    if (typeof value !== 'number') {
+      throw new StackError(`aws_appsync_graphql_api.${id}.${key}: ${JSON.stringify(value)} is not a literal number`);
+    }
+    return value;
+  };
+  return { queryDepth: read('query_depth_limit'), resolverCount: read('resolver_count_limit') };
+}
+
 function loadStack(path) {
   return JSON.parse(fs.readFileSync(path, 'utf8'));
 }
 
-module.exports = { buildConfig, loadStack, StackError, LOCAL_USER_POOL_ID, LOCAL_IAM_ACCESS_KEY };
+module.exports = { buildConfig, apiLimits, loadStack, StackError, LOCAL_USER_POOL_ID, LOCAL_IAM_ACCESS_KEY };

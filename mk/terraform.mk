@@ -13,6 +13,9 @@ TF_SYSTEM     := $(shell PATH='$(subst $(CURDIR)/$(TF_HOME)/bin:,,$(PATH))' comm
 export TERRAFORM          := $(CURDIR)/$(TF_BIN)
 export TF_CLI_CONFIG_FILE := $(CURDIR)/$(TF_HOME)/terraformrc
 export CHECKPOINT_DISABLE := 1
+# Terraform's plugin cache is not safe for concurrent inits (hashicorp/terraform#31964); the
+# providers come from local mirrors, so none is used, not even a user's TF_PLUGIN_CACHE_DIR.
+export TF_PLUGIN_CACHE_DIR :=
 
 TEST_DEPS += terraform-toolchain scan-toolchain
 

@@ -4,7 +4,8 @@
 - DynamoDB `ThrottledRequests` per table: its dimensions are TableName and Operation, so each
   table's alarm sums the operations the resolvers send (metric math, at most 10 metrics).
 - SageMaker "Training Job State Change" events with status Failed for the API's jobs
-  (named "<name_prefix>-*"): an EventBridge rule whose target is the topic.
+  (named "<name_prefix>--*", codegen/ml.py JOB_DELIMITER): an EventBridge rule whose target is
+  the topic.
 
 Every resource has count = 0 or 1 (alarms_enabled), so the module always offers the switch.
 """
@@ -26,6 +27,7 @@ from .aws import (
     DynamodbTable,
 )
 from .codegen.ir import Schema
+from .codegen.ml import JOB_DELIMITER
 from .codegen.render import ACTIONS
 from .events import DETAIL_TYPE
 from .inputs import Inputs
@@ -43,7 +45,7 @@ def failed_training_pattern(name_prefix: str) -> str:
     return json.dumps({
         "source": ["aws.sagemaker"],
         "detail-type": [DETAIL_TYPE],
-        "detail": {"TrainingJobName": [{"prefix": f"{name_prefix}-"}],
+        "detail": {"TrainingJobName": [{"prefix": f"{name_prefix}{JOB_DELIMITER}"}],
                    "TrainingJobStatus": ["Failed"]},
     }, sort_keys=True)
 

@@ -15,38 +15,66 @@ from .aws import (
     IamRole,
     IamRolePolicyAttachment,
 )
-from .inputs import Inputs
+from .inputs import API_ACCOUNT, Inputs
 from .naming import named
 
 # AWS managed policy that lets AppSync write its logs (the seed attached the same one).
 LOGS_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSAppSyncPushToCloudWatchLogs"
 
 
-def assume_role_policy(service: str) -> str:
+def assume_role_policy(service: str, source_arn: str, account: str, *,
+                       like: bool = False) -> str:
+    """A trust policy for a service principal, only on behalf of one resource of this account:
+    aws:SourceArn and aws:SourceAccount, as AppSync documents for cross-service confused-deputy
+    prevention (AppSync Developer Guide, "Cross-service confused deputy prevention"; IAM User
+    Guide, aws:SourceArn and aws:SourceAccount). `like`: an ARN pattern (ArnLike) where the
+    exact ARN cannot be named."""
     return json.dumps({
         "Version": "2012-10-17",
         "Statement": [{
             "Effect": "Allow",
             "Principal": {"Service": service},
             "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account},
+                          ("ArnLike" if like else "ArnEquals"): {"aws:SourceArn": source_arn}},
         }],
     }, sort_keys=True)
+
+
+def api_trust_policy() -> str:
+    """Trust of a data source's role: AppSync, on behalf of this API only."""
+    return assume_role_policy("appsync.amazonaws.com", "${aws_appsync_graphql_api.api.arn}",
+                              f"${{local.{API_ACCOUNT}}}")
+
+
+# Locals naming where the stack lives, read from a table's ARN (arn:<partition>:dynamodb:
+# <region>:<account>:table/...): the logs role's trust needs them before the API exists.
+HOME_PARTS = {"home_partition": 1, "home_region": 3, "home_account_id": 4}
 
 
 class GraphqlApi(Construct):
     """API + log role + log group + (optional) API key."""
 
     def __init__(self, scope: Construct, id_: str, *, inputs: Inputs, schema: str,
-                 groups: list[str] = ()) -> None:
+                 home_arn: str, groups: list[str] = ()) -> None:
+        """`home_arn`: the ARN of a resource created before the API in its partition, region
+        and account (a table): the logs role's trust names AppSync APIs there, since the API,
+        which needs the role first, cannot be named in it."""
         super().__init__(scope, id_)
         self.auth = AuthModes(self, "auth", inputs=inputs, groups=list(groups))
         prefix = inputs.name_prefix
+        for name, part in HOME_PARTS.items():
+            TerraformLocal(self, name, Fn.element(Fn.split(":", home_arn), part)) \
+                .override_logical_id(name)
+        partition, region, account = (f"${{local.{n}}}" for n in HOME_PARTS)
 
         self.logs_role = named(IamRole(
             self, "logs_role",
             name=f"{prefix}-appsync-logs",
             description="Lets AppSync push the API's logs to CloudWatch.",
-            assume_role_policy=assume_role_policy("appsync.amazonaws.com"),
+            assume_role_policy=assume_role_policy(
+                "appsync.amazonaws.com", f"arn:{partition}:appsync:{region}:{account}:apis/*",
+                account, like=True),
             tags=inputs.tags,
         ), "logs_role")
         named(IamRolePolicyAttachment(
@@ -69,7 +97,10 @@ class GraphqlApi(Construct):
             log_config={
                 "cloudwatch_logs_role_arn": self.logs_role.arn,
                 "field_log_level": inputs.log_level,
-                "exclude_verbose_content": True,
+                # Verbose content only where the operator asks for it (log_verbose_content).
+                "exclude_verbose_content": (not inputs.log_verbose_content)
+                if isinstance(inputs.log_verbose_content, bool)
+                else Fn.conditional(inputs.log_verbose_content, False, True),
             },
             tags=inputs.tags,
             **optional,

@@ -30,9 +30,17 @@ API_KEY_EXPIRY_DAYS = (1, 365)
 API_KEY_ROTATION_DAYS = (0, 182)
 # AppSync's Latency metric is in milliseconds; the p99 alarm's threshold.
 ALARM_LATENCY_MS = (1, 30000)
-# AppSync limits for the hardened switches (0 means "no limit" for both).
-QUERY_DEPTH_LIMIT = (0, 75)
-RESOLVER_COUNT_LIMIT = (0, 10000)
+# Query cost (AppSync, "Configuring GraphQL run complexity, query depth, and introspection"):
+# depth 1-75 nested levels, 1-10,000 resolvers per request. 0 would mean "no limit", which this
+# project refuses: every stack bounds what one request may cost. Defaults: deep enough for every
+# query the schema's own clients send (depth 10), few enough resolvers (1,000) that one request
+# reads at most 1,000 x the nested-list page limit (codegen NESTED_MAX_LIMIT) items.
+QUERY_DEPTH_LIMIT = (1, 75)
+RESOLVER_COUNT_LIMIT = (1, 10000)
+DEFAULT_QUERY_DEPTH_LIMIT = 10
+DEFAULT_RESOLVER_COUNT_LIMIT = 1000
+# Prediction retention (DynamoDB TTL on the predictions table): days, 0 keeps them forever.
+PREDICTION_TTL_DAYS = (0, 3650)
 
 # What every stack emits that an older AWS provider refuses, by feature, with the release that
 # added it; PROVIDER_FLOOR, the floor of every stack, is the highest of them.
@@ -41,18 +49,20 @@ RESOLVER_COUNT_LIMIT = (0, 10000)
 #   #22411 (.changelog/22411.txt, merged 2022-01-10 after the 3.x line had branched: not in
 #   the 3.72-3.75 notes), so first released in 4.0.0. Measured here: 3.39.0 refuses the block,
 #   5.100.0 plans it (the plan tier); no release in between is installed to narrow it further.
-BASE_FLOORS = {"request_signing": "4.0.0"}
+# - query_limits: the API's query_depth_limit and resolver_count_limit, on in every stack so a
+#   request's cost is bounded (provider 5.37.0 added both arguments).
+BASE_FLOORS = {"request_signing": "4.0.0", "query_limits": "5.37.0"}
 # Everything else every stack emits plans on 3.39.0 (and 2.70.0), measured by the plan tier.
 MEASURED_FLOOR = "3.39.0"
 BASE_ARGUMENTS = {
     "request_signing": [("aws_appsync_datasource", "http_config.authorization_config")],
+    "query_limits": [("aws_appsync_graphql_api", "query_depth_limit"),
+                     ("aws_appsync_graphql_api", "resolver_count_limit")],
 }
 PROVIDER_FLOOR = max(BASE_FLOORS.values(), key=lambda v: tuple(int(p) for p in v.split(".")))
 # What each optional switch raises the floor to (the release that added its argument).
 SWITCH_FLOORS = {
     "introspection_enabled": "5.37.0",
-    "query_depth_limit": "5.37.0",
-    "resolver_count_limit": "5.37.0",
     "deletion_protection": "4.59.0",
     # An EventBridge rule calling refreshTrainingJob on SageMaker job state changes: its
     # target's appsync_target block came in 5.72.0 (the rule, target and role plan on 3.39.0).
@@ -69,13 +79,13 @@ SWITCH_FLOORS = {
     "alarm_topic_arn": MEASURED_FLOOR,
 }
 
-_PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
+# No "--" inside: resources of one deployment are named "<prefix>--<id>" where a wildcard grant
+# names them (training jobs), so "mlapi--*" never matches deployment "mlapi-dev"'s jobs.
+_PREFIX = re.compile(r"^(?!.*--)[a-z][a-z0-9-]{1,22}[a-z0-9]$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 # The Terraform arguments each switch emits: what an older provider rejects.
 SWITCH_ARGUMENTS = {
     "introspection_enabled": [("aws_appsync_graphql_api", "introspection_config")],
-    "query_depth_limit": [("aws_appsync_graphql_api", "query_depth_limit")],
-    "resolver_count_limit": [("aws_appsync_graphql_api", "resolver_count_limit")],
     "deletion_protection": [("aws_dynamodb_table", "deletion_protection_enabled")],
     "kms_key_arn": [("aws_dynamodb_table", "server_side_encryption.kms_key_arn"),
                     ("aws_cloudwatch_log_group", "kms_key_id")],
@@ -111,12 +121,31 @@ def arguments_newer_than(version: tuple[int, ...], switches: bool = True,
                 out.setdefault(rtype, []).append(argument)
     return out
 
+# Training policy (modules/guardrails.py). An allowed image is an ECR repository ARN
+# (arn:aws:ecr:<region>:<account>:repository/<name>) or an image URI prefix ending in '/' (a
+# registry or namespace) or naming a repository (<registry>/<repo>: matches its tags and digests,
+# never <repo>-other).
+ECR_REPOSITORY_ARN = re.compile(
+    r"^arn:aws[a-z-]*:ecr:([a-z0-9-]+):(\d{12}):repository/([a-z0-9][a-z0-9._/-]{0,255})$")
+IMAGE_PREFIX = re.compile(r"^[a-z0-9][a-z0-9.-]*\.[a-z]{2,}(:\d+)?/[a-z0-9._/-]*$")
+INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
+SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
+# SageMaker's own bounds (CreateTrainingJob: InstanceCount >= 1, MaxRuntimeInSeconds <= 28 days).
+TRAINING_MAX_INSTANCE_COUNT = (1, 100)
+TRAINING_MAX_RUNTIME_SECONDS = (1, 2419200)
+# VpcConfig: 1-16 subnets, 1-5 security groups (SageMaker API reference, VpcConfig).
+VPC_LIMITS = {"training_vpc_subnets": 16, "training_vpc_security_groups": 5}
+
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 # SageMaker endpoint names and Bedrock model ids (the API references' patterns).
 ENDPOINT_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
 BEDROCK_MODEL_ID = r"^[a-zA-Z0-9][a-zA-Z0-9._:-]{0,127}$"
 # s3://bucket/prefix: a bucket name (S3's naming rules, simplified) and an optional key prefix.
-S3_PREFIX = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^*?]*)?$"
+# An S3 prefix ends in '/', so "s3://data/" never matches "s3://data-other/" (the resolver's
+# startsWith and IAM's "<prefix>*" both compare prefixes); no wildcard, quote, backslash or space
+# (the resolver reads the prefixes from a single-quoted VTL string).
+S3_PREFIX = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([^\s*?'\"\\]{0,900}/)?$"
 SNS_TOPIC_ARN = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$"
 _KMS_KEY = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 _TAG_KEY = re.compile(r"^[\w .:/=+@-]{1,128}$")
@@ -171,10 +200,14 @@ class Settings:
     log_retention_days: int = 30
     api_key_expiry_days: int = 30
     xray_enabled: bool = False
+    # Verbose content (request/response headers, context, evaluated templates) in the field
+    # logs: off unless the operator turns it on (with log_level ALL it logs prediction payloads).
+    log_verbose_content: bool = False
+    # Query cost, on in every stack (QUERY_DEPTH_LIMIT above; BASE_FLOORS: 5.37.0).
+    query_depth_limit: int = DEFAULT_QUERY_DEPTH_LIMIT
+    resolver_count_limit: int = DEFAULT_RESOLVER_COUNT_LIMIT
     # Hardened switches: None means "do not emit the argument", which keeps the provider floor low.
     introspection_enabled: bool | None = None
-    query_depth_limit: int | None = None
-    resolver_count_limit: int | None = None
     deletion_protection: bool | None = None
     # A customer managed KMS key for tables and log groups (None: AWS-managed keys).
     kms_key_arn: str | None = None
@@ -186,6 +219,22 @@ class Settings:
     # The only endpoints and Bedrock models predict may call (IAM); empty: none.
     sagemaker_endpoint_names: tuple[str, ...] = ()
     bedrock_model_ids: tuple[str, ...] = ()
+    # Training policy: what startTrainingJob may ask of SageMaker, checked by the resolver before
+    # any call and again by IAM on CreateTrainingJob (modules/guardrails.py). An empty list of
+    # images, input or output prefixes (sagemaker_*_s3_prefixes below, also the created
+    # execution role's S3 grants) allows nothing: a deployment trains once it names them.
+    training_images: tuple[str, ...] = ()
+    training_instance_types: tuple[str, ...] = ("ml.m5.large", "ml.m5.xlarge")
+    training_max_instance_count: int = 2
+    training_max_runtime_seconds: int = 86400
+    training_network_isolation: bool = True
+    training_vpc_subnets: tuple[str, ...] = ()
+    training_vpc_security_groups: tuple[str, ...] = ()
+    training_volume_kms_key: str | None = None
+    training_output_kms_key: str | None = None
+    # Stored predictions (inputs and outputs) expire after this many days (DynamoDB TTL); 0
+    # keeps them.
+    prediction_ttl_days: int = 90
     # Create the execution role (<name_prefix>-sagemaker-execution): SageMaker assumes it,
     # reads only the input prefixes, writes only the output prefixes (s3://bucket/prefix/).
     sagemaker_execution_role_create: bool = False
@@ -209,7 +258,7 @@ class Settings:
         # Normalise JSON lists to tuples so the object stays hashable and comparable.
         for key in ("additional_authentication_types", "sagemaker_endpoint_names",
                     "bedrock_model_ids", "sagemaker_input_s3_prefixes",
-                    "sagemaker_output_s3_prefixes"):
+                    "sagemaker_output_s3_prefixes", *TUPLE_POLICY_KEYS):
             object.__setattr__(self, key, tuple(getattr(self, key)))
         self.validate()
 
@@ -246,7 +295,8 @@ class Settings:
         _check_types(self)
         if not _PREFIX.match(self.name_prefix):
             fail("name_prefix", "use 3-24 characters: lower-case letters, digits and '-', "
-                 "starting with a letter and not ending with '-'")
+                 "starting with a letter, not ending with '-' and without '--' (the delimiter "
+                 "between a deployment's prefix and its job ids)")
         if not _REGION.match(self.region):
             fail("region", "use an AWS region code such as 'us-east-1'")
         if len(self.tags) > 45:
@@ -325,7 +375,9 @@ class Settings:
         for key in ("sagemaker_input_s3_prefixes", "sagemaker_output_s3_prefixes"):
             values = getattr(self, key)
             if not all(isinstance(v, str) and re.match(S3_PREFIX, v) for v in values):
-                fail(key, "use S3 URIs s3://<bucket>/<prefix> (bucket 3-63 of a-z0-9.-)")
+                fail(key, "use S3 prefixes s3://<bucket>/ or s3://<bucket>/<path>/ (bucket 3-63 of "
+                     "a-z0-9.-; ending in '/', so a bucket or folder named like it with more "
+                     "characters never matches)")
         if self.sagemaker_execution_role_create:
             if self.sagemaker_execution_role_arn is not None:
                 fail("sagemaker_execution_role_create", "either name a role "
@@ -348,9 +400,13 @@ class Settings:
             _check_backend(self.backend, fail)
         for key, (lo, hi) in (("query_depth_limit", QUERY_DEPTH_LIMIT),
                               ("resolver_count_limit", RESOLVER_COUNT_LIMIT)):
-            value = getattr(self, key)
-            if value is not None and not lo <= value <= hi:
-                fail(key, f"AppSync accepts {lo} to {hi} (0 = no limit), or leave it unset")
+            if not lo <= getattr(self, key) <= hi:
+                fail(key, f"use {lo} to {hi}: AppSync's 0 (no limit) is refused, every stack "
+                     "bounds what one request may cost")
+        lo, hi = PREDICTION_TTL_DAYS
+        if not lo <= self.prediction_ttl_days <= hi:
+            fail("prediction_ttl_days", f"use {lo} (keep forever) to {hi} days")
+        _check_training(self, fail)
 
     @property
     def auth_modes(self) -> tuple[str, ...]:
@@ -367,6 +423,47 @@ class Settings:
             v for k, v in SWITCH_FLOORS.items() if getattr(self, k) is not None
         ]
         return max(floors, key=_version)
+
+
+TUPLE_POLICY_KEYS = ("training_images", "training_instance_types", "training_vpc_subnets",
+                     "training_vpc_security_groups")
+
+
+def _check_training(s: Settings, fail) -> None:
+    """The training policy: each value in the form SageMaker and IAM compare."""
+    for key, pattern, form in (
+            ("training_instance_types", INSTANCE_TYPE, "SageMaker instance types such as "
+             "ml.m5.large"),
+            ("training_vpc_subnets", SUBNET_ID, "subnet ids such as subnet-0123abcd"),
+            ("training_vpc_security_groups", SECURITY_GROUP_ID,
+             "security group ids such as sg-0123abcd")):
+        values = getattr(s, key)
+        if not all(isinstance(v, str) and pattern.match(v) for v in values) or \
+                len(set(values)) != len(values):
+            fail(key, f"use distinct {form}")
+    for image in s.training_images:
+        if not isinstance(image, str) or not (ECR_REPOSITORY_ARN.match(image)
+                                              or IMAGE_PREFIX.match(image)):
+            fail("training_images", f"{image!r} is neither an ECR repository ARN "
+                 "(arn:aws:ecr:<region>:<account>:repository/<name>) nor an image URI prefix "
+                 "(<registry>/ , <registry>/<namespace>/ or <registry>/<repository>)")
+    if len(set(s.training_images)) != len(s.training_images):
+        fail("training_images", "list each image once")
+    if bool(s.training_vpc_subnets) != bool(s.training_vpc_security_groups):
+        fail("training_vpc_subnets", "a VPC needs both training_vpc_subnets and "
+             "training_vpc_security_groups, or neither")
+    for key, most in VPC_LIMITS.items():
+        if len(getattr(s, key)) > most:
+            fail(key, f"SageMaker's VpcConfig takes at most {most}")
+    for key, (lo, hi) in (("training_max_instance_count", TRAINING_MAX_INSTANCE_COUNT),
+                          ("training_max_runtime_seconds", TRAINING_MAX_RUNTIME_SECONDS)):
+        if not lo <= getattr(s, key) <= hi:
+            fail(key, f"use {lo} to {hi} (SageMaker's own bounds)")
+    for key in ("training_volume_kms_key", "training_output_kms_key"):
+        value = getattr(s, key)
+        if value is not None and not _KMS_KEY.match(value):
+            fail(key, "use a KMS key ARN, arn:aws:kms:<region>:<account>:key/<id>, or leave it "
+                 "unset")
 
 
 def _check_types(settings: Settings) -> None:

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from constructs import Construct
 
-from .api import assume_role_policy
+from .api import api_trust_policy
 from .aws import AppsyncDatasource, AppsyncGraphqlApi, DynamodbTable, IamRole, IamRolePolicy
 from .codegen.render import ACTIONS, Access, Plan
 from .inputs import Inputs
@@ -45,7 +45,7 @@ class DataSources(Construct):
                 self, f"role_{entity.table}",
                 name=f"{inputs.name_prefix}-appsync-{entity.table}"[:64],
                 description=f"AppSync data source {type_name}: only what its templates do.",
-                assume_role_policy=assume_role_policy("appsync.amazonaws.com"),
+                assume_role_policy=api_trust_policy(),
                 tags=inputs.tags,
             ), f"ds_{entity.table}")
             statements = policy_statements(access, lambda t: tables[t].arn)

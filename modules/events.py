@@ -1,8 +1,9 @@
 """SageMaker training job state changes call refreshTrainingJob through EventBridge.
 
 An EventBridge rule on the default bus matches SageMaker's "SageMaker Training Job State
-Change" events for jobs named "<name_prefix>-*" (the API names every job it starts so: the job's
-id). Its target calls the AppSync mutation `refreshTrainingJob(id:)` with the job name, signed
+Change" events for jobs named "<name_prefix>--*" (the API names every job it starts so: the
+job's id; a prefix never holds "--", so another deployment's jobs never match). Its target
+calls the AppSync mutation `refreshTrainingJob(id:)` with the job name, signed
 with a role that EventBridge assumes and that may call only that one field. The mutation reads
 the job from SageMaker and stores it, so subscribers (onTrainingJobUpdated) hear of the change
 without anyone polling.
@@ -25,7 +26,7 @@ from .aws import (
     IamRole,
     IamRolePolicy,
 )
-from .codegen.ml import MUTATION, refresh_operation
+from .codegen.ml import JOB_DELIMITER, MUTATION, refresh_operation
 from .inputs import API_ACCOUNT, API_PARTITION, API_REGION, Inputs
 from .naming import named
 
@@ -36,7 +37,7 @@ def event_pattern(name_prefix: str) -> str:
     return json.dumps({
         "source": ["aws.sagemaker"],
         "detail-type": [DETAIL_TYPE],
-        "detail": {"TrainingJobName": [{"prefix": f"{name_prefix}-"}]},
+        "detail": {"TrainingJobName": [{"prefix": f"{name_prefix}{JOB_DELIMITER}"}]},
     }, sort_keys=True)
 
 
@@ -56,7 +57,10 @@ class TrainingEvents(Construct):
             self, "role",
             name=f"{prefix}-events-training-jobs",
             description=f"EventBridge calls Mutation.{MUTATION} of the API, nothing else.",
-            assume_role_policy=assume_role_policy("events.amazonaws.com"),
+            # EventBridge on behalf of this rule only (confused-deputy prevention).
+            assume_role_policy=assume_role_policy(
+                "events.amazonaws.com", "${aws_cloudwatch_event_rule.training_job_state.arn}",
+                f"${{local.{API_ACCOUNT}}}"),
             tags=inputs.tags,
         ), "events_training_jobs")
         named(IamRolePolicy(

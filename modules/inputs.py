@@ -13,6 +13,7 @@ from typing import Any
 
 from cdktf import TerraformStack, TerraformVariable, TerraformVariableValidationConfig, Token
 
+from . import guardrails
 from .config import (
     ALARM_LATENCY_MS,
     API_KEY_EXPIRY_DAYS,
@@ -22,6 +23,7 @@ from .config import (
     ENDPOINT_NAME,
     LOG_LEVELS,
     LOG_RETENTION_DAYS,
+    PREDICTION_TTL_DAYS,
     QUERY_DEPTH_LIMIT,
     RESOLVER_COUNT_LIMIT,
     S3_PREFIX,
@@ -38,6 +40,7 @@ class Inputs:
     authentication_type: str
     additional_authentication_types: Any
     log_level: str
+    log_verbose_content: Any
     log_retention_days: Any
     xray_enabled: Any
     # Terraform expressions (without ${}) so one code path serves literals and variables.
@@ -48,6 +51,8 @@ class Inputs:
     resolver_count_limit: Any = None
     deletion_protection: Any = None
     kms_key_arn: Any = None
+    # Seconds a stored prediction lives (DynamoDB TTL); 0 keeps it. A Terraform expression.
+    prediction_ttl_seconds: str = "0"
     waf_enabled: bool = False
     # SageMaker/Bedrock: see modules/ml.py. Expressions where the value is known only after
     # apply (the account, read from the API's ARN) or comes from a variable.
@@ -91,8 +96,10 @@ class Inputs:
             authentication_type=s.authentication_type,
             additional_authentication_types=list(s.additional_authentication_types),
             log_level=s.log_level,
+            log_verbose_content=s.log_verbose_content,
             log_retention_days=s.log_retention_days,
             xray_enabled=s.xray_enabled,
+            prediction_ttl_seconds=str(s.prediction_ttl_days * 86400),
             api_key_count_expr="1" if s.api_key_enabled else "0",
             api_key_hours_expr=str(hours),
             introspection_enabled=s.introspection_enabled,
@@ -156,9 +163,10 @@ class Inputs:
                       and (m != "API_KEY" or s.api_key_enabled))
         prefix = var("name_prefix", "string", s.name_prefix,
                      "Prefix of every global name (tables, roles, API).",
-                     "${can(regex(\"^[a-z][a-z0-9-]{1,22}[a-z0-9]$\", var.name_prefix))}",
+                     "${can(regex(\"^[a-z][a-z0-9-]{1,22}[a-z0-9]$\", var.name_prefix)) && "
+                     "!strcontains(var.name_prefix, \"--\")}",
                      "The name_prefix must be 3-24 characters: lower-case letters, digits and "
-                     "'-', starting with a letter.")
+                     "'-', starting with a letter, without '--' (the delimiter before job ids).")
         tags = var("tags", "map(string)", dict(s.tags), "Tags added to every taggable resource.")
         auth = var("authentication_type", "string", s.authentication_type,
                    "Default authorization mode of the API.", one_of("authentication_type", modes),
@@ -243,7 +251,18 @@ class Inputs:
                    "2 * var.api_key_rotation_days <= var.api_key_expiry_days}",
                    "The api_key_rotation_days must be at most half of api_key_expiry_days: the "
                    "previous key must stay valid until the next rotation replaces it."),))
+        verbose = var("log_verbose_content", "bool", s.log_verbose_content,
+                      "Log verbose content (headers, context, evaluated templates: with "
+                      "log_level ALL, prediction inputs and outputs) in the field logs.")
         xray = var("xray_enabled", "bool", s.xray_enabled, "Send traces to AWS X-Ray.")
+        lo, hi = PREDICTION_TTL_DAYS
+        var("prediction_ttl_days", "number", s.prediction_ttl_days,
+            "Days a stored prediction (input and output) is kept before DynamoDB's TTL "
+            "deletes it; 0 keeps them.",
+            f"${{var.prediction_ttl_days >= {lo} && var.prediction_ttl_days <= {hi} && "
+            "floor(var.prediction_ttl_days) == var.prediction_ttl_days}",
+            f"The prediction_ttl_days must be a whole number from {lo} to {hi}.")
+        guardrails.declare(stack, s)
         if s.introspection_enabled is not None:
             optional["introspection_enabled"] = var(
                 "introspection_enabled", "bool", s.introspection_enabled,
@@ -251,11 +270,11 @@ class Inputs:
         for key, (lo, hi), what in (("query_depth_limit", QUERY_DEPTH_LIMIT, "query depth"),
                                     ("resolver_count_limit", RESOLVER_COUNT_LIMIT,
                                      "resolvers per request")):
-            if getattr(s, key) is not None:
-                optional[key] = var(
-                    key, "number", getattr(s, key), f"Maximum {what} (0 = AppSync's default).",
-                    f"${{var.{key} >= {lo} && var.{key} <= {hi}}}",
-                    f"The {key} must be from {lo} to {hi}.").number_value
+            # Always bounded: AppSync's 0 ("no limit") is refused here as in the settings.
+            optional[key] = var(
+                key, "number", getattr(s, key), f"Maximum {what} per request ({lo}-{hi}).",
+                f"${{var.{key} >= {lo} && var.{key} <= {hi}}}",
+                f"The {key} must be from {lo} to {hi}.").number_value
         if s.deletion_protection is not None:
             optional["deletion_protection"] = var(
                 "deletion_protection", "bool", s.deletion_protection,
@@ -301,9 +320,13 @@ class Inputs:
                           ("sagemaker_output_s3_prefixes", "write model artifacts to")):
             prefixes[key] = var(
                 key, "list(string)", list(getattr(s, key)),
-                f"S3 prefixes (s3://bucket/prefix/) the created execution role may {what}.",
-                f"${{alltrue([for p in var.{key} : can(regex(\"{S3_PREFIX}\", p))])}}",
-                f"Each {key} entry must be an S3 URI, s3://<bucket>/<prefix>.").list_value
+                f"S3 prefixes (s3://bucket/ or s3://bucket/prefix/) training jobs may {what}: "
+                "the resolver refuses other inputUri/outputUri values, and a created execution "
+                "role is granted only these.",
+                f"${{alltrue([for p in var.{key} : "
+                f"can(regex(\"{_hcl_escape(S3_PREFIX)}\", p))])}}",
+                f"Each {key} entry must be an S3 prefix ending in '/', s3://<bucket>/ or "
+                "s3://<bucket>/<prefix>/, without wildcards, quotes or spaces.").list_value
         var("alarms_enabled", "bool", s.alarm_topic_arn is not None,
             "CloudWatch alarms (AppSync 5XX errors and p99 latency, DynamoDB throttled requests "
             "per table) and failed SageMaker training jobs, sent to alarm_topic_arn.",
@@ -357,7 +380,9 @@ class Inputs:
             authentication_type=auth.string_value,
             additional_authentication_types=extra.list_value,
             log_level=level.string_value,
+            log_verbose_content=verbose.boolean_value,
             log_retention_days=retention.number_value,
+            prediction_ttl_seconds="var.prediction_ttl_days * 86400",
             xray_enabled=xray.boolean_value,
             api_key_count_expr=(
                 "contains(concat([var.authentication_type], "
@@ -383,6 +408,11 @@ def partition(region: str) -> str:
     if region.startswith("cn-"):
         return "aws-cn"
     return "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
+def _hcl_escape(text: str) -> str:
+    """A regex as the body of an HCL string literal (backslashes and quotes escaped)."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _hcl_list(values: tuple) -> str:

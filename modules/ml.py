@@ -1,7 +1,9 @@
 """HTTP data sources for SageMaker and Bedrock, each with a role allowing only what it must.
 
 - SageMaker (control plane): Create/Describe/StopTrainingJob on training jobs named
-  "<name_prefix>-*", and iam:PassRole on the execution role only, only to SageMaker.
+  "<name_prefix>--*" (JOB_DELIMITER), CreateTrainingJob only within the training policy's
+  condition keys (modules/guardrails.py), and iam:PassRole on the execution role only, only to
+  SageMaker.
 - SageMakerRuntime: InvokeEndpoint on the configured endpoints only (no policy when none).
 - Bedrock: InvokeModel on the configured foundation models only (no policy when none).
 AppSync signs each request with the data source's role (authorization_config AWS_IAM).
@@ -14,10 +16,26 @@ import json
 from cdktf import TerraformLocal, Token
 from constructs import Construct
 
-from .api import assume_role_policy
+from .api import api_trust_policy, assume_role_policy
 from .aws import AppsyncDatasource, AppsyncGraphqlApi, IamRole, IamRolePolicy
-from .codegen.ml import BEDROCK, HTTP_SOURCES, SAGEMAKER, SAGEMAKER_RUNTIME, http_access
+from .codegen.ml import (
+    BEDROCK,
+    HTTP_SOURCES,
+    JOB_DELIMITER,
+    SAGEMAKER,
+    SAGEMAKER_RUNTIME,
+    http_access,
+)
 from .codegen.render import Plan
+from .guardrails import (
+    INFERENCE_LOCAL,
+    POLICY_LOCAL,
+    REPOSITORIES_LOCAL,
+    condition_value,
+    image_repositories,
+    locals_values,
+    render_policy,
+)
 from .inputs import API_ACCOUNT, API_ARN_PARTS, Inputs
 from .naming import named
 
@@ -31,14 +49,47 @@ def arns(inputs: Inputs) -> dict[str, str]:
     """ARN prefixes in the API's partition, region and account (strings with references)."""
     p, r, a = inputs.ml_partition, inputs.ml_region, f"${{local.{API_ACCOUNT}}}"
     return {
-        "training_jobs": f"arn:{p}:sagemaker:{r}:{a}:training-job/{inputs.name_prefix}-*",
+        # A prefix never holds the delimiter (config: name_prefix), so this matches no job
+        # of a deployment whose prefix extends ours ("mlapi-dev--x" is not "mlapi--*").
+        "training_jobs": (f"arn:{p}:sagemaker:{r}:{a}:training-job/"
+                          f"{inputs.name_prefix}{JOB_DELIMITER}*"),
         "endpoint": f"arn:{p}:sagemaker:{r}:{a}:endpoint/",
         # Foundation models have no account in their ARN.
         "foundation_model": f"arn:{p}:bedrock:{r}::foundation-model/",
+        "inference_profile": f"arn:{p}:bedrock:{r}:{a}:inference-profile/",
+        # A cross-region profile routes to the model in any of its regions.
+        "routed_model": f"arn:{p}:bedrock:*::foundation-model/",
     }
 
 
+# Geography prefixes of Bedrock's system-defined cross-region inference profiles
+# ("us.anthropic.claude-...", "global.anthropic..."; Bedrock User Guide, "Supported Regions and
+# models for inference profiles"): the id after the prefix is the foundation model's.
+PROFILE_GEOS = ("us", "eu", "apac", "us-gov", "global", "jp", "au", "ca")
+
+
+def bedrock_statements(inputs: Inputs, ids: list[str], actions: list[str]) -> list[dict]:
+    """InvokeModel on each foundation model, and on each inference profile plus the foundation
+    models it routes to, only through that profile (bedrock:InferenceProfileArn; Bedrock User
+    Guide, "Prerequisites for inference profiles")."""
+    a = arns(inputs)
+    profiles = [i for i in ids if i.split(".", 1)[0] in PROFILE_GEOS]
+    models = [i for i in ids if i not in profiles]
+    direct = [a["foundation_model"] + m for m in models] + \
+        [a["inference_profile"] + p for p in profiles]
+    out = [{"Effect": "Allow", "Action": actions, "Resource": direct}]
+    if profiles:
+        out.append({"Effect": "Allow", "Action": actions,
+                    "Resource": sorted({a["routed_model"] + p.split(".", 1)[1]
+                                        for p in profiles}),
+                    "Condition": {"StringEquals": {"bedrock:InferenceProfileArn": [
+                        a["inference_profile"] + p for p in profiles]}}})
+    return out
+
+
 EXECUTION_ROLE = "sagemaker_execution_role_arn"
+# Seconds a stored prediction lives (0: forever); templates/vtl/_macros.vtl.j2 `expiry`.
+TTL_LOCAL = "prediction_ttl_seconds"
 
 
 def ml_locals(scope: Construct, inputs: Inputs) -> dict[str, str]:
@@ -47,15 +98,28 @@ def ml_locals(scope: Construct, inputs: Inputs) -> dict[str, str]:
     values = {name: f'${{element(split(":", aws_appsync_graphql_api.api.arn), {part})}}'
               for name, part in API_ARN_PARTS.items()}
     values[EXECUTION_ROLE] = inputs.ml_execution_role_arn
+    values.update(locals_values(inputs.settings, inputs.ml_lists_are_variables))
+    # A literal in the root stack (the local runtime reads it), an expression in the module.
+    values[TTL_LOCAL] = inputs.expression(inputs.prediction_ttl_seconds) \
+        if inputs.ml_lists_are_variables else inputs.prediction_ttl_seconds
     for name, value in values.items():
         TerraformLocal(scope, name, value).override_logical_id(name)
-    return {"name_prefix": inputs.name_prefix, "execution_role_arn": f"${{local.{EXECUTION_ROLE}}}"}
+    return {"name_prefix": inputs.name_prefix, "execution_role_arn": f"${{local.{EXECUTION_ROLE}}}",
+            "training_policy": f"${{local.{POLICY_LOCAL}}}",
+            "inference_policy": f"${{local.{INFERENCE_LOCAL}}}",
+            "prediction_ttl_seconds": f"${{local.{TTL_LOCAL}}}"}
 
 
 def sagemaker_policy(inputs: Inputs, actions: set[str]) -> dict:
-    statements = [{"Effect": "Allow", "Action": sorted(actions),
-                   "Resource": arns(inputs)["training_jobs"]}]
-    if "sagemaker:CreateTrainingJob" in actions:
+    create = "sagemaker:CreateTrainingJob"
+    jobs = arns(inputs)["training_jobs"]
+    statements = [{"Effect": "Allow", "Action": sorted(actions - {create}), "Resource": jobs}] \
+        if actions - {create} else []
+    if create in actions:
+        # The training policy again, in IAM: a template that forgot a check cannot widen it.
+        statements.append({"Effect": "Allow", "Action": [create], "Resource": jobs,
+                           "Condition": condition_value(inputs.settings,
+                                                        inputs.ml_lists_are_variables)})
         statements.append({
             "Effect": "Allow", "Action": ["iam:PassRole"],
             "Resource": f"${{local.{EXECUTION_ROLE}}}",
@@ -79,6 +143,9 @@ def invoke_policy(inputs: Inputs, source: str, actions: set[str]) -> tuple[str |
     if not inputs.ml_lists_are_variables:
         if not names:
             return None, None
+        if source == BEDROCK:
+            return json.dumps({"Version": "2012-10-17", "Statement": bedrock_statements(
+                inputs, list(names), sorted(actions))}, sort_keys=True), None
         # SageMaker endpoint ARNs are lower case whatever the endpoint name's case.
         resources = [prefix + (n.lower() if lower else n) for n in names]
         return json.dumps({"Version": "2012-10-17", "Statement": [
@@ -87,10 +154,31 @@ def invoke_policy(inputs: Inputs, source: str, actions: set[str]) -> tuple[str |
     name = "lower(n)" if lower else "n"
     # Inside jsonencode(...) the prefix's own ${...} parts stay template interpolations.
     action_list = ", ".join(f'"{a}"' for a in sorted(actions))
+    if source == BEDROCK:
+        return _bedrock_module_policy(inputs, action_list), \
+            f"${{length(var.{var}) > 0 ? 1 : 0}}"
     policy = (f'${{jsonencode({{Version = "2012-10-17", Statement = [{{Effect = "Allow", '
               f'Action = [{action_list}], Resource = [for n in var.{var} : '
               f'"{prefix}${{{name}}}"]}}]}})}}')
     return policy, f"${{length(var.{var}) > 0 ? 1 : 0}}"
+
+
+def _bedrock_module_policy(inputs: Inputs, action_list: str) -> str:
+    """bedrock_statements over var.bedrock_model_ids, in HCL."""
+    a = arns(inputs)
+    geos = ", ".join(f'"{g}"' for g in PROFILE_GEOS)
+    is_profile = f'contains([{geos}], split(".", n)[0])'
+    profiles = f"[for n in var.bedrock_model_ids : n if {is_profile}]"
+    direct = (f'[for n in var.bedrock_model_ids : {is_profile} ? '
+              f'"{a["inference_profile"]}${{n}}" : "{a["foundation_model"]}${{n}}"]')
+    model = 'join(".", slice(split(".", n), 1, length(split(".", n))))'
+    routed = f'distinct([for n in {profiles} : "{a["routed_model"]}${{{model}}}"])'
+    via = f'[for n in {profiles} : "{a["inference_profile"]}${{n}}"]'
+    return (f'${{jsonencode({{Version = "2012-10-17", Statement = concat('
+            f'[{{Effect = "Allow", Action = [{action_list}], Resource = {direct}}}], '
+            f'length({profiles}) > 0 ? [{{Effect = "Allow", Action = [{action_list}], '
+            f'Resource = {routed}, Condition = {{StringEquals = '
+            f'{{"bedrock:InferenceProfileArn" = {via}}}}}}}] : [])}})}}')
 
 
 class MlDataSources(Construct):
@@ -106,12 +194,11 @@ class MlDataSources(Construct):
                 self, f"role_{slug}",
                 name=f"{inputs.name_prefix}-appsync-{slug.replace('_', '-')}",
                 description=f"AppSync data source {source}: only what its templates call.",
-                assume_role_policy=assume_role_policy("appsync.amazonaws.com"),
+                assume_role_policy=api_trust_policy(),
                 tags=inputs.tags,
             ), f"ds_{slug}")
             if source == SAGEMAKER:
-                policy, count = json.dumps(sagemaker_policy(inputs, actions),
-                                           sort_keys=True), None
+                policy, count = render_policy(sagemaker_policy(inputs, actions)), None
             else:
                 policy, count = invoke_policy(inputs, source, actions)
             if policy is not None:
@@ -166,14 +253,14 @@ def execution_policy(inputs: Inputs) -> str:
          "Condition": {"StringEquals": {"cloudwatch:namespace": TRAINING_NAMESPACE}}},
         {"Sid": "ImageToken", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"],
          "Resource": "*"},
-        # Algorithm images live in AWS's registries (other accounts) or yours: any repository,
-        # pull actions only.
-        {"Sid": "Image", "Effect": "Allow",
-         "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
-                    "ecr:GetDownloadUrlForLayer"],
-         "Resource": f"arn:{p}:ecr:*:*:repository/*"},
     ]
+    # Images: pull actions on the training policy's repositories only (training_images; AWS's
+    # own algorithm images too must be listed there), so IAM bounds the image as well.
+    pull = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
     if not inputs.ml_lists_are_variables:
+        repositories = image_repositories(inputs.settings, p)
+        image = [{"Sid": "Image", "Effect": "Allow", "Action": pull,
+                  "Resource": repositories}] if repositories else []
         def bucket(uri: str) -> str:
             return f"arn:{p}:s3:::{uri.removeprefix('s3://').split('/')[0]}"
 
@@ -191,7 +278,8 @@ def execution_policy(inputs: Inputs) -> str:
              "Resource": bucket(u), "Condition": {"StringLike": {"s3:prefix": [key(u)]}}}
             for i, u in enumerate(inputs.ml_input_prefixes)
         ]
-        return json.dumps({"Version": "2012-10-17", "Statement": fixed + data}, sort_keys=True)
+        return json.dumps({"Version": "2012-10-17", "Statement": fixed + data + image},
+                          sort_keys=True)
     # Module: the same statements from the variables, inside jsonencode(...). The fixed ones
     # are JSON text (their ${...} parts are template interpolations inside the expression).
     arn = f'"arn:{p}:s3:::${{trimprefix(u, \"s3://\")}}*"'
@@ -208,7 +296,9 @@ def execution_policy(inputs: Inputs) -> str:
         f"Resource = \"arn:{p}:s3:::${{split(\"/\", trimprefix(u, \"s3://\"))[0]}}\", "
         "Condition = {StringLike = {\"s3:prefix\" = [\"${join(\"/\", slice(split(\"/\", "
         "trimprefix(u, \"s3://\")), 1, length(split(\"/\", trimprefix(u, \"s3://\")))))}*\"]}}"
-        "}])})}"
+        "}], length(local." + REPOSITORIES_LOCAL + ") > 0 ? [{Sid = \"Image\", "
+        "Effect = \"Allow\", Action = " + json.dumps(pull) + ", Resource = local."
+        + REPOSITORIES_LOCAL + "}] : [])})}"
     )
 
 
@@ -224,7 +314,11 @@ class ExecutionRole(Construct):
             name=f"{inputs.name_prefix}-sagemaker-execution",
             description="SageMaker training jobs started by the API: their data, logs, "
                         "metrics and image.",
-            assume_role_policy=assume_role_policy("sagemaker.amazonaws.com"),
+            # SageMaker, only for this deployment's training jobs (SageMaker Developer Guide,
+            # "Cross-service confused deputy prevention", training jobs).
+            assume_role_policy=assume_role_policy(
+                "sagemaker.amazonaws.com", arns(inputs)["training_jobs"],
+                f"${{local.{API_ACCOUNT}}}", like=True),
             tags=inputs.tags,
         ), EXECUTION_ROLE_RESOURCE.split(".")[1])
         named(IamRolePolicy(

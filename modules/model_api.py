@@ -25,9 +25,10 @@ class ModelApi(Construct):
         # "${var.name_prefix}-..." in the module.
         self.plan: Plan = render(schema, lambda e: table_name(inputs, e),
                                  ml_locals(self, inputs))
-        self.graphql = GraphqlApi(self, "graphql", inputs=inputs, schema=schema.appsync_sdl,
-                                  groups=schema.auth_groups)
         self.tables = Tables(self, "tables", inputs=inputs, schema=schema)
+        first = next(iter(self.tables.by_type.values()))
+        self.graphql = GraphqlApi(self, "graphql", inputs=inputs, schema=schema.appsync_sdl,
+                                  home_arn=first.arn, groups=schema.auth_groups)
         self.sources = DataSources(self, "sources", inputs=inputs, api=self.graphql.api,
                                    plan=self.plan, tables=self.tables.by_type)
         self.ml = MlDataSources(self, "ml", inputs=inputs, api=self.graphql.api, plan=self.plan)

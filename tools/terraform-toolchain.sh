@@ -13,7 +13,7 @@ home=${TF_TOOLCHAIN_HOME:-$root/.make/terraform}
 venv=$root/.venv-tf
 min_version=1.5.0
 
-mkdir -p "$home/bin" "$home/plugin-cache" "$home/mirror/registry.terraform.io/hashicorp/aws"
+mkdir -p "$home/bin" "$home/mirror/registry.terraform.io/hashicorp/aws"
 if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
 "$venv/bin/python" -m pip install -q --disable-pip-version-check \
   -r "$root/tools/requirements-terraform.txt"
@@ -99,7 +99,8 @@ done
 {
   echo "# Written by tools/terraform-toolchain.sh: offline provider installation."
   echo "disable_checkpoint = true"
-  echo "plugin_cache_dir   = \"$home/plugin-cache\""
+  # No plugin cache: Terraform's is not safe for two inits at once (hashicorp/terraform#31964),
+  # and every provider is already on local disk in a mirror.
   echo "provider_installation {"
   for dir in "${mirrors[@]}"; do
     echo "  filesystem_mirror {"
@@ -108,7 +109,8 @@ done
   done
   echo "}"
 } >"$home/terraformrc"
-printf 'TERRAFORM=%s\nTF_CLI_CONFIG_FILE=%s\nCHECKPOINT_DISABLE=1\nexport TERRAFORM TF_CLI_CONFIG_FILE CHECKPOINT_DISABLE\n' \
+# TF_PLUGIN_CACHE_DIR empty: a user's own cache (Terraform reads the variable) is not shared either.
+printf 'TERRAFORM=%s\nTF_CLI_CONFIG_FILE=%s\nCHECKPOINT_DISABLE=1\nTF_PLUGIN_CACHE_DIR=\nexport TERRAFORM TF_CLI_CONFIG_FILE CHECKPOINT_DISABLE TF_PLUGIN_CACHE_DIR\n' \
   "$home/bin/terraform" "$home/terraformrc" >"$home/env"
 
 version_text=$(TF_CLI_CONFIG_FILE="$home/terraformrc" "$home/bin/terraform" version)

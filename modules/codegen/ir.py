@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 # page of 100 can still prefetch one related item each in a single request).
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+# A nested list (a @hasMany field, run once per parent item) pages at most this many items per
+# call: with the API's resolver_count_limit, one request reads at most
+# resolver_count_limit x NESTED_MAX_LIMIT items through nested lists (README: query cost).
+NESTED_MAX_LIMIT = 50
 # Items one TransactWriteItems may hold (DynamoDB's limit, raised from 25 to 100 in 2022): a
 # cascading delete that needs more is refused, never split.
 MAX_TRANSACTION_ITEMS = 100

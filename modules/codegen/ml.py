@@ -43,8 +43,32 @@ MAX_PAYLOAD_CHARS = 64 * 1024
 MAX_STORED_OUTPUT_CHARS = 64 * 1024
 DEFAULT_MAX_RUNTIME_SECONDS = 86400
 VOLUME_SIZE_GB = 30
+# Stored predictions expire: DynamoDB TTL deletes an item once this attribute (epoch seconds) has
+# passed (DynamoDB Developer Guide, "Time to Live"). The @predict table gets TTL on it, and every
+# write of that table (predict, and a @create of it) sets it from prediction_ttl_days.
+TTL_ATTRIBUTE = "expiresAt"
+
+
+def expiring(schema) -> set[str]:
+    """Types whose items expire: the tables @predict stores predictions in."""
+    return {op.entity.type_name for op in schema.operations if op.kind == "predict"}
+
+
+# Between a deployment's name_prefix and a job id: a prefix cannot contain it (config), so one
+# deployment's "<prefix>--*" grants never match another's jobs.
+JOB_DELIMITER = "--"
 # What templates say where the module's values go, when rendered without them (golden, checks).
-PLACEHOLDERS = {"name_prefix": "<name_prefix>", "execution_role_arn": "<execution_role_arn>"}
+# The training policy is a VTL map literal (JSON): its placeholder is one too.
+PLACEHOLDERS = {
+    "name_prefix": "<name_prefix>", "execution_role_arn": "<execution_role_arn>",
+    "training_policy": '{"images": ["<image>"], "instanceTypes": ["<instance type>"], '
+                       '"maxInstanceCount": 1, "maxRuntimeSeconds": 3600, '
+                       '"inputPrefixes": ["<s3 prefix>"], "outputPrefixes": ["<s3 prefix>"], '
+                       '"networkIsolation": true, "subnets": [], "securityGroups": [], '
+                       '"volumeKmsKey": "", "outputKmsKey": ""}',
+    "inference_policy": '{"endpoints": ["<endpoint>"], "bedrockModels": ["<model id>"]}',
+    "prediction_ttl_seconds": "7776000",
+}
 
 
 def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
@@ -86,12 +110,12 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
         stored = [a.name for a in op.args if a.name in e.attributes and a.name not in e.key.names]
         steps = [
             r.function(f"{fn}_model", model.type_name, "ml/start_model.req",
-                       "ml/start_model.res", (get_model,), **ctx),
+                       "ml/start_model.res", (get_model,),
+                       default_runtime=DEFAULT_MAX_RUNTIME_SECONDS, **ctx),
             r.function(f"{fn}_existing", e.type_name, "ml/start_existing.req",
                        "ml/start_existing.res", (get_job,), **ctx),
             r.function(f"{fn}_put", e.type_name, "ml/start_put.req", "ml/start_put.res",
-                       (put_job,), stored_args=stored,
-                       default_runtime=DEFAULT_MAX_RUNTIME_SECONDS, **ctx),
+                       (put_job,), stored_args=stored, **ctx),
             http(f"{fn}_create", "start_create", SAGEMAKER, "sagemaker:CreateTrainingJob",
                  "ml/start_create.res", volume_gb=VOLUME_SIZE_GB),
             r.function(f"{fn}_record", e.type_name, "ml/start_record.req",
@@ -146,8 +170,8 @@ def http_access(plan: Plan) -> dict[str, set[str]]:
     return out
 
 
-__all__ = ["HTTP_SOURCES", "ML_KINDS", "PLACEHOLDERS", "TRAINING_ACTIONS", "http_access",
-           "operation"]
+__all__ = ["HTTP_SOURCES", "JOB_DELIMITER", "ML_KINDS", "PLACEHOLDERS", "TRAINING_ACTIONS",
+           "TTL_ATTRIBUTE", "expiring", "http_access", "operation"]
 
 
 def refresh_operation(sdl: str, mutation: str = MUTATION) -> str:

@@ -61,6 +61,8 @@ RELATIONS = ("hasMany", "belongsTo", "aliases")
 TABLE_NAME = re.compile(r"^[a-zA-Z0-9_.-]{1,200}$")
 # Fields every table type gets from the server, never from input.
 SERVER_FIELDS = ("id", "createdAt", "updatedAt", "revision")
+# AWS General Reference, AppSync quotas: "Iterations in a foreach loop in mapping templates".
+FOREACH_QUOTA = 1000
 
 
 # @auth: the providers each strategy defaults to, and the ones it may name.
@@ -460,6 +462,8 @@ class _Builder:
         op_args = [Arg(n, _named(a.type).name, isinstance(a.type, GraphQLNonNull),
                        _is_list(a.type), self._arg_constraint(kind, entity, n, a.ast_node))
                    for n, a in fields.items()]
+        for arg, a in zip(op_args, fields.values(), strict=True):
+            self._check_list_bound(arg, a.ast_node)
         op = Operation(root, fname, kind, entity, op_args, from_input,
                        descending=bool(args.get("descending", False)),
                        line=f.ast_node.loc.source.get_location(f.ast_node.loc.start).line)
@@ -642,6 +646,21 @@ class _Builder:
                             f"{enum.name}", f"use values of {enum.name}")
             allowed.setdefault(dst, []).append(src)
         return allowed
+
+    @staticmethod
+    def _check_list_bound(arg, node: Node | None) -> None:
+        """A list argument's elements are checked in a #foreach, and AppSync runs at most 1000
+        iterations of one (General Reference, AppSync quotas, "Iterations in a foreach loop in
+        mapping templates"): an unbounded list would stop being checked on AWS."""
+        if not arg.is_list:
+            return
+        bound = arg.constraint.max_items if arg.constraint is not None else None
+        if bound is None or bound > FOREACH_QUOTA:
+            raise _fail(node, f"list argument {arg.name} "
+                        + ("has no maxItems" if bound is None else f"allows {bound} items")
+                        + f": its elements are checked in a loop AppSync stops at "
+                        f"{FOREACH_QUOTA} iterations",
+                        f"add @constraint(maxItems: N) with N at most {FOREACH_QUOTA}")
 
     def _arg_constraint(self, kind: str, entity: Entity, name: str,
                         node: Node | None) -> Constraint | None:

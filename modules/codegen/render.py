@@ -18,6 +18,7 @@ from .ir import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     MAX_TRANSACTION_ITEMS,
+    NESTED_MAX_LIMIT,
     Derived,
     Entity,
     Index,
@@ -118,8 +119,11 @@ class _Renderer:
             keep_trailing_newline=True,
         )
         self.env.globals.update(table=table_name, default_limit=DEFAULT_LIMIT,
-                                max_limit=MAX_LIMIT, max_transaction_items=MAX_TRANSACTION_ITEMS,
-                                ml=ml_values or ml.PLACEHOLDERS, auth_type_names=AUTH_TYPE_NAMES)
+                                max_limit=MAX_LIMIT, nested_max_limit=NESTED_MAX_LIMIT,
+                                max_transaction_items=MAX_TRANSACTION_ITEMS,
+                                ml=ml_values or ml.PLACEHOLDERS,
+                                expiring=ml.expiring(schema), ttl_attribute=ml.TTL_ATTRIBUTE,
+                                auth_type_names=AUTH_TYPE_NAMES)
         self.functions: list[Function] = []
         self.resolvers: list[Resolver] = []
         self.op: Operation | None = None  # the operation being rendered (its @auth check)

@@ -64,6 +64,14 @@ CASES = [
     ("two rules for one attribute", GOOD.replace("size: Int", 'size: Int @constraint(max: 9)')
      .replace("addThing(name: String!)", "addThing(name: String!, size: Int @constraint(max: 5))"),
      11, "size has its own @constraint, unlike the one on Thing.size", "the field's rule applies"),
+    # AppSync runs at most 1000 iterations of a #foreach, the loop checking a list's elements.
+    ("list argument without maxItems", GOOD.replace(
+        "addThing(name: String!)", "addThing(name: String!, tags: [String!])"),
+     11, "list argument tags has no maxItems", "add @constraint(maxItems: N) with N at most 1000"),
+    ("list argument over the loop quota", GOOD.replace(
+        "addThing(name: String!)",
+        "addThing(name: String!, tags: [String!] @constraint(maxItems: 1001))"),
+     11, "list argument tags allows 1001 items", "with N at most 1000"),
 ]
 
 # A parent and its children keyed (ownerName, sku), with an index by colour. Line numbers below

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from modules.codegen import load
+from modules.codegen.ir import MAX_LIMIT, NESTED_MAX_LIMIT
 from modules.codegen.render import check_terraform_safe, render
 from tests.codegen.golden import GOLDEN, SCHEMA, rendered
 
@@ -56,7 +57,22 @@ def test_no_template_scans_and_every_list_is_a_bounded_query(plan):
     for r in plan.resolvers:
         requests = [r.request] + [functions[f].request for f in r.functions]
         if any('"limit": $limit' in t for t in requests):
-            assert sum("$limit > 100" in t for t in requests) == 1, r.name
+            # at most MAX_LIMIT; a nested list (@hasMany) at most NESTED_MAX_LIMIT (below)
+            checks = [int(n) for t in requests for n in re.findall(r"\$limit > (\d+)", t)]
+            assert len(checks) == 1 and checks[0] <= MAX_LIMIT, r.name
+
+
+def test_nested_lists_page_at_most_the_nested_cap(schema, plan):
+    """Every @hasMany field's query (run once per parent) is capped at NESTED_MAX_LIMIT."""
+    # A @hasMany field is a unit resolver "<Type>.<field>" or a pipeline whose query function is
+    # "<Type>_<field>_query" (render.py).
+    fields = [(r.parent_type, r.field) for r in schema.relations if r.kind == "hasMany"]
+    names = {f"resolvers/{t}.{f}.req.vtl" for t, f in fields} | \
+        {f"functions/{t}_{f}_query.req.vtl" for t, f in fields}
+    found = [n for n, t in plan.templates().items() if n in names and '"operation": "Query"' in t]
+    assert found, "the schema has nested lists"
+    for name in found:
+        assert f"$limit > {NESTED_MAX_LIMIT}" in plan.templates()[name], name
 
 
 def test_seed_operations_keep_their_shape(schema):

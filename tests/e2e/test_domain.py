@@ -510,3 +510,20 @@ def test_missing_or_wrong_api_key_is_refused(api_key_client, graphql, key):
     assert res.errors and res.errors[0]["errorType"] == "UnauthorizedException"
     check = graphql.execute('query { getModel(name: "unauthorized") { name } }')
     assert check.data == {"getModel": None}
+
+
+def test_json_too_large_to_walk_is_refused_before_a_number_is_taken(graphql):
+    """AppSync runs at most 1000 iterations of a #foreach (General Reference, AppSync quotas):
+    a check walking more would stop there on AWS, and a bad value past it (an empty key at the
+    end) would reach DynamoDB after the counter moved. Such JSON is refused whole, by its rule."""
+    name = unique("wide-json")
+    create_model(graphql, name)
+    wide = json.dumps([0] * 1200 + [{"": 1}])
+    res = graphql.execute(
+        "mutation($i: RegisterModelVersionInput!) { registerModelVersion(input: $i) { version } }",
+        {"i": {"modelName": name, "artifactUri": "s3://b/x", "parameters": wide}})
+    kind, message = only_error(res)
+    assert kind == "ValidationError" and message.startswith("parameters holds more than")
+    assert "AppSync's mapping templates walk at most 1000" in message
+    assert res.requests == 0
+    assert register(graphql, name, "s3://b/y")["version"] == 1

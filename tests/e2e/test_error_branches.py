@@ -26,6 +26,9 @@ from tests.conftest import ROOT
 SCHEMA = ROOT / "schema" / "model_registry.graphql"
 CONDITIONAL = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"}
 
+# Inside the training policy of cdktf.json (training_images).
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:1"
+
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
@@ -51,8 +54,8 @@ def _version(g, name: str, **fields) -> int:
 
 
 def _job(g, name: str, **fields) -> str:
-    i = {"modelName": name, "algorithmImage": "img:1", "inputUri": "s3://d/in/",
-         "outputUri": "s3://d/out/", "instanceType": "ml.m5.large", **fields}
+    i = {"modelName": name, "algorithmImage": IMAGE, "inputUri": "s3://data/train/",
+         "outputUri": "s3://data/out/", "instanceType": "ml.m5.large", **fields}
     return g.data("mutation($i: StartTrainingJobInput!) { startTrainingJob(input: $i) { id } }",
                   {"i": i})["startTrainingJob"]["id"]
 
@@ -146,8 +149,8 @@ def _requests() -> dict[str, Callable]:
         {"i": {"modelName": _model(g), "input": "{}"}})
     r["startTrainingJob"] = lambda g: (
         "mutation($i: StartTrainingJobInput!) { startTrainingJob(input: $i) { id } }",
-        {"i": {"modelName": _model(g), "algorithmImage": "img:1", "inputUri": "s3://d/in/",
-               "outputUri": "s3://d/out/", "instanceType": "ml.m5.large"}})
+        {"i": {"modelName": _model(g), "algorithmImage": IMAGE, "inputUri": "s3://data/train/",
+               "outputUri": "s3://data/out/", "instanceType": "ml.m5.large"}})
     r["stopTrainingJob"] = lambda g: (
         f"mutation($id: ID!) {{ stopTrainingJob(id: $id) {{ {JOB} }} }}",
         {"id": _job(g, _model(g))})
@@ -158,7 +161,7 @@ def _requests() -> dict[str, Callable]:
     r["predict(bedrock)"] = lambda g: (
         "mutation($i: PredictInput!) { predict(input: $i) { id } }",
         {"i": {"modelName": (n := _model(g, inference="BEDROCK")), "input": "{}",
-               "version": _version(g, n, bedrockModelId="anthropic.claude-v2")}})
+               "version": _version(g, n, bedrockModelId="anthropic.claude-3-haiku-20240307-v1:0")}})
     return r
 
 
@@ -304,6 +307,8 @@ def _gql_schema():
 IR = load(SCHEMA)
 GQL = _gql_schema()
 DEEP = "[" * 33 + "1" + "]" * 33  # DynamoDB nests 32 levels
+# More values than a #foreach may walk on AppSync (1000 iterations): refused whole, by its rule.
+WIDE = json.dumps([0] * 1001)
 
 
 def _valid(arg, field_type) -> object:
@@ -352,7 +357,8 @@ def _violations(arg) -> list[tuple[str, object]]:
     if c.max is not None:
         out.append(("max", c.max + 1))
     if arg.type_name == "AWSJSON":
-        out += [("emptyKey", '{"": 1}'), ("number", '{"n": 1e400}'), ("depth", DEEP)]
+        out += [("emptyKey", '{"": 1}'), ("number", '{"n": 1e400}'), ("depth", DEEP),
+                ("wide", WIDE)]
     return out
 
 
@@ -416,6 +422,7 @@ PREDICT = "mutation($i: PredictInput!) { predict(input: $i) { id } }"
     ({"alias": "prod", "version": 1}, "ValidationError", "not both"),
     ({"input": '{"n": 1e400}'}, "ValidationError", "input holds the number"),
     ({"input": DEEP}, "ValidationError", "input nests"),
+    ({"input": WIDE}, "ValidationError", "input holds more than 900"),
     ({"modelName": "never-created"}, "NotFound", "not found"),
     ({"version": 7}, "NotFound", "version 7 of model"),
 ])
@@ -447,8 +454,8 @@ def test_predict_needs_a_deployed_version(graphql, inference, says):
      'status: FAILED}) { id } }', {}),
     ('mutation { stopTrainingJob(id: "never-created") { id } }', {}),
     ("mutation($i: StartTrainingJobInput!) { startTrainingJob(input: $i) { id } }",
-     {"i": {"modelName": "never-created", "algorithmImage": "img:1", "inputUri": "s3://d/i/",
-            "outputUri": "s3://d/o/", "instanceType": "ml.m5.large"}}),
+     {"i": {"modelName": "never-created", "algorithmImage": IMAGE, "inputUri": "s3://data/train/",
+            "outputUri": "s3://data/out/", "instanceType": "ml.m5.large"}}),
 ])
 def test_what_names_nothing_is_not_found(graphql, query, variables):
     res = graphql.execute(query, variables)
@@ -459,8 +466,8 @@ START = "mutation($i: StartTrainingJobInput!) { startTrainingJob(input: $i) { id
 
 
 def _start_input(name: str, **extra) -> dict:
-    return {"modelName": name, "algorithmImage": "img:1", "inputUri": "s3://d/i/",
-            "outputUri": "s3://d/o/", "instanceType": "ml.m5.large", **extra}
+    return {"modelName": name, "algorithmImage": IMAGE, "inputUri": "s3://data/train/",
+            "outputUri": "s3://data/out/", "instanceType": "ml.m5.large", **extra}
 
 
 def test_a_client_token_of_another_model_is_an_idempotency_conflict(graphql):

@@ -119,7 +119,7 @@ def test_stopping_a_job_sagemaker_never_heard_of_is_resource_not_found(graphql, 
     res = graphql.execute(START, {"i": start_input(model, clientToken=token)},
                           faults="CreateTrainingJob=500,UpdateItem=throttle")
     assert res.error_types() == [THROTTLED]
-    job = graphql.data(GET, {"id": f"mlapi-{token}"})["getTrainingJob"]
+    job = graphql.data(GET, {"id": f"mlapi--{token}"})["getTrainingJob"]
     assert job["status"] == "PENDING"
     stop = graphql.execute(STOP, {"id": job["id"]})
     assert stop.error_types() == ["SageMaker:ResourceNotFound"]

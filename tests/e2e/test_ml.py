@@ -8,6 +8,7 @@ only (moto does not implement them).
 
 from __future__ import annotations
 
+import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -36,8 +37,12 @@ def model(graphql):
     return name
 
 
+# Inside the training policy of cdktf.json (training_images, training_*_prefixes).
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:1"
+
+
 def start_input(model: str, **extra) -> dict:
-    return {"modelName": model, "algorithmImage": "123.dkr.ecr.us-east-1.amazonaws.com/xgb:1",
+    return {"modelName": model, "algorithmImage": IMAGE,
             "hyperparameters": '{"eta": 0.2, "rounds": 10}', "inputUri": "s3://data/train/",
             "outputUri": "s3://data/out/", "instanceType": "ml.m5.large", **extra}
 
@@ -46,7 +51,7 @@ def test_start_stores_the_job_in_progress_with_its_arn(graphql, model):
     res = graphql.execute(START, {"i": start_input(model)})
     assert res.errors == [], res.errors
     job = res.data["startTrainingJob"]
-    assert job["status"] == "IN_PROGRESS" and job["id"].startswith("mlapi-")
+    assert job["status"] == "IN_PROGRESS" and job["id"].startswith("mlapi--")
     assert job["jobArn"].endswith(f":training-job/{job['id']}")
     # One call from AppSync (the filler's own look-up at moto is not an AppSync call).
     assert res.http["byCall"] == {"SageMaker.CreateTrainingJob": 1}
@@ -110,9 +115,61 @@ def test_a_job_whose_model_was_deleted_completes_without_a_version(graphql, mode
                         {"m": model})["getModel"] is None
 
 
+@pytest.fixture(scope="module")
+def policy(model_api_stack) -> dict:
+    """The training policy the local stack was synthesized with (its resolvers read this local)."""
+    return json.loads(json.loads(model_api_stack.read_text())["locals"]["training_policy"])
+
+
+# Each request outside the policy, and the setting that refuses it (named in the error).
+OUT_OF_POLICY = {
+    "image": ({"algorithmImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost-evil:1"},
+              "training_images"),
+    "image registry": ({"algorithmImage": "999999999999.dkr.ecr.us-east-1.amazonaws.com/x:1"},
+                       "training_images"),
+    "instance type": ({"instanceType": "ml.p5.48xlarge"}, "training_instance_types"),
+    "count": ({"instanceCount": "max+1"}, "training_max_instance_count"),
+    "runtime": ({"maxRuntimeSeconds": "max+1"}, "training_max_runtime_seconds"),
+    "input bucket": ({"inputUri": "s3://data-other/train/"}, "sagemaker_input_s3_prefixes"),
+    "output bucket": ({"outputUri": "s3://attacker/out/"}, "sagemaker_output_s3_prefixes"),
+    "output beside the prefix": ({"outputUri": "s3://data/outside/"},
+                                 "sagemaker_output_s3_prefixes"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OUT_OF_POLICY))
+def test_an_out_of_policy_training_request_is_refused_and_stores_nothing(graphql, model, case,
+                                                                          policy):
+    override, rule = OUT_OF_POLICY[case]
+    limits = {"instanceCount": policy["maxInstanceCount"],
+              "maxRuntimeSeconds": policy["maxRuntimeSeconds"]}
+    override = {k: limits[k] + 1 if v == "max+1" else v for k, v in override.items()}
+    res = graphql.execute(START, {"i": start_input(model, **override)})
+    assert res.error_types() == ["ValidationError"], res.errors
+    assert f"({rule}" in res.errors[0]["message"]
+    # Refused before any read, write or call.
+    assert res.http["requests"] == 0 and res.dynamodb["byOperation"] == {}
+    jobs = graphql.data("query($m: String!) { listTrainingJobs(modelName: $m) { items { id } } }",
+                        {"m": model})["listTrainingJobs"]["items"]
+    assert jobs == []
+
+
+def test_the_policy_limits_themselves_are_allowed(graphql, model, policy):
+    """The bounds are inclusive, and a job without a runtime gets the default, lowered to the
+    policy's maximum."""
+    limits = policy
+    job = graphql.data(START, {"i": start_input(
+        model, instanceCount=limits["maxInstanceCount"],
+        maxRuntimeSeconds=limits["maxRuntimeSeconds"])})["startTrainingJob"]
+    assert job["status"] == "IN_PROGRESS"
+    plain = graphql.data("mutation($i: StartTrainingJobInput!) { startTrainingJob(input: $i) "
+                         "{ maxRuntimeSeconds } }", {"i": start_input(model)})
+    assert plain["startTrainingJob"]["maxRuntimeSeconds"] <= limits["maxRuntimeSeconds"]
+
+
 def test_a_client_token_cannot_reach_into_another_name_prefix(graphql, model):
-    """Job names are <prefix>-<token>: a dash in the token could name another deployment's job
-    (prefix "mlapi-dev") that this deployment's role may also touch."""
+    """Job names are <prefix>--<token>: a dash in the token could make a name another
+    deployment's grants match."""
     res = graphql.execute(START, {"i": start_input(model, clientToken="dev-x1")})
     assert res.error_types() == ["ValidationError"] and res.http["requests"] == 0
 
@@ -138,7 +195,7 @@ def test_one_client_token_starts_one_job(graphql, model):
     assert retry.http["requests"] == 0
     jobs = graphql.data("query($m: String!) { listTrainingJobs(modelName: $m) { items { id } } }",
                         {"m": model})["listTrainingJobs"]["items"]
-    assert jobs == [{"id": f"mlapi-{token}"}]
+    assert jobs == [{"id": f"mlapi--{token}"}]
 
 
 def test_a_sagemaker_error_is_a_graphql_error_and_leaves_the_job_failed(graphql, model,
@@ -149,14 +206,14 @@ def test_a_sagemaker_error_is_a_graphql_error_and_leaves_the_job_failed(graphql,
     # A SageMaker job of that name exists already (made outside the API): SageMaker refuses.
     boto3.client("sagemaker", endpoint_url=local_runtime.info["dynamodb"], region_name="us-east-1",
                  aws_access_key_id="local", aws_secret_access_key="local").create_training_job(
-        TrainingJobName=f"mlapi-{token}", RoleArn="arn:aws:iam::123456789012:role/x",
+        TrainingJobName=f"mlapi--{token}", RoleArn="arn:aws:iam::123456789012:role/x",
         AlgorithmSpecification={"TrainingImage": "img", "TrainingInputMode": "File"},
         OutputDataConfig={"S3OutputPath": "s3://o/"}, StoppingCondition={"MaxRuntimeInSeconds": 60},
         ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 1})
     res = graphql.execute(START, {"i": start_input(model, clientToken=token)})
     assert res.error_types() == ["SageMaker:ResourceInUse"]
     assert served(res) == [("SageMaker.CreateTrainingJob", "filler")]
-    job = graphql.data(GET, {"id": f"mlapi-{token}"})["getTrainingJob"]
+    job = graphql.data(GET, {"id": f"mlapi--{token}"})["getTrainingJob"]
     assert job["status"] == "FAILED" and "already exists" in job["failureReason"]
 
 
@@ -228,3 +285,78 @@ def test_a_call_that_times_out_is_a_clear_error_and_stores_nothing(model_api_sta
         listed = client.data('query($n: String!) { listPredictions(modelName: $n) '
                              "{ items { id } } }", {"n": name})
         assert listed["listPredictions"]["items"] == []
+
+
+def register(graphql, model: str, **target) -> None:
+    graphql.data("mutation($i: RegisterModelVersionInput!) { registerModelVersion(input: $i) "
+                 "{ version } }", {"i": {"modelName": model, "artifactUri": "s3://a/m.tgz",
+                                         **target}})
+
+
+def test_predict_refuses_an_endpoint_the_deployment_does_not_name(graphql, model,
+                                                                  model_api_stack):
+    inference = json.loads(json.loads(model_api_stack.read_text())["locals"]["inference_policy"])
+    other = "ep-not-" + "-".join(inference["endpoints"])[:40]
+    register(graphql, model, endpointName=other)
+    res = graphql.execute(PREDICT, {"i": {"modelName": model, "version": 1, "input": "{}"}})
+    assert res.error_types() == ["ValidationError"]
+    assert "(sagemaker_endpoint_names)" in res.errors[0]["message"]
+    assert res.http["requests"] == 0 and "PutItem" not in res.dynamodb["byOperation"]
+
+
+@pytest.mark.parametrize("kind", ["foundation model", "inference profile"])
+def test_bedrock_models_and_inference_profiles_are_both_callable(graphql, model_api_stack, kind):
+    """Inference-profile ids ("us.", "eu.", "global.") pass the resolver's check as foundation
+    model ids do; IAM grants the profile and the models it routes to (tests/synth)."""
+    ids = json.loads(json.loads(model_api_stack.read_text())["locals"]["inference_policy"])[
+        "bedrockModels"]
+    geo = ("us", "eu", "apac", "us-gov", "global", "jp", "au", "ca")
+    chosen = [i for i in ids if (i.split(".", 1)[0] in geo) == (kind == "inference profile")]
+    if not chosen:
+        pytest.skip(f"cdktf.json's bedrock_model_ids name no {kind}")
+    name = f"b-{uuid.uuid4().hex[:8]}"
+    graphql.data('mutation($n: String!) { createModel(input: {name: $n, inference: BEDROCK}) '
+                 "{ name } }", {"n": name})
+    register(graphql, name, bedrockModelId=chosen[0])
+    res = graphql.execute(PREDICT, {"i": {"modelName": name, "version": 1, "input": "{}"}})
+    # The resolver let it through to Bedrock: whatever moto answers, it is not our refusal.
+    assert "ValidationError" not in res.error_types(), res.errors
+    assert res.http["requests"] == 1
+    assert res.http["servedBy"][0]["call"].startswith("POST /model/")
+
+
+def test_predict_refuses_a_bedrock_model_the_deployment_does_not_name(graphql):
+    name = f"b-{uuid.uuid4().hex[:8]}"
+    graphql.data('mutation($n: String!) { createModel(input: {name: $n, inference: BEDROCK}) '
+                 "{ name } }", {"n": name})
+    register(graphql, name, bedrockModelId="eu.meta.unlisted-v1:0")
+    res = graphql.execute(PREDICT, {"i": {"modelName": name, "version": 1, "input": "{}"}})
+    assert res.error_types() == ["ValidationError"]
+    assert "(bedrock_model_ids)" in res.errors[0]["message"]
+    assert res.http["requests"] == 0
+
+
+def test_stored_predictions_carry_their_expiry(graphql, deployed, local_runtime, model_api_stack):
+    """DynamoDB TTL deletes them once expiresAt (epoch seconds) passes: now + the setting."""
+    import time
+
+    import boto3
+
+    stack = json.loads(model_api_stack.read_text())
+    ttl = int(stack["locals"]["prediction_ttl_seconds"])
+    name = next(t["name"] for t in stack["resource"]["aws_dynamodb_table"].values()
+                if "ttl" in t)
+    before = int(time.time())
+    made = graphql.data(PREDICT, {"i": {"modelName": deployed, "version": 1, "input": "{}"}})
+    recorded = graphql.data(
+        "mutation($i: RecordPredictionInput!) { recordPrediction(input: $i) { id } }",
+        {"i": {"modelName": deployed, "version": 1, "input": "{}", "output": "{}"}})
+    table = boto3.resource("dynamodb", endpoint_url=local_runtime.info["dynamodb"],
+                           region_name="us-east-1", aws_access_key_id="local",
+                           aws_secret_access_key="local").Table(name)
+    for pid in (made["predict"]["id"], recorded["recordPrediction"]["id"]):
+        item = table.get_item(Key={"id": pid})["Item"]
+        if ttl == 0:
+            assert "expiresAt" not in item
+        else:
+            assert before + ttl <= int(item["expiresAt"]) <= int(time.time()) + ttl

@@ -101,9 +101,11 @@ def extended(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     run([*make, "golden"], repo, env)
     run([*make, "synth"], repo, env)
     # The user commits the republished modules (terraform/) with the schema: the copy's
-    # test_published compares the git index with a fresh synth.
+    # test_published compares HEAD's commit with a fresh synth.
     run(["git", "init", "-q"], repo, env)
     run(["git", "add", "-A"], repo, env)
+    run(["git", "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-qm",
+         "Add Dataset"], repo, env)
     return repo, env
 
 

@@ -153,3 +153,17 @@ def test_missing_velocity_is_a_warning(tmp_path, monkeypatch):
     with LocalRuntime(TOY) as rt:
         log = rt.log()
     assert "Velocity 1.7 check OFF" in log and "no-velocity.jar not found" in log, log
+    # Reported in READY too: the e2e tier skips what depends on the check, saying why.
+    check = rt.info["velocity17"]
+    assert check["checked"] is False and "no-velocity.jar not found" in check["reason"]
+
+
+def test_the_parse_check_is_reported_when_on():
+    if subprocess.run([str(ROOT / "tools" / "vtlcheck" / "vtlcheck"), "-"], input="",
+                      capture_output=True, text=True).returncode == 3:
+        pytest.skip("no Java or Debian velocity package: the check is off here")
+    with LocalRuntime(TOY) as rt:
+        check = rt.info["velocity17"]
+    resources = json.loads(TOY.read_text())["resource"]
+    assert check == {"checked": True, "templates": 2 * sum(
+        len(resources.get(kind, {})) for kind in ("aws_appsync_resolver", "aws_appsync_function"))}

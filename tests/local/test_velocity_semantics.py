@@ -119,3 +119,42 @@ def test_util_matches_the_whole_value():
     """AppSync's $util reference: $util.matches "is based on Pattern" (the whole input matches)."""
     assert render('[$util.matches("b", "abc")][$util.matches("a|abc", "abc")]') == [
         "[false][true]"]
+
+
+# Renders each template of stdin's JSON list as AppSync does (patched VelocityTemplate.render),
+# and prints each one's output and error messages.
+RENDER_RESOLVED = """
+const sim = require(process.argv[1]);
+const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+const info = { fieldName: 'f', path: { key: 'f' }, parentType: { name: 'Query' }, fieldNodes: [],
+  variableValues: {}, operation: { selectionSet: { selections: [] } } };
+console.log(JSON.stringify(cases.map((content) => {
+  const out = new sim.VelocityTemplate({ path: 'case', content }, { appSyncConfig: {} })
+    .render({ arguments: {}, stash: {} }, { headers: {} }, info);
+  return [out.result, out.errors.map((e) => `${e.errorType}: ${e.message}`)];
+})));
+"""
+
+COUNT = "#set($c = 0){loops}$c"
+
+
+@pytest.mark.parametrize("loops, result, error", [
+    ("#foreach($x in [1..1000])#set($c = $c + 1)#end", 1000, None),
+    ("#foreach($x in [1..1001])#set($c = $c + 1)#end", None, "#foreach($x) exceeds"),
+    # An inner loop's iterations add up over its outer loop's (the stricter reading).
+    ("#foreach($y in [1..2])#foreach($x in [1..500])#set($c = $c + 1)#end#end", 1000, None),
+    ("#foreach($y in [1..2])#foreach($x in [1..501])#set($c = $c + 1)#end#end", None, "#foreach($x) exceeds"),
+])
+def test_a_foreach_stops_at_appsyncs_quota(loops, result, error):
+    """AWS General Reference, AppSync quotas: "Iterations in a foreach loop in mapping templates:
+    1000". Whether AppSync truncates or fails is not documented: the runtime fails the template
+    with a MappingTemplate error naming the quota, never more lenient than either."""
+    res = subprocess.run(["node", "-e", RENDER_RESOLVED, str(ROOT / "local" / "patches.js")],
+                         input=json.dumps([COUNT.format(loops=loops)]), capture_output=True,
+                         text=True, cwd=ROOT, env=node_env(), timeout=120, check=True)
+    [(out, errors)] = json.loads(res.stdout)
+    if error is None:
+        assert (out, errors) == (result, [])
+    else:
+        assert out is None and len(errors) == 1
+        assert errors[0].startswith(f"MappingTemplate: {error} AppSync's quota of 1000 iterations")

@@ -102,22 +102,34 @@ def test_module_execution_policy_equals_the_literal_one(hardened_stack, console)
     """The module's jsonencode over its prefix variables gives the same document as the root
     stack's JSON for the same prefixes (one code path, two renderings)."""
     inputs_, outputs = ["s3://data-bkt/sets/a/", "s3://data-bkt/more/"], ["s3://out-bkt/m/"]
+    # ECR entries become pullable repositories; a registry outside ECR none.
+    images = ["arn:aws:ecr:us-east-1:123456789012:repository/xgboost",
+              "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/", "ghcr.io/x/"]
     settings = Settings(sagemaker_execution_role_create=True,
                         sagemaker_input_s3_prefixes=tuple(inputs_),
-                        sagemaker_output_s3_prefixes=tuple(outputs))
+                        sagemaker_output_s3_prefixes=tuple(outputs),
+                        training_images=tuple(images))
     literal = json.loads(execution_policy(Inputs.literal(settings)).replace(
         f"${{local.{API_ACCOUNT}}}", ACCOUNT))
     policy = hardened_stack["resource"]["aws_iam_role_policy"]["sagemaker_execution"]["policy"]
     doc = {"variable": {"sagemaker_input_s3_prefixes": {"default": inputs_},
-                        "sagemaker_output_s3_prefixes": {"default": outputs}},
+                        "sagemaker_output_s3_prefixes": {"default": outputs},
+                        "training_images": {"default": images}},
            "locals": {API_PARTITION: "aws", API_REGION: "us-east-1", API_ACCOUNT: ACCOUNT,
-                      "policy": policy}}
-    assert console(doc, "jsondecode(local.policy)") == literal
+                      "policy": policy,
+                      **_module_locals(hardened_stack, ["training_image_repositories"])}}
+    got = console(doc, "jsondecode(local.policy)")
+    assert got == literal
+    assert [st["Resource"] for st in got["Statement"] if st["Sid"] == "Image"] == [[
+        "arn:aws:ecr:us-east-1:123456789012:repository/xgboost",
+        "arn:aws:ecr:eu-west-1:123456789012:repository/team/*"]]
 
 
 @pytest.mark.parametrize("resource, variable, values", [
     ("ds_sagemaker_runtime", "sagemaker_endpoint_names", ["Ep-A", "ep-b"]),
     ("ds_bedrock", "bedrock_model_ids", ["anthropic.x:1", "amazon.y-v2"]),
+    # Inference profiles: the profile, and the models it routes to only through it.
+    ("ds_bedrock", "bedrock_model_ids", ["anthropic.x:1", "us.anthropic.y:0", "global.z.w:1"]),
 ])
 def test_module_invoke_policies_equal_the_literal_ones(module_stack, console, resource,
                                                        variable, values):
@@ -133,3 +145,37 @@ def test_module_invoke_policies_equal_the_literal_ones(module_stack, console, re
            "locals": {API_PARTITION: "aws", API_REGION: "us-east-1", API_ACCOUNT: ACCOUNT,
                       "policy": policy}}
     assert console(doc, "jsondecode(local.policy)") == expected
+
+
+@pytest.mark.parametrize("values", [
+    {},
+    {"training_network_isolation": False, "training_instance_types": ["ml.g5.xlarge"],
+     "training_max_runtime_seconds": 3600},
+    {"training_vpc_subnets": ["subnet-0123abcd", "subnet-0456abcd"],
+     "training_vpc_security_groups": ["sg-0123abcd"],
+     "training_volume_kms_key": "arn:aws:kms:us-east-1:111122223333:key/v",
+     "training_output_kms_key": "arn:aws:kms:us-east-1:111122223333:key/o"},
+])
+def test_module_training_policy_and_conditions_equal_the_literal_ones(module_stack, console,
+                                                                     values):
+    """The CreateTrainingJob condition block and the policy the resolver reads, from the
+    module's variables, equal what Python derives from the same settings."""
+    from modules.guardrails import conditions, policy_values
+
+    images = ["arn:aws:ecr:us-east-1:123456789012:repository/xgboost",
+              "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/"]
+    prefixes = {"sagemaker_input_s3_prefixes": ["s3://data-bkt/in/"],
+                "sagemaker_output_s3_prefixes": ["s3://data-bkt/out/"]}
+    given = {"training_images": images, **prefixes, **values}
+    settings = Settings(**{k: tuple(v) if isinstance(v, list) else v for k, v in given.items()})
+    variables = {name: {"default": spec.get("default")}
+                 for name, spec in module_stack["variable"].items()
+                 if name.startswith("training_") or name in prefixes}
+    for name, value in given.items():
+        variables[name] = {"default": value}
+    doc = {"variable": variables,
+           "locals": _module_locals(module_stack, ["training_policy",
+                                                   "training_iam_condition_rows",
+                                                   "training_iam_condition"])}
+    assert console(doc, "local.training_iam_condition") == conditions(settings)
+    assert console(doc, "jsondecode(local.training_policy)") == policy_values(settings)

@@ -6,9 +6,10 @@ Inventory keys are plan addresses or the aliases tfplan.py adds ("aws_dynamodb_t
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
-from .tfplan import mismatches
+from .tfplan import INVENTORIES, ROOT, mismatches
 
 
 def _fail_on(problems: list[str], example: str) -> None:
@@ -125,3 +126,10 @@ def test_api_keys_are_the_current_and_previous_rotation_period(planned):
     for values in keys.values():
         expires = datetime.fromisoformat(values["expires"].replace("Z", "+00:00"))
         assert expires == clock.replace(microsecond=0) + timedelta(hours=hours)
+
+
+def test_inventories_name_only_tests_that_exist():
+    """An inventory's comments send readers to tests by path: each path must still exist."""
+    for inventory in sorted(INVENTORIES.glob("*.yaml")):
+        for path in re.findall(r"tests/[\w/]+\.py", inventory.read_text()):
+            assert (ROOT / path).is_file(), f"{inventory.name} names {path}, which does not exist"

@@ -19,7 +19,7 @@ import subprocess
 
 import pytest
 
-from modules.config import PROVIDER_FLOOR, arguments_newer_than
+from modules.config import BASE_ARGUMENTS, BASE_FLOORS, PROVIDER_FLOOR, arguments_newer_than
 
 from .conftest import EXAMPLES, load_inventory
 from .tfplan import (
@@ -100,7 +100,10 @@ def test_a_stripped_argument_is_really_gone(fallback):
 
 @pytest.fixture(scope="session")
 def refused(plan_synth_dir, tmp_path_factory):
-    """`terraform validate` of the basic example, unstripped, on the fallback provider."""
+    """`terraform validate` of the basic example on the fallback provider, once per base
+    feature with the other base features' arguments stripped: Terraform reports the unknown
+    arguments of one phase only (top-level ones before nested blocks), so each feature is
+    probed alone. {feature: validate result}."""
     try:
         installed = mirrored_versions(cli_config())
     except Skip as err:
@@ -112,23 +115,33 @@ def refused(plan_synth_dir, tmp_path_factory):
     binary = terraform_binary()
     env = {**os.environ, "TF_CLI_CONFIG_FILE": str(cli_config()), "CHECKPOINT_DISABLE": "1",
            "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
-    tfdir, _ = stage("basic", plan_synth_dir, tmp_path_factory.mktemp("refused"),
-                     terraform_version(binary, env), old, force_provider=True)
-    subprocess.run([binary, "init", "-backend=false"], cwd=tfdir, env=env, check=True,
-                   capture_output=True)
-    proc = subprocess.run([binary, "validate", "-json"], cwd=tfdir, env=env,
-                          capture_output=True, text=True)
-    return old, json.loads(proc.stdout.removeprefix("o:"))
+    results = {}
+    for feature in BASE_ARGUMENTS:
+        strip: dict[str, list[str]] = {}
+        for other, args in BASE_ARGUMENTS.items():
+            for rtype, argument in args if other != feature else ():
+                strip.setdefault(rtype, []).append(argument)
+        tfdir, _ = stage("basic", plan_synth_dir, tmp_path_factory.mktemp(f"refused-{feature}"),
+                         terraform_version(binary, env), old, force_provider=True,
+                         strip=strip or None)
+        subprocess.run([binary, "init", "-backend=false"], cwd=tfdir, env=env, check=True,
+                       capture_output=True)
+        proc = subprocess.run([binary, "validate", "-json"], cwd=tfdir, env=env,
+                              capture_output=True, text=True)
+        results[feature] = json.loads(proc.stdout.removeprefix("o:"))
+    return old, results
 
 
 def test_the_fallback_provider_refuses_what_the_floor_is_for(refused):
-    """Measured lower bound of PROVIDER_FLOOR: the old provider refuses exactly the base
-    arguments (request signing) and nothing else in the basic module."""
-    old, result = refused
-    assert not result["valid"]
-    named = {d["summary"] + ": " + d.get("detail", "") for d in result["diagnostics"]}
-    blocks = {a.split(".")[-1] for args in arguments_newer_than(old, switches=False).values()
-              for a in args}
-    for block in blocks:
-        assert any(f'"{block}"' in text for text in named), (block, named)
-    assert all(any(f'"{b}"' in text for b in blocks) for text in named), named
+    """Measured lower bound of PROVIDER_FLOOR: the old provider refuses each base feature's
+    arguments (request signing, the query limits) and nothing else in the basic module."""
+    old, results = refused
+    for feature, result in results.items():
+        if parse_version(BASE_FLOORS[feature]) <= old:
+            continue
+        assert not result["valid"], feature
+        named = {d["summary"] + ": " + d.get("detail", "") for d in result["diagnostics"]}
+        blocks = {a.split(".")[-1] for _, a in BASE_ARGUMENTS[feature]}
+        for block in blocks:
+            assert any(f'"{block}"' in text for text in named), (feature, block, named)
+        assert all(any(f'"{b}"' in text for b in blocks) for text in named), (feature, named)

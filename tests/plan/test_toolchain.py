@@ -11,6 +11,7 @@ import platform
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -65,3 +66,14 @@ def test_a_mirror_without_this_platform_is_refused_and_said(configured):
     assert dirs["other"] not in paths
     assert f"{dirs['other']} has no hashicorp/aws build for {PLATFORM}" in stderr
     assert "empty has no hashicorp/aws build" in stderr  # a platform folder without a binary
+
+
+def test_no_plugin_cache_is_shared_between_inits(configured):
+    """Terraform's plugin cache is not safe for concurrent inits (hashicorp/terraform#31964), and
+    every provider comes from a local mirror: the config names no cache, the env file clears a
+    user's TF_PLUGIN_CACHE_DIR."""
+    _, _, dirs = configured
+    home = Path(dirs["own"]).parent
+    assert "plugin_cache_dir" not in (home / "terraformrc").read_text()
+    env = (home / "env").read_text().splitlines()
+    assert "TF_PLUGIN_CACHE_DIR=" in env and "TF_PLUGIN_CACHE_DIR" in env[-1].split()

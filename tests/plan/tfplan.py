@@ -436,8 +436,10 @@ def plan_example(example: str, synth_dir: Path, workdir: Path,
     """init + plan one example offline; raises Skip when no installed provider fits."""
     binary = terraform_binary()
     config = cli_config()
+    # No plugin cache (TF_PLUGIN_CACHE_DIR empty): examples plan in parallel, and Terraform's
+    # cache is not safe for concurrent inits (hashicorp/terraform#31964).
     env = {"TF_CLI_CONFIG_FILE": str(config), "CHECKPOINT_DISABLE": "1",
-           "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
+           "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "TF_PLUGIN_CACHE_DIR": ""}
     tf_version = terraform_version(binary, {**os.environ, **env})
     available = mirrored_versions(config)
     module = example_module(EXAMPLES_DIR / example)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 
+from main import load_settings
 from modules.alarms import THROTTLE_OPERATIONS
-from modules.codegen import load
-from modules.config import Settings
-from tests.conftest import ROOT
 
 ALARM_TYPES = ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_event_rule",
                "aws_cloudwatch_event_target")
@@ -21,8 +19,8 @@ def _alarms(stack: dict) -> dict:
             if name not in ("training_job_state", "refresh_training_job")}
 
 
-def test_one_throttling_alarm_per_table_and_the_api_alarms(module_stack):
-    tables = load(ROOT / Settings().schema_path).tables
+def test_one_throttling_alarm_per_table_and_the_api_alarms(module_stack, schema_ir):
+    tables = schema_ir.tables
     alarms = module_stack["resource"]["aws_cloudwatch_metric_alarm"]
     assert set(alarms) == {"appsync_5xx", "appsync_latency_p99"} | {
         f"dynamodb_throttled_{t.table}" for t in tables}
@@ -43,8 +41,9 @@ def test_one_throttling_alarm_per_table_and_the_api_alarms(module_stack):
 
 def test_everything_goes_to_the_topic_and_only_when_switched_on(root_stack, module_stack,
                                                                 hardened_stack):
-    # Root stack: no alarm_topic_arn in cdktf.json, so count 0.
-    assert {b["count"] for b in _alarms(root_stack).values()} == {"${0}"}
+    # Root stack: on exactly when the settings the synth read (MODEL_API_CONFIG too) name a topic.
+    on = load_settings().alarm_topic_arn is not None
+    assert {b["count"] for b in _alarms(root_stack).values()} == {"${1}" if on else "${0}"}
     for stack in (module_stack, hardened_stack):
         alarms = _alarms(stack)
         assert {b["count"] for b in alarms.values()} == {"${var.alarms_enabled ? 1 : 0}"}
@@ -59,5 +58,5 @@ def test_failed_training_rule_matches_failed_jobs_of_the_api_only(module_stack):
     assert json.loads(rule["event_pattern"]) == {
         "source": ["aws.sagemaker"],
         "detail-type": ["SageMaker Training Job State Change"],
-        "detail": {"TrainingJobName": [{"prefix": "${var.name_prefix}-"}],
+        "detail": {"TrainingJobName": [{"prefix": "${var.name_prefix}--"}],
                    "TrainingJobStatus": ["Failed"]}}

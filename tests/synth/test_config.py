@@ -8,14 +8,17 @@ from modules.config import PROVIDER_FLOOR, ConfigError, Settings, arguments_newe
 def test_defaults_are_valid_and_enable_the_api_key():
     s = Settings()
     assert s.api_key_enabled
-    assert s.provider_floor == PROVIDER_FLOOR == "4.0.0"
+    # Query cost is bounded in every stack (BASE_FLOORS: 5.37.0, the highest base floor).
+    assert s.query_depth_limit >= 1 and s.resolver_count_limit >= 1
+    assert s.provider_floor == PROVIDER_FLOOR == "5.37.0"
 
 
 def test_iam_only_disables_the_key_and_switches_raise_the_floor():
     s = Settings(authentication_type="AWS_IAM", deletion_protection=True)
     assert not s.api_key_enabled
-    assert s.provider_floor == "4.59.0"
-    assert Settings(query_depth_limit=5).provider_floor == "5.37.0"
+    assert s.provider_floor == "5.37.0"
+    assert Settings(training_events=True, authentication_type="AWS_IAM").provider_floor == \
+        "5.72.0"
 
 
 @pytest.mark.parametrize("kwargs, fragment", [
@@ -26,6 +29,25 @@ def test_iam_only_disables_the_key_and_switches_raise_the_floor():
     ({"api_key_expiry_days": True}, "expected int, got bool"),
     ({"additional_authentication_types": ["API_KEY"]}, "additional_authentication_types"),
     ({"query_depth_limit": 99}, "query_depth_limit=99 is invalid"),
+    # AppSync's 0 means "no limit": refused, every stack bounds a request's cost.
+    ({"query_depth_limit": 0}, "AppSync's 0 (no limit) is refused"),
+    ({"resolver_count_limit": 0}, "AppSync's 0 (no limit) is refused"),
+    ({"query_depth_limit": None}, "expected int, got NoneType"),
+    # "--" is the delimiter before job ids: a prefix holding it could match another's jobs.
+    ({"name_prefix": "mlapi--dev"}, "without '--'"),
+    ({"training_images": ["python:3"]}, "training_images"),
+    ({"training_images": ["not an image"]}, "neither an ECR repository ARN"),
+    ({"training_instance_types": ["p5.48xlarge"]}, "training_instance_types"),
+    ({"training_max_instance_count": 0}, "SageMaker's own bounds"),
+    ({"training_max_runtime_seconds": 2419201}, "SageMaker's own bounds"),
+    # Without the closing '/', "s3://data" would also allow "s3://data-other".
+    ({"sagemaker_input_s3_prefixes": ["s3://data"]}, "ending in '/'"),
+    ({"sagemaker_output_s3_prefixes": ["s3://data/out"]}, "ending in '/'"),
+    ({"training_vpc_subnets": ["subnet-0123abcd"]}, "or neither"),
+    ({"training_vpc_security_groups": ["sg-1"]}, "security group ids"),
+    ({"training_volume_kms_key": "alias/x"}, "KMS key ARN"),
+    ({"prediction_ttl_days": -1}, "prediction_ttl_days=-1 is invalid"),
+    ({"log_verbose_content": "yes"}, "expected bool, got str"),
 ])
 def test_bad_values_are_refused_with_the_key_and_the_fix(kwargs, fragment):
     with pytest.raises(ConfigError, match="is invalid") as err:
@@ -76,11 +98,13 @@ def test_backend_must_be_an_object():
         Settings(backend="s3")
 
 
-def test_request_signing_is_the_floor_and_strippable_below_it():
-    # Every stack signs its SageMaker/Bedrock requests; 3.39 is below that floor.
+def test_base_features_set_the_floor_and_are_strippable_below_it():
+    # Every stack signs its SageMaker/Bedrock requests and bounds query cost; 3.39 is below both.
+    limits = {"aws_appsync_graphql_api": ["query_depth_limit", "resolver_count_limit"]}
     assert arguments_newer_than((3, 39, 0), switches=False) == {
-        "aws_appsync_datasource": ["http_config.authorization_config"]}
-    assert arguments_newer_than((4, 0, 0), switches=False) == {}
+        "aws_appsync_datasource": ["http_config.authorization_config"], **limits}
+    assert arguments_newer_than((4, 0, 0), switches=False) == limits
+    assert arguments_newer_than((5, 37, 0), switches=False) == {}
     assert "aws_appsync_graphql_api" in arguments_newer_than((5, 0, 0))
     assert arguments_newer_than((5, 100, 0)) == {}
 
@@ -92,7 +116,7 @@ def test_request_signing_is_the_floor_and_strippable_below_it():
     ({"sagemaker_execution_role_create": True, "sagemaker_input_s3_prefixes": ["s3://bkt/in/"],
       "sagemaker_output_s3_prefixes": ["s3://bkt/out/"],
       "sagemaker_execution_role_arn": "arn:aws:iam::111122223333:role/x"}, "not both"),
-    ({"sagemaker_input_s3_prefixes": ["b/in"]}, "use S3 URIs"),
+    ({"sagemaker_input_s3_prefixes": ["b/in"]}, "use S3 prefixes"),
     ({"alarm_topic_arn": "my-topic"}, "use an SNS topic ARN"),
     ({"alarm_latency_p99_ms": 0}, "alarm_latency_p99_ms=0 is invalid"),
 ])

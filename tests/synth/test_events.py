@@ -28,7 +28,8 @@ def test_the_rule_matches_state_changes_of_the_api_s_jobs_only(hardened_stack):
     assert json.loads(rule["event_pattern"]) == {
         "source": ["aws.sagemaker"],
         "detail-type": ["SageMaker Training Job State Change"],
-        "detail": {"TrainingJobName": [{"prefix": "${var.name_prefix}-"}]},
+        # "--" is the delimiter a prefix cannot hold: another deployment's jobs never match.
+        "detail": {"TrainingJobName": [{"prefix": "${var.name_prefix}--"}]},
     }
 
 
@@ -54,9 +55,13 @@ def test_the_target_calls_refresh_with_the_job_name(hardened_stack):
 
 def test_the_role_is_assumed_by_eventbridge_and_may_call_only_refresh(hardened_stack):
     role = hardened_stack["resource"]["aws_iam_role"]["events_training_jobs"]
+    # EventBridge on behalf of this rule of this account only (confused-deputy prevention).
     assert json.loads(role["assume_role_policy"])["Statement"] == [{
         "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
-        "Action": "sts:AssumeRole"}]
+        "Action": "sts:AssumeRole",
+        "Condition": {
+            "ArnEquals": {"aws:SourceArn": "${aws_cloudwatch_event_rule.training_job_state.arn}"},
+            "StringEquals": {"aws:SourceAccount": "${local.api_account_id}"}}}]
     policy = hardened_stack["resource"]["aws_iam_role_policy"]["events_training_jobs"]
     assert policy["role"] == "${aws_iam_role.events_training_jobs.id}"
     assert json.loads(policy["policy"])["Statement"] == [{

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from cdktf import Testing as cdktf_testing
 
-from modules.config import PROVIDER_FLOOR, Settings
+from modules.config import PROVIDER_FLOOR, QUERY_DEPTH_LIMIT, RESOLVER_COUNT_LIMIT, Settings
 from tests.conftest import ROOT, load_stack, node_env
 
 TAGGABLE = ("aws_appsync_graphql_api", "aws_cloudwatch_log_group", "aws_iam_role",
@@ -34,8 +34,31 @@ def test_api_uses_api_key_auth_and_logs_through_the_role(root_stack):
 def test_logs_role_is_assumable_by_appsync_with_the_managed_policy(root_stack):
     role = root_stack["resource"]["aws_iam_role"]["logs_role"]
     trust = json.loads(role["assume_role_policy"])
-    assert trust["Statement"] == [{"Action": "sts:AssumeRole", "Effect": "Allow",
-                                   "Principal": {"Service": "appsync.amazonaws.com"}}]
+    # The API needs the role first, so the trust names the APIs of this account and region
+    # (read from a table's ARN), both confused-deputy keys naming the same account.
+    assert trust["Statement"] == [{
+        "Action": "sts:AssumeRole", "Effect": "Allow",
+        "Principal": {"Service": "appsync.amazonaws.com"},
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": "${local.home_account_id}"},
+            "ArnLike": {"aws:SourceArn": "arn:${local.home_partition}:appsync:"
+                                         "${local.home_region}:${local.home_account_id}:apis/*"}}}]
+    home = root_stack["locals"]["home_account_id"]
+    assert home.startswith('${element(split(":", aws_dynamodb_table.') and home.endswith(", 4)}")
+
+
+def test_every_appsync_and_eventbridge_trust_carries_source_conditions(root_stack, module_stack,
+                                                                       hardened_stack):
+    """Each role a service assumes names the account and the resource it acts for."""
+    for stack in (root_stack, module_stack, hardened_stack):
+        for name, role in stack["resource"]["aws_iam_role"].items():
+            statements = json.loads(role["assume_role_policy"])["Statement"]
+            for st in statements:
+                # SageMaker's execution role too (ArnLike over the deployment's jobs).
+                cond = st.get("Condition", {})
+                assert "aws:SourceAccount" in cond.get("StringEquals", {}), name
+                source = {**cond.get("ArnEquals", {}), **cond.get("ArnLike", {})}
+                assert "aws:SourceArn" in source, name
     attachment = root_stack["resource"]["aws_iam_role_policy_attachment"]["logs_policy"]
     assert attachment == {**attachment,
                           "role": "${aws_iam_role.logs_role.name}",
@@ -118,9 +141,23 @@ def test_hardened_switches_raise_the_provider_floor(module_stack, hardened_stack
     assert module_stack["terraform"]["required_providers"]["aws"]["version"] == (
         f">= {PROVIDER_FLOOR}")
     assert hardened_stack["terraform"]["required_providers"]["aws"]["version"] == ">= 5.72.0"
-    api = hardened_stack["resource"]["aws_appsync_graphql_api"]["api"]
-    assert api["query_depth_limit"] == "${var.query_depth_limit}"
-    assert "query_depth_limit" not in module_stack["resource"]["aws_appsync_graphql_api"]["api"]
+
+
+def test_every_stack_bounds_query_depth_and_resolver_count(root_stack, module_stack,
+                                                           hardened_stack):
+    settings = Settings()
+    api = root_stack["resource"]["aws_appsync_graphql_api"]["api"]
+    assert api["query_depth_limit"] == settings.query_depth_limit
+    assert api["resolver_count_limit"] == settings.resolver_count_limit
+    for stack in (module_stack, hardened_stack):
+        api = stack["resource"]["aws_appsync_graphql_api"]["api"]
+        for key, (lo, hi) in (("query_depth_limit", QUERY_DEPTH_LIMIT),
+                              ("resolver_count_limit", RESOLVER_COUNT_LIMIT)):
+            assert api[key] == f"${{var.{key}}}"
+            assert f"${{var.{key} >= {lo} && var.{key} <= {hi}}}" in [
+                v["condition"] for v in stack["variable"][key]["validation"]]
+            # 0 would be AppSync's "no limit": the lower bound refuses it.
+            assert lo >= 1
 
 
 def test_no_absolute_path_in_output(synth_dir):

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 
-from modules.codegen.ml import HTTP_SOURCES
-from modules.config import Settings
+import pytest
+
+from modules.codegen.ml import HTTP_SOURCES, JOB_DELIMITER
+from modules.config import ConfigError, Settings
+from modules.guardrails import conditions, image_prefix
 from modules.inputs import Inputs
 from modules.ml import execution_policy, invoke_policy
+from tests.conftest import ROOT
 
 
 def test_every_stack_signs_each_http_source_for_its_service(root_stack, module_stack,
@@ -35,11 +40,14 @@ def test_every_stack_signs_each_http_source_for_its_service(root_stack, module_s
 def test_sagemaker_role_allows_jobs_under_the_prefix_and_passes_only_the_execution_role(
         root_stack):
     policy = json.loads(root_stack["resource"]["aws_iam_role_policy"]["ds_sagemaker"]["policy"])
+    jobs = "arn:aws:sagemaker:us-east-1:${local.api_account_id}:training-job/mlapi--*"
+    settings = Settings.load(ROOT / "cdktf.json")
     assert policy["Statement"] == [
-        {"Effect": "Allow", "Action": ["sagemaker:CreateTrainingJob",
-                                       "sagemaker:DescribeTrainingJob",
-                                       "sagemaker:StopTrainingJob"],
-         "Resource": "arn:aws:sagemaker:us-east-1:${local.api_account_id}:training-job/mlapi-*"},
+        {"Effect": "Allow", "Action": ["sagemaker:DescribeTrainingJob",
+                                       "sagemaker:StopTrainingJob"], "Resource": jobs},
+        # The training policy again, in IAM (guardrails.conditions is checked below).
+        {"Effect": "Allow", "Action": ["sagemaker:CreateTrainingJob"], "Resource": jobs,
+         "Condition": conditions(settings)},
         {"Effect": "Allow", "Action": ["iam:PassRole"],
          "Resource": "${local.sagemaker_execution_role_arn}",
          "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}},
@@ -48,9 +56,84 @@ def test_sagemaker_role_allows_jobs_under_the_prefix_and_passes_only_the_executi
         "arn:aws:iam::${local.api_account_id}:role/mlapi-sagemaker-execution")
 
 
+def test_create_training_job_carries_the_policy_condition_keys(root_stack, module_stack,
+                                                               hardened_stack):
+    """In every stack: instance types (required present), max runtime, network isolation."""
+    s = Settings.load(ROOT / "cdktf.json")
+    cond = conditions(s)
+    assert cond["ForAllValues:StringEquals"] == {
+        "sagemaker:InstanceTypes": list(s.training_instance_types)}
+    assert cond["Null"] == {"sagemaker:InstanceTypes": ["false"]}
+    assert cond["NumericLessThanEquals"] == {
+        "sagemaker:MaxRuntimeInSeconds": [str(s.training_max_runtime_seconds)]}
+    assert cond["Bool"] == {"sagemaker:NetworkIsolation": ["true"]}
+    for stack in (module_stack, hardened_stack):
+        statements = stack["resource"]["aws_iam_role_policy"]["ds_sagemaker"]["policy"]
+        assert '"Action": ["sagemaker:CreateTrainingJob"], "Condition": ' \
+               '${jsonencode(local.training_iam_condition)}' in statements
+        rows = stack["locals"]["training_iam_condition_rows"]
+        for key in ("sagemaker:InstanceTypes", "sagemaker:MaxRuntimeInSeconds",
+                    "sagemaker:NetworkIsolation", "sagemaker:VpcSubnets",
+                    "sagemaker:VpcSecurityGroupIds", "sagemaker:VolumeKmsKey",
+                    "sagemaker:OutputKmsKey"):
+            assert f'key = "{key}"' in rows, key
+
+
+def test_vpc_and_kms_settings_become_conditions_and_body_fields():
+    s = Settings(training_vpc_subnets=("subnet-0123abcd",),
+                 training_vpc_security_groups=("sg-0123abcd",),
+                 training_volume_kms_key="arn:aws:kms:us-east-1:123456789012:key/v",
+                 training_output_kms_key="arn:aws:kms:us-east-1:123456789012:key/o",
+                 training_network_isolation=False)
+    cond = conditions(s)
+    assert cond["ForAllValues:StringEquals"]["sagemaker:VpcSubnets"] == ["subnet-0123abcd"]
+    assert cond["ForAllValues:StringEquals"]["sagemaker:VpcSecurityGroupIds"] == ["sg-0123abcd"]
+    assert cond["Null"] == {k: ["false"] for k in ("sagemaker:InstanceTypes",
+                                                  "sagemaker:VpcSubnets",
+                                                  "sagemaker:VpcSecurityGroupIds")}
+    assert cond["StringEquals"] == {
+        "sagemaker:VolumeKmsKey": ["arn:aws:kms:us-east-1:123456789012:key/v"],
+        "sagemaker:OutputKmsKey": ["arn:aws:kms:us-east-1:123456789012:key/o"]}
+    assert "Bool" not in cond
+
+
+def test_ecr_repository_arns_become_image_prefixes():
+    assert image_prefix("arn:aws:ecr:eu-west-1:123456789012:repository/team/xgb") == \
+        "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/xgb"
+    assert image_prefix("arn:aws-cn:ecr:cn-north-1:123456789012:repository/x") == \
+        "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/x"
+    assert image_prefix("123456789012.dkr.ecr.eu-west-1.amazonaws.com/") == \
+        "123456789012.dkr.ecr.eu-west-1.amazonaws.com/"
+
+
+PREFIXES = ["mlapi", "mlapi-dev", "mlapi-d", "mlx", "mla", "mlapi-dev-2", "a-b-c", "abc1"]
+
+
+def test_one_deployment_s_job_grant_matches_no_other_deployment_s_jobs():
+    """Jobs are "<prefix>--<id>" and a prefix cannot hold "--": the grant "<p>--*" never
+    matches a job of another valid prefix, whatever the id (ids may hold '-')."""
+    for p in PREFIXES:
+        Settings(name_prefix=p)  # each is a valid prefix
+    for p in PREFIXES:
+        grant = f"{p}{JOB_DELIMITER}*"
+        for q in PREFIXES:
+            for job_id in ("x", "dev--x", "-x", "1-2-3"):
+                job = f"{q}{JOB_DELIMITER}{job_id}"
+                assert fnmatch.fnmatchcase(job, grant) == (p == q), (grant, job)
+    # The old naming ("<prefix>-*") had exactly this overlap.
+    assert fnmatch.fnmatchcase("mlapi-dev-x", "mlapi-*")
+    with pytest.raises(ConfigError, match="without '--'"):
+        Settings(name_prefix="mlapi--dev")
+
+
 def test_invoke_roles_have_no_policy_without_configured_names(root_stack, module_stack):
+    settings = Settings.load(ROOT / "cdktf.json")
     policies = root_stack["resource"]["aws_iam_role_policy"]
-    assert "ds_sagemaker_runtime" not in policies and "ds_bedrock" not in policies
+    assert ("ds_sagemaker_runtime" in policies) == bool(settings.sagemaker_endpoint_names)
+    assert ("ds_bedrock" in policies) == bool(settings.bedrock_model_ids)
+    inputs = Inputs.literal(Settings())
+    assert invoke_policy(inputs, "SageMakerRuntime", {"sagemaker:InvokeEndpoint"}) == (None, None)
+    assert invoke_policy(inputs, "Bedrock", {"bedrock:InvokeModel"}) == (None, None)
     module = module_stack["resource"]["aws_iam_role_policy"]
     assert module["ds_sagemaker_runtime"]["count"] == (
         "${length(var.sagemaker_endpoint_names) > 0 ? 1 : 0}")
@@ -115,3 +198,55 @@ def test_execution_role_is_created_only_when_asked(root_stack, module_stack):
     assert role["name"] == "mlapi-sagemaker-execution"
     assert root_stack["locals"]["sagemaker_execution_role_arn"].endswith(
         ":role/mlapi-sagemaker-execution")
+
+
+def test_bedrock_inference_profiles_grant_the_profile_and_its_models_through_it():
+    s = Settings(bedrock_model_ids=("anthropic.x:1", "us.anthropic.y:0", "global.amazon.z:1"))
+    policy, count = invoke_policy(Inputs.literal(s), "Bedrock", {"bedrock:InvokeModel"})
+    assert count is None
+    direct, routed = json.loads(policy)["Statement"]
+    acct = "${local.api_account_id}"
+    profiles = [f"arn:aws:bedrock:us-east-1:{acct}:inference-profile/{i}"
+                for i in ("us.anthropic.y:0", "global.amazon.z:1")]
+    assert direct["Resource"] == [
+        "arn:aws:bedrock:us-east-1::foundation-model/anthropic.x:1", *profiles]
+    # The models a profile routes to, in any region, and only when called through the profile.
+    assert routed["Resource"] == ["arn:aws:bedrock:*::foundation-model/amazon.z:1",
+                                  "arn:aws:bedrock:*::foundation-model/anthropic.y:0"]
+    assert routed["Condition"] == {"StringEquals": {"bedrock:InferenceProfileArn": profiles}}
+    only_models = Settings(bedrock_model_ids=("anthropic.x:1",))
+    policy, _ = invoke_policy(Inputs.literal(only_models), "Bedrock", {"bedrock:InvokeModel"})
+    assert len(json.loads(policy)["Statement"]) == 1
+
+
+def test_the_module_s_bedrock_policy_knows_inference_profiles(module_stack):
+    policy = module_stack["resource"]["aws_iam_role_policy"]["ds_bedrock"]["policy"]
+    assert ":inference-profile/${n}" in policy and "bedrock:InferenceProfileArn" in policy
+    assert 'contains(["us", "eu", "apac", "us-gov", "global", "jp", "au", "ca"]' in policy
+
+
+def test_the_predictions_table_expires_items_and_every_writer_sets_the_attribute(
+        root_stack, module_stack, hardened_stack):
+    """@predict's table has TTL on TTL_ATTRIBUTE in every stack; each template writing that
+    table (predict, and a @create of it) sets the attribute, from prediction_ttl_days."""
+    from modules.codegen.ml import TTL_ATTRIBUTE
+
+    for stack in (root_stack, module_stack, hardened_stack):
+        tables = stack["resource"]["aws_dynamodb_table"]
+        with_ttl = {k for k, t in tables.items() if "ttl" in t}
+        assert with_ttl == {"table_predictions"}
+        assert tables["table_predictions"]["ttl"] == {"attribute_name": TTL_ATTRIBUTE,
+                                                      "enabled": True}
+        writers = [k for kind in ("aws_appsync_function", "aws_appsync_resolver")
+                   for k, v in stack["resource"][kind].items()
+                   if "PutItem" in v.get("request_mapping_template", v.get("request_template", ""))
+                   and "predictions" in v.get("data_source", "")]
+        assert len(writers) >= 2, writers  # predict's put and recordPrediction
+        for name in writers:
+            body = {**stack["resource"].get("aws_appsync_function", {}),
+                    **stack["resource"].get("aws_appsync_resolver", {})}[name]
+            template = body.get("request_mapping_template", body.get("request_template"))
+            assert f'"{TTL_ATTRIBUTE}"' in template, name
+    days = Settings.load(ROOT / "cdktf.json").prediction_ttl_days
+    assert root_stack["locals"]["prediction_ttl_seconds"] == str(days * 86400)
+    assert module_stack["locals"]["prediction_ttl_seconds"] == "${var.prediction_ttl_days * 86400}"

@@ -6,20 +6,44 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from modules.publish import MODULES, PUBLISH_DIR, readme, render, render_all
 from tests.conftest import ROOT
 
-FIX = f"run `make synth` and commit {PUBLISH_DIR}/ (git add {PUBLISH_DIR})"
+FIX = f"run `make synth` and commit {PUBLISH_DIR}/ (git add {PUBLISH_DIR}; git commit)"
 
 
-def committed(rel: str) -> str | None:
-    """The file as staged for commit (the index): what a clone or a pinned ref would get."""
-    out = subprocess.run(["git", "show", f":{PUBLISH_DIR}/{rel}"], cwd=ROOT,
+def committed(rel: str, root: Path = ROOT) -> str | None:
+    """The file in HEAD's commit: what a clone or a pinned ref gets (staged is not enough)."""
+    out = subprocess.run(["git", "show", f"HEAD:{PUBLISH_DIR}/{rel}"], cwd=root,
                          capture_output=True, text=True)
     return out.stdout if out.returncode == 0 else None
+
+
+def committed_files(root: Path = ROOT) -> list[str]:
+    return subprocess.run(["git", "ls-tree", "-r", "--name-only", "HEAD", "--", PUBLISH_DIR],
+                          cwd=root, capture_output=True, text=True, check=True).stdout.split()
+
+
+def test_staged_but_uncommitted_is_not_committed(tmp_path):
+    """What a consumer's `?ref=` gets is a commit: a module only staged must not count."""
+    if shutil.which("git") is None:
+        pytest.skip("no git on PATH")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    (tmp_path / PUBLISH_DIR).mkdir()
+    subprocess.run([*git, "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / PUBLISH_DIR / "a.tf.json").write_text("old\n")
+    subprocess.run([*git, "add", "."], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-qm", "old"], cwd=tmp_path, check=True)
+    (tmp_path / PUBLISH_DIR / "a.tf.json").write_text("new\n")
+    (tmp_path / PUBLISH_DIR / "b.tf.json").write_text("new\n")
+    subprocess.run([*git, "add", "."], cwd=tmp_path, check=True)
+    assert committed("a.tf.json", tmp_path) == "old\n"
+    assert committed("b.tf.json", tmp_path) is None
+    assert committed_files(tmp_path) == [f"{PUBLISH_DIR}/a.tf.json"]
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +55,7 @@ def test_committed_modules_match_a_fresh_synth(fresh):
     if shutil.which("git") is None or subprocess.run(
             ["git", "rev-parse", "--git-dir"], cwd=ROOT, capture_output=True).returncode:
         pytest.skip("not a git checkout (or no git): nothing committed to compare")
-    listed = subprocess.run(["git", "ls-files", PUBLISH_DIR], cwd=ROOT, capture_output=True,
-                            text=True, check=True).stdout.split()
+    listed = committed_files()
     extra = sorted(set(listed) - {f"{PUBLISH_DIR}/{rel}" for rel in fresh})
     assert not extra, f"{', '.join(extra)}: committed but no longer synthesized; git rm them"
     for rel, text in sorted(fresh.items()):

@@ -78,6 +78,10 @@ def prefix_of(project: Path) -> str:
 
 
 def test_settings_changes_resynthesize_and_state_survives_synth_and_clean(project):
+    # The prefix of the project's cdktf.json context, what a synth without MODEL_API_CONFIG uses.
+    context = json.loads((project / "cdktf.json").read_text()).get("context", {})
+    default = Settings.from_mapping(context, source="cdktf.json context").name_prefix
+    assert default not in ("first", "second")
     config = project / "settings.json"
     config.write_text(json.dumps({"name_prefix": "first"}))
     first = make(project, "synth", config)
@@ -108,7 +112,7 @@ def test_settings_changes_resynthesize_and_state_survives_synth_and_clean(projec
     assert prefix_of(project) == "second"
     # Back to no MODEL_API_CONFIG: the cdktf.json context again.
     assert make(project, "synth").returncode == 0
-    assert prefix_of(project) == "mlapi"
+    assert prefix_of(project) == default
     assert "Nothing to be done" in make(project, "synth").stdout
 
     # A bad setting fails `make synth` with its message, every time, and changes nothing.
@@ -117,7 +121,7 @@ def test_settings_changes_resynthesize_and_state_survives_synth_and_clean(projec
         bad = make(project, "synth", config)
         assert bad.returncode != 0
         assert "name_prefix='Bad_Prefix' is invalid" in bad.stderr
-    assert prefix_of(project) == "mlapi"
+    assert prefix_of(project) == default
     for rel in ("model-api/main.tf.json", "model-api/README.md"):
         assert (project / "terraform" / rel).is_file(), f"a failed synth removed {rel}"
 
