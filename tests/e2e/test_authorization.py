@@ -18,6 +18,7 @@ from modules.codegen.matrix import NO, OWN, YES, Caller, allowed, callers
 from modules.codegen.parse import load
 from modules.config import Settings
 from tests.e2e.graphql_client import IAM_ARN, IAM_AUTH, GraphQLClient, jwt_auth
+from tests.e2e.test_ml import IMAGE
 
 ROOT = Path(__file__).resolve().parents[2]
 OIDC_ISSUER = "https://issuer.example"
@@ -29,7 +30,7 @@ ALL_MODES = {"additional_authentication_types": ["AWS_IAM", "AMAZON_COGNITO_USER
 
 
 def start_input(model: str) -> dict:
-    return {"modelName": model, "algorithmImage": "123.dkr.ecr.us-east-1.amazonaws.com/xgb:1",
+    return {"modelName": model, "algorithmImage": IMAGE,
             "inputUri": "s3://data/train/", "outputUri": "s3://data/out/",
             "instanceType": "ml.m5.large"}
 
@@ -182,7 +183,7 @@ def fixture(graphql: GraphQLClient, tables, owner_sub: str) -> dict:
     graphql.data("mutation($n: String!) { createModel(input: {name: $n}) { name } }",
                  {"n": f"{name}-bare"})
     graphql.data("mutation($m: String!) { registerModelVersion(input: {modelName: $m, "
-                 "artifactUri: \"s3://a/m.tgz\", endpointName: \"ep-az\"}) { version } }",
+                 "artifactUri: \"s3://a/m.tgz\", endpointName: \"ep-local\"}) { version } }",
                  {"m": name})
     graphql.data("mutation($m: String!) { setModelAlias(name: $m, alias: \"prod\", version: 1) "
                  "{ name } }", {"m": name})
