@@ -207,6 +207,13 @@ def render_policy(document: dict) -> str:
         f'"{CONDITION_PLACEHOLDER}"', f"${{jsonencode(local.{CONDITION_LOCAL})}}")
 
 
+def whole_number(name: str, bounds: tuple[int, int]) -> tuple[str, str]:
+    """(condition, message) of a number variable that must be whole and within `bounds`."""
+    lo, hi = bounds
+    return (f"${{var.{name} >= {lo} && var.{name} <= {hi} && floor(var.{name}) == var.{name}}}",
+            f"The {name} must be a whole number from {lo} to {hi}.")
+
+
 def declare(stack: TerraformStack, s: Settings) -> None:
     """The module's typed, described, validated variables (defaults: the settings)."""
 
@@ -232,18 +239,12 @@ def declare(stack: TerraformStack, s: Settings) -> None:
         *each("training_instance_types", r"^ml\\.[a-z0-9]+\\.[a-z0-9]+$",
               "Each training_instance_types entry must be an instance type such as "
               "ml.m5.large, listed once."))
-    lo, hi = TRAINING_MAX_INSTANCE_COUNT
     var("training_max_instance_count", "number", s.training_max_instance_count,
         "Most instances one training job may use.",
-        f"${{var.training_max_instance_count >= {lo} && var.training_max_instance_count <= {hi}"
-        " && floor(var.training_max_instance_count) == var.training_max_instance_count}",
-        f"The training_max_instance_count must be a whole number from {lo} to {hi}.")
-    lo, hi = TRAINING_MAX_RUNTIME_SECONDS
+        *whole_number("training_max_instance_count", TRAINING_MAX_INSTANCE_COUNT))
     var("training_max_runtime_seconds", "number", s.training_max_runtime_seconds,
         "Longest MaxRuntimeInSeconds a training job may ask for (also an IAM condition).",
-        f"${{var.training_max_runtime_seconds >= {lo} && var.training_max_runtime_seconds <= "
-        f"{hi} && floor(var.training_max_runtime_seconds) == var.training_max_runtime_seconds}}",
-        f"The training_max_runtime_seconds must be a whole number from {lo} to {hi}.")
+        *whole_number("training_max_runtime_seconds", TRAINING_MAX_RUNTIME_SECONDS))
     var("training_network_isolation", "bool", s.training_network_isolation,
         "Run training containers without network access (EnableNetworkIsolation; also an IAM "
         "condition).", "${var.training_network_isolation == true || "

@@ -30,6 +30,7 @@ from .config import (
     SNS_TOPIC_ARN,
     Settings,
 )
+from .guardrails import whole_number
 
 
 @dataclass(frozen=True)
@@ -232,21 +233,15 @@ class Inputs:
                         "Retention of the API's CloudWatch log group, in days.",
                         one_of("log_retention_days", LOG_RETENTION_DAYS),
                         "The log_retention_days must be a CloudWatch retention period.")
-        lo, hi = API_KEY_EXPIRY_DAYS
         var("api_key_expiry_days", "number", s.api_key_expiry_days,
-                     "Days until the API key expires (AppSync allows 1-365).",
-                     f"${{var.api_key_expiry_days >= {lo} && var.api_key_expiry_days <= {hi} && "
-                     "floor(var.api_key_expiry_days) == var.api_key_expiry_days}",
-                     f"The api_key_expiry_days must be a whole number from {lo} to {hi}.")
-        lo, hi = API_KEY_ROTATION_DAYS
+            "Days until the API key expires (AppSync allows 1-365).",
+            *whole_number("api_key_expiry_days", API_KEY_EXPIRY_DAYS))
         var("api_key_rotation_days", "number", s.api_key_rotation_days,
             "Days between API keys: every apply in a new period of this many days creates a new "
             "key (output appsync_api_key) and deletes the one before the previous, so the "
             "previous key keeps working for one more period. 0: one key, never rotated. Apply at "
             "least once per period, or the keys expire.",
-            f"${{var.api_key_rotation_days >= {lo} && var.api_key_rotation_days <= {hi} && "
-            "floor(var.api_key_rotation_days) == var.api_key_rotation_days}",
-            f"The api_key_rotation_days must be a whole number from {lo} to {hi}.",
+            *whole_number("api_key_rotation_days", API_KEY_ROTATION_DAYS),
             more=(("${var.api_key_rotation_days == 0 || "
                    "2 * var.api_key_rotation_days <= var.api_key_expiry_days}",
                    "The api_key_rotation_days must be at most half of api_key_expiry_days: the "
@@ -255,13 +250,10 @@ class Inputs:
                       "Log verbose content (headers, context, evaluated templates: with "
                       "log_level ALL, prediction inputs and outputs) in the field logs.")
         xray = var("xray_enabled", "bool", s.xray_enabled, "Send traces to AWS X-Ray.")
-        lo, hi = PREDICTION_TTL_DAYS
         var("prediction_ttl_days", "number", s.prediction_ttl_days,
             "Days a stored prediction (input and output) is kept before DynamoDB's TTL "
             "deletes it; 0 keeps them.",
-            f"${{var.prediction_ttl_days >= {lo} && var.prediction_ttl_days <= {hi} && "
-            "floor(var.prediction_ttl_days) == var.prediction_ttl_days}",
-            f"The prediction_ttl_days must be a whole number from {lo} to {hi}.")
+            *whole_number("prediction_ttl_days", PREDICTION_TTL_DAYS))
         guardrails.declare(stack, s)
         if s.introspection_enabled is not None:
             optional["introspection_enabled"] = var(

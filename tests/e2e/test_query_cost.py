@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from modules.codegen.ir import NESTED_MAX_LIMIT
-from tests.e2e.graphql_client import GraphQLClient
+from tests.e2e.graphql_client import IAM_AUTH, GraphQLClient
 
 
 def nested(levels: int) -> str:
@@ -95,7 +95,7 @@ def test_a_request_over_the_resolver_count_limit_is_cut_off(model_api_stack, tmp
     small = tmp_path / "cdk.tf.json"
     small.write_text(json.dumps(stack))
     with LocalRuntime(small) as rt:
-        client = GraphQLClient(rt.graphql, rt.api_key)
+        client = GraphQLClient(rt.graphql, None, auth=IAM_AUTH)  # createModel: not the API key
         owner = f"o-{uuid.uuid4().hex[:8]}"
         for i in range(3):
             client.data('mutation($n: String!, $o: String!) { createModel(input: {name: $n, '
