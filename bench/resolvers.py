@@ -20,7 +20,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from local.harness import LocalRuntime
+from local.harness import IAM_AUTH, LocalRuntime
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
@@ -95,12 +95,14 @@ class Unavailable(Exception):
     """The local runtime (or what it needs) is missing; the message says what."""
 
 
-def graphql(endpoint: str, api_key: str, query: str, variables: dict | None = None):
+def graphql(endpoint: str, api_key: str | None, query: str, variables: dict | None = None,
+            auth: dict | None = None):
     """One GraphQL request: (data, errors, dynamodb_requests, items_read, cost) where cost is
-    the runtime's whole DynamoDB account of it (roundTrips, readUnits, writeUnits...)."""
+    the runtime's whole DynamoDB account of it (roundTrips, readUnits, writeUnits...). `auth`:
+    a signed-in caller's headers instead of the API key."""
     req = urllib.request.Request(
         endpoint, json.dumps({"query": query, "variables": variables or {}}).encode(),
-        {"content-type": "application/json", "x-api-key": api_key})
+        {"content-type": "application/json", **(auth or {"x-api-key": api_key})})
     with urllib.request.urlopen(req, timeout=60) as resp:
         doc = json.loads(resp.read())
         headers = resp.headers
@@ -132,16 +134,20 @@ class Runtime:
     def __exit__(self, *_) -> None:
         self.local.__exit__()
 
-    def q(self, query: str, **variables):
-        data, errors, requests, items, _ = graphql(self.endpoint, self.api_key, query, variables)
+    def call(self, query: str, variables: dict):
+        """As an IAM caller, which every operation allows (the API key may only read)."""
+        data, errors, requests, items, c = graphql(self.endpoint, None, query, variables,
+                                                   auth=IAM_AUTH)
         if errors:
             raise RuntimeError(errors[0].get("message"))
+        return data, requests, items, c
+
+    def q(self, query: str, **variables):
+        data, requests, items, _ = self.call(query, variables)
         return data, requests, items
 
     def cost(self, query: str, **variables) -> tuple[dict, Cost]:
-        data, errors, requests, items, c = graphql(self.endpoint, self.api_key, query, variables)
-        if errors:
-            raise RuntimeError(errors[0].get("message"))
+        data, requests, items, c = self.call(query, variables)
         return data, Cost(requests, int(c.get("roundTrips", requests)), items,
                           float(c.get("readUnits", 0)), float(c.get("writeUnits", 0)))
 

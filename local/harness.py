@@ -18,6 +18,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RUN_PY = ROOT / "local" / "run.py"
 
+# An IAM caller locally: the simulator takes any SigV4 Authorization header (it checks neither
+# the signature nor an IAM policy); this access key is its "authenticated" role
+# (local/tfstack.js LOCAL_IAM_ACCESS_KEY), whose ARN becomes $ctx.identity.userArn.
+IAM_AUTH = {"Authorization": "AWS4-HMAC-SHA256 Credential=AKIALOCALCALLER/20260101/us-east-1/"
+                             "appsync/aws4_request, SignedHeaders=host, Signature=0"}
+IAM_ARN = "arn:aws:sts::123456789012:assumed-role/local-caller/session"
+
 
 def runtime_env() -> dict[str, str]:
     """The caller's environment less what would make a runtime keep state: not a LOCAL_DATA_DIR

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import requests
 
+from local.harness import IAM_ARN, IAM_AUTH  # noqa: F401 - re-exported to the tests
+
 
 @dataclass
 class Result:
@@ -30,12 +32,6 @@ class Result:
         return [e.get("errorType") for e in self.errors]
 
 
-# An IAM caller locally: the simulator takes any SigV4 Authorization header (it checks neither
-# the signature nor an IAM policy); this access key is its "authenticated" role
-# (local/tfstack.js LOCAL_IAM_ACCESS_KEY), whose ARN becomes $ctx.identity.userArn.
-IAM_AUTH = {"Authorization": "AWS4-HMAC-SHA256 Credential=AKIALOCALCALLER/20260101/us-east-1/"
-                             "appsync/aws4_request, SignedHeaders=host, Signature=0"}
-IAM_ARN = "arn:aws:sts::123456789012:assumed-role/local-caller/session"
 
 
 def jwt_auth(token: str) -> dict:
