@@ -285,11 +285,15 @@ class _Renderer:
         self.pipeline(op.parent, op.field, steps + self._prefetch(fn, related))
 
     def _prefetch(self, fn: str, related: list[Relation]) -> list[str]:
-        """One BatchGetItem step per single-item relation of a page's items."""
+        """One BatchGetItem step per single-item relation of a page's items, skipped when the
+        request also selects a has-many field of the rows (a request per row anyway)."""
         return [self.function(
             f"{fn}_{rel.field}", rel.target.type_name, "prefetch.req", "prefetch.res",
             (Access("BatchGetItem", rel.target.type_name),), rel=rel,
-            zero_means_none=self._zero_means_none(rel)) for rel in related]
+            zero_means_none=self._zero_means_none(rel),
+            per_row=[r.field for r in self.schema.relations
+                     if r.parent_type == rel.parent_type and r.kind == "hasMany"])
+            for rel in related]
 
     @staticmethod
     def _choice(e: Entity, index: Index) -> dict:
