@@ -115,6 +115,10 @@ def _requests() -> dict[str, Callable]:
     r["updateModel(tags)"] = lambda g: (
         "mutation($i: UpdateModelInput!) { updateModel(input: $i) { name } }",
         {"i": {"name": _model(g), "expectedRevision": 1, "tags": ["other"]}})
+    # A field the update leaves as it was: the transaction is followed by a GetItem.
+    r["updateModel(tags, read back)"] = lambda g: (
+        "mutation($i: UpdateModelInput!) { updateModel(input: $i) { name createdAt } }",
+        {"i": {"name": _model(g), "expectedRevision": 1, "tags": ["other"]}})
     r["deleteModel"] = lambda g: (
         "mutation($n: String!) { deleteModel(name: $n, expectedRevision: 1) { name } }",
         {"n": _model(g)})

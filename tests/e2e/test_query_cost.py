@@ -105,3 +105,48 @@ def test_a_request_over_the_resolver_count_limit_is_cut_off(model_api_stack, tmp
         assert "ResolverCountLimitExceeded" in res.error_types(), res.errors
         # Three resolvers ran (the list and two models' versions); the fourth did not.
         assert res.dynamodb["byOperation"].get("Query", 0) <= 3
+
+
+def _lists_with_both():
+    """(list, belongs-to fields, has-many fields) for each list whose rows have both: the
+    belongs-to prefetch would be a round trip before the has-many's per-row Queries."""
+    from tests.e2e.test_error_branches import IR
+
+    out = []
+    for op in IR.operations:
+        if op.parent != "Query" or op.kind != "list":
+            continue
+        rels = [r for r in IR.relations if r.parent_type == op.entity.type_name]
+        one = [r for r in rels if r.kind == "belongsTo"]
+        many = [r for r in rels if r.kind == "hasMany"]
+        if one and many:
+            out.append((op, one, many))
+    return out
+
+
+@pytest.mark.parametrize("op, one, many", _lists_with_both(), ids=lambda v: getattr(v, "field",
+                                                                                    None))
+def test_a_list_with_per_row_fields_takes_two_round_trips(graphql, op, one, many):
+    """The list, then every row's fields side by side (as AppSync resolves sibling fields):
+    with a has-many field selected, the belongs-to fields are read beside its Queries (one
+    GetItem per row with the key set) instead of in a BatchGetItem before them."""
+    from tests.e2e.test_error_branches import _model, _version
+
+    if op.field != "listModels":
+        pytest.skip(f"no data set-up written for {op.field}")
+    owner = f"rt-{uuid.uuid4().hex[:8]}"
+    rows = 3
+    for i in range(rows):
+        name = _model(graphql, owner=owner)
+        if i % 2 == 0:
+            _version(graphql, name)
+    keyed = (rows + 1) // 2  # rows whose belongs-to key is set (a version registered)
+    nested = " ".join([*(f"{r.field} {{ __typename }}" for r in one),
+                       *(f"{r.field} {{ items {{ __typename }} }}" for r in many)])
+    res = graphql.execute('query($o: String) { listModels(owner: $o) '
+                          f"{{ items {{ {nested} }} }} }}", {"o": owner})
+    assert res.errors == [], res.errors
+    assert len(res.data[op.field]["items"]) == rows
+    assert res.dynamodb["roundTrips"] == 2
+    assert res.dynamodb["byOperation"] == {"Query": 1 + rows * len(many),
+                                           "GetItem": keyed * len(one)}
