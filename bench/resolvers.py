@@ -69,11 +69,50 @@ PRICE_NOTES = [
     "Amplify's: 1 write unit per item written, 0.5 read unit per 4 KB read (its resolvers "
     "read eventually consistent).",
     "",
-    "A transaction bills 2 write units per item: createModel with tags (the model and one item "
-    "per tag) and the creates that check their parent (a ConditionCheck beside the put) cost "
-    "more dollars than Amplify's single unchecked put, for what Amplify does not do (listModels "
-    "by tag without a Scan; no job or prediction of a missing model).",
+    "A row above Amplify's says why in its last column: a guarantee Amplify does not give "
+    "(a tag index queried without a Scan, no record of a missing model, a consistent read), "
+    "which no cheaper design keeps.",
 ]
+
+
+# Why a row may cost more than Amplify's: a guarantee Amplify does not give, which no cheaper
+# design keeps (the alternatives and their numbers: README, "Benchmarks"). A row above Amplify's
+# that is not listed here is reported as a regression.
+TAG_INDEX = ("a queryable tag index: one @membership item per tag, written with the model in "
+             "one TransactWriteItems (2 write units per item; a ConditionCheck also 2: "
+             "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/"
+             "transaction-apis.html#transaction-capacity-handling). Amplify keeps tags on the "
+             "item only and answers listModels(tag) with a Scan of the whole table (the "
+             "listModels(tag) rows)")
+PARENT_CHECK = ("the parent check: a ConditionCheck on the model in the same transaction "
+                "(2 write units beside the put's 2), so no record of a missing or deleted model "
+                "is stored; Amplify checks nothing. The cheapest other check, an eventually "
+                "consistent GetItem (0.5 read unit) then a PutItem (1 write unit), costs $4.69: "
+                "still above, a second request, and racing deleteModel")
+def scan_break_even(ours: Cost, table: tuple[int, int]) -> str:
+    """Why a list by a @membership element (a tag) is above Amplify's Scan on a small table, and
+    the table size from which the Scan costs more (it reads every item; ours reads the page)."""
+    count, size = table
+    per_item = size / count if count else 1
+    pages_at = math.ceil(SCAN_PAGE / per_item) + 1  # the first table that needs 2 Scan pages
+    dollars_at = math.ceil(ours.rru / 0.5 * 4096 / per_item)  # 0.5 unit per 4 KB scanned
+    return (f"the tag index is its own table: a Query for the page's names, then a BatchGetItem "
+            f"of those models (2 round trips, reading the page). Amplify's Scan reads the whole "
+            f"table at every call ({count} models here): from {pages_at:,} models it needs 2+ "
+            f"sequential requests, and from {dollars_at:,} models it costs more than this row")
+
+
+WHY_ABOVE = {
+    "createModel": TAG_INDEX,
+    "updateModel(tags)": TAG_INDEX,
+    "updateModel(tags) { createdAt }": TAG_INDEX + "; and a transaction answers no item: a "
+    "selected field the update did not set (createdAt) is read back (GetItem)",
+    "createTrainingJob": PARENT_CHECK,
+    "recordPrediction": PARENT_CHECK,
+    "getTrainingJob": ("the read that may refresh the job from SageMaker is strongly consistent "
+                       "(1 read unit against Amplify's 0.5): the refresh writes on what it "
+                       "read"),
+}
 
 
 class Cost:
@@ -168,7 +207,7 @@ class Runtime:
 
 # -- the domain's operations ---------------------------------------------------------------
 
-BIG, OWNER = "bench-big", "bench-owner-{n}"
+BIG, OWNER, TAG = "bench-big", "bench-owner-{n}", "bench-tag-{n}"
 M_CREATE = "mutation($i: CreateModelInput!) { createModel(input: $i) { name } }"
 M_VERSION = ("mutation($i: RegisterModelVersionInput!) "
              "{ registerModelVersion(input: $i) { version } }")
@@ -181,15 +220,15 @@ MODEL_FIELDS = "name owner latestVersion { version } versions(limit: 3) { items 
 def seed(rt: Runtime) -> dict:
     """One model with 50 versions, jobs and predictions; per size N an owner with N models of
     2 versions each. Returns ids the reads need."""
-    def model(name: str, owner: str, versions: int) -> None:
-        rt.q(M_CREATE, i={"name": name, "owner": owner, "framework": "bench"})
+    def model(name: str, owner: str, versions: int, tags: list[str] | None = None) -> None:
+        rt.q(M_CREATE, i={"name": name, "owner": owner, "framework": "bench", "tags": tags})
         for _ in range(versions):
             rt.q(M_VERSION, i={"modelName": name, "artifactUri": f"s3://bench/{name}"})
 
     model(BIG, "bench-big-owner", max(SIZES))
     for n in SIZES:
         for k in range(n):
-            model(f"bench-{n}-{k}", OWNER.format(n=n), 2)
+            model(f"bench-{n}-{k}", OWNER.format(n=n), 2, tags=[TAG.format(n=n)])
     jobs = [rt.q(M_JOB, i={"modelName": BIG})[0]["createTrainingJob"]["id"]
             for _ in range(max(SIZES))]
     preds = [rt.q(M_PRED, i={"modelName": BIG, "input": "{}"})[0]["recordPrediction"]["id"]
@@ -206,6 +245,9 @@ def reads(ids: dict) -> list[tuple[str, int | None, str]]:
                             f"versions(limit: {n}) {{ items {{ {VERSION_FIELDS} }} }} }} }}"),
             ("listModels", n, f'{{ listModels(owner: "{OWNER.format(n=n)}", limit: {n}) '
                               f"{{ items {{ {MODEL_FIELDS} }} }} }}"),
+            # Amplify has no tag index: its listModels(tag) is a Scan of the models table.
+            ("listModels(tag)", n, f'{{ listModels(tag: "{TAG.format(n=n)}", limit: {n}) '
+                                   "{ items { name tags } } }"),
             ("listModelVersions", n, f'{{ listModelVersions(modelName: "{BIG}", limit: {n}) '
                                      f"{{ items {{ {VERSION_FIELDS} }} }} }}"),
             ("listTrainingJobs", n, f'{{ listTrainingJobs(modelName: "{BIG}", limit: {n}) '
@@ -234,6 +276,9 @@ def writes(ids: dict) -> list[tuple[str, str, dict]]:
          {"i": {"name": m, "expectedRevision": 1, "description": "x"}}),
         ("updateModel(tags)", "mutation($i: UpdateModelInput!) { updateModel(input: $i) "
          "{ revision } }", {"i": {"name": m, "expectedRevision": 2, "tags": ["c"]}}),
+        ("updateModel(tags) { createdAt }", "mutation($i: UpdateModelInput!) "
+         "{ updateModel(input: $i) { revision createdAt } }",
+         {"i": {"name": m, "expectedRevision": 3, "tags": ["d"]}}),
         ("registerModelVersion", M_VERSION, {"i": {"modelName": m, "artifactUri": "s3://b/m"}}),
         ("setModelVersionApproval", f'mutation {{ setModelVersionApproval(modelName: "{m}", '
          "version: 1, approvalStatus: APPROVED) { version } }", {}),
@@ -360,32 +405,42 @@ def resolver_lines(rt: Runtime) -> list[str]:
         "prices below the table.",
         "",
         "| operation | result size | nested fields | DynamoDB requests (ours / Amplify / ratio) "
-        "| round trips | items read | $ per million operations |",
-        "|---|---|---|---|---|---|---|",
+        "| round trips | items read | $ per million operations | why ours is above |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     covered = set()
     failed = []
     above = []
 
     def row(name: str, size: str, selection: str, ours: Cost, theirs: Cost) -> str:
-        if ours.requests > theirs.requests or ours.trips > theirs.trips:
-            above.append(name)
+        worse = [what for what, a, b in (
+            ("requests", ours.requests, theirs.requests), ("round trips", ours.trips, theirs.trips),
+            ("$", round(ours.dollars(), 2), round(theirs.dollars(), 2))) if a > b]
+        why = ""
+        if worse:
+            above.append(f"{name} ({', '.join(worse)})")
+            why = WHY_ABOVE.get(name, "**no reason known: a regression**")
         return (f"| {name} | {size} | {selection} "
                 f"| {ours.requests} / {theirs.requests} / {ratio(ours.requests, theirs.requests)} "
                 f"| {ours.trips} / {theirs.trips} | {ours.items} / {theirs.items} "
-                f"| {ours.dollars():.2f} / {theirs.dollars():.2f} |")
+                f"| {ours.dollars():.2f} / {theirs.dollars():.2f} | {why} |")
 
-    for name, size, query in reads(ids):
+    for label, size, query in reads(ids):
+        name = label.split("(")[0]
         covered.add(name)
         selection = query.split(") ", 1)[1].rsplit("}", 1)[0].strip()  # the field's { ... }
         try:  # a failing operation is a result to report, not a reason to stop the bench
             data, ours = rt.cost(query)
         except RuntimeError as err:
-            failed.append(f"{name} ({size or 1}): {err}")
-            lines.append(f"| {name} | {size or 1} | `{selection}` | error (below) | | | |")
+            failed.append(f"{label} ({size or 1}): {err}")
+            lines.append(f"| {label} | {size or 1} | `{selection}` | error (below) | | | | |")
             continue
         theirs = amplify_cost(schema, ops[name], data, tables, settings.name_prefix)
-        lines.append(row(name, str(size or 1), f"`{selection}`", ours, theirs))
+        via = ops[name].via
+        if via and f"({via.key.hash}:" in query:  # by a @membership element (a tag)
+            WHY_ABOVE[label] = scan_break_even(
+                ours, tables[f"{settings.name_prefix}-{ops[name].entity.table}"])
+        lines.append(row(label, str(size or 1), f"`{selection}`", ours, theirs))
     notes = []
     for label, mutation, variables in writes(ids):
         name = label.split("(")[0]
@@ -394,14 +449,14 @@ def resolver_lines(rt: Runtime) -> list[str]:
             _, ours = rt.cost(mutation, **variables)
         except RuntimeError as err:
             failed.append(f"{label}: {err}")
-            lines.append(f"| {label} | - | - | error (below) | | | |")
+            lines.append(f"| {label} | - | - | error (below) | | | | |")
             continue
         theirs, why = AMPLIFY_WRITES.get(name, (AMPLIFY_WRITE, ""))
         if why:
             notes.append(f"- {name}, Amplify: {why} (two GraphQL operations).")
         lines.append(row(label, "-", "-", ours, theirs))
     lines += ["", *notes, "", *PRICE_NOTES, ""]
-    lines.append("Rows where ours is above Amplify's (requests or round trips): "
+    lines.append("Rows where ours is above Amplify's (requests, round trips or $): "
                  + (", ".join(above) if above else "none") + ".")
     if failed:
         lines += ["", "Errors from the local runtime:", "", *(f"- {f}" for f in failed)]
