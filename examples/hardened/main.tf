@@ -38,6 +38,7 @@ module "model_api" {
   sagemaker_execution_role_create = true
   sagemaker_input_s3_prefixes     = ["s3://${var.ml_bucket}/datasets/"]
   sagemaker_output_s3_prefixes    = ["s3://${var.ml_bucket}/models/"]
+  prediction_output_uri           = "s3://${var.ml_bucket}/predictions/"
   tags = {
     project     = "model-api"
     environment = "prod"
