@@ -1,7 +1,8 @@
 # The model-management API locked down: IAM auth only (no API key), no schema introspection,
 # query depth and resolver count limits, tables protected from deletion, tables and logs
 # encrypted with your KMS key, a WAF web ACL (AWS managed rules, logged) in front, alarms to your
-# SNS topic, and a SageMaker execution role that reads and writes only the given S3 prefixes.
+# SNS topic, a SageMaker execution role that reads and writes only the given S3 prefixes, and
+# outputs too long for a stored prediction written under predictions/ of the same bucket.
 # Needs a recent hashicorp/aws: the module declares the floor its arguments require.
 
 terraform {
