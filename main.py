@@ -123,6 +123,7 @@ def synth(settings: Settings, schema, outdir: Path) -> None:
     # development ones) is no module default: a consumer names its own, and until then the
     # module trains and invokes nothing.
     own = {k: () for k in DEPLOYMENT_LISTS}
+    own["prediction_output_uri"] = None  # a deployment's own bucket too
     hardened = dataclasses.replace(settings, **switches, **own)
     # The basic module stays at the base floor: no switch, so no AWS_LAMBDA (whose block is one;
     # the hardened module takes it).

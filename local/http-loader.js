@@ -17,7 +17,8 @@ const faults = require('./faults');
 const TIMEOUT_MS = Number(process.env.LOCAL_HTTP_TIMEOUT_MS || 25000);
 
 // The API action of a call, as fault rules name it (faults.js).
-function actionOf(target, resourcePath) {
+function actionOf(target, resourcePath, service, method) {
+  if (service === 's3') return method === 'PUT' ? 'PutObject' : null;
   if (target) return target.replace(/^SageMaker\./, '');
   if (/^\/endpoints\/[^/]+\/invocations/.test(resourcePath || '')) return 'InvokeEndpoint';
   if (/^\/model\/[^/]+\/invoke/.test(resourcePath || '')) return 'InvokeModel';
@@ -31,7 +32,20 @@ const ERROR_CODES = {
   400: 'ValidationException', 403: 'AccessDeniedException', 404: 'ResourceNotFound', 424: 'ModelError',
   429: 'ThrottlingException', 500: 'InternalFailure', 503: 'ServiceUnavailable',
 };
-function faultAnswer(status, jsonProtocol) {
+// S3 answers errors in XML, <Error><Code/><Message/></Error> (S3 API Reference, "Error responses").
+const S3_ERROR_CODES = { 400: 'InvalidRequest', 403: 'AccessDenied', 404: 'NoSuchBucket', 500: 'InternalError', 503: 'SlowDown' };
+function s3Error(status, code, message) {
+  return {
+    statusCode: status,
+    headers: { 'content-type': 'application/xml' },
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+  };
+}
+function faultAnswer(status, jsonProtocol, service) {
+  if (service === 's3') {
+    const code = S3_ERROR_CODES[status] || `HTTP${status}`;
+    return s3Error(status, code, `${code} (local fault injection)`);
+  }
   const code = ERROR_CODES[status] || `HTTP${status}`;
   const message = `${code} (local fault injection)`;
   const headers = { 'content-type': jsonProtocol ? 'application/x-amz-json-1.1' : 'application/json' };
@@ -64,6 +78,9 @@ class LocalHttpLoader {
       region: c.signingRegion,
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       sha256: Sha256,
+      // AppSync's documentation does not say its signer adds x-amz-content-sha256, so this one
+      // adds it for no S3 request either: the template must send it (checked in load()).
+      applyChecksum: c.signingService !== 's3',
     });
   }
 
@@ -109,14 +126,22 @@ class LocalHttpLoader {
     const raw = params.body === undefined || params.body === null ? '' : params.body;
     const body = typeof raw === 'string' ? raw : JSON.stringify(raw);
     const target = headers['X-Amz-Target'] || headers['x-amz-target'];
-    const call = target || `${payload.method} ${payload.resourcePath}`.replace(/\/(endpoints|model)\/[^/]+\//, '/$1/{name}/');
+    const call = this.service === 's3' ? `${payload.method} /{key}`
+      : target || `${payload.method} ${payload.resourcePath}`.replace(/\/(endpoints|model)\/[^/]+\//, '/$1/{name}/');
     let servedBy = 'moto';
     try {
-      const fault = faults.match('http', actionOf(target, payload.resourcePath));
+      const fault = faults.match('http', actionOf(target, payload.resourcePath, this.service, payload.method));
       if (fault) {
         servedBy = 'fault';
         if (fault.effect === 'timeout') throw this.timedOut();
-        return faultAnswer(Number(fault.effect), Boolean(target));
+        return faultAnswer(Number(fault.effect), Boolean(target), this.service);
+      }
+      // S3 refuses a SigV4 request without x-amz-content-sha256 (S3 API Reference, "Common
+      // Request Headers"; "Signature Calculations for the Authorization Header"); moto does not
+      // check it, so the refusal is S3's, here.
+      if (this.service === 's3' && !Object.keys(headers).some((h) => h.toLowerCase() === 'x-amz-content-sha256')) {
+        servedBy = 'local';
+        return s3Error(400, 'InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
       }
       const forward = (t, b) => this.send(payload.method, path, { ...headers, 'X-Amz-Target': t }, b);
       const filled = await filler.fill({ service: this.service, target, body, forward });

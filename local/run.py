@@ -110,6 +110,24 @@ def table_requests(stack: dict) -> list[dict]:
     return out
 
 
+def buckets(stack: dict) -> list[str]:
+    """The buckets the stack's S3 HTTP data sources write to (<bucket>.s3.<region>.amazonaws.com):
+    on AWS they exist before the API (prediction_output_uri names one); locally moto makes them."""
+    out = []
+    for rid, ds in stack.get("resource", {}).get("aws_appsync_datasource", {}).items():
+        if rid == "//" or ds.get("type") != "HTTP":
+            continue
+        cfg = ds.get("http_config") or {}
+        iam = (cfg.get("authorization_config") or {}).get("aws_iam_config") or {}
+        if iam.get("signing_service_name") != "s3":
+            continue
+        host = literal(cfg.get("endpoint"), f"aws_appsync_datasource.{rid}.http_config.endpoint")
+        bucket, found, _ = host.removeprefix("https://").partition(".s3.")
+        if found and bucket:  # the regional endpoint alone: no bucket configured
+            out.append(bucket)
+    return out
+
+
 def stack_region(stack: dict) -> str:
     providers = stack.get("provider", {}).get("aws", [])
     region = providers[0].get("region") if providers else None
@@ -168,6 +186,11 @@ def main(argv: list[str] | None = None) -> int:
                               **FAKE_CREDENTIALS)
         for req in tables:
             client.create_table(**req)
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name=region, **FAKE_CREDENTIALS)
+        for bucket in buckets(stack):
+            # us-east-1 takes no LocationConstraint (S3 API Reference, CreateBucket).
+            s3.create_bucket(Bucket=bucket, **({} if region == "us-east-1" else {
+                "CreateBucketConfiguration": {"LocationConstraint": region}}))
         names = [t["TableName"] for t in tables]
         loaded = data.load(client, names) if data else 0
         # The nextToken key: this directory's, so tokens outlive a restart; else one per run.

@@ -163,6 +163,14 @@ function buildConfig(stack, { endpoint, region, apiKey }) {
         throw new StackError(`${w}: http_config.authorization_config.aws_iam_config is missing: `
           + 'AWS refuses unsigned calls');
       }
+      // S3 refuses a signature scoped to another service (its credential scope names the
+      // service: S3 API Reference, "Authenticating Requests: Using the Authorization Header").
+      const host = String(resolve(cfg.endpoint, `${w}.http_config.endpoint`) || '');
+      const service = resolve(iam.signing_service_name, `${w}.signing_service_name`);
+      if (/^https:\/\/([a-z0-9-]+\.)?s3\.[a-z0-9-]+\.amazonaws\.com$/.test(host) && service !== 's3') {
+        throw new StackError(`${w}: an S3 endpoint signed for '${service}': S3 refuses a signature `
+          + "whose scope is not 's3'");
+      }
       return {
         name: ds.name,
         type: 'HTTP',

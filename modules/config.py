@@ -146,6 +146,16 @@ BEDROCK_MODEL_ID = r"^[a-zA-Z0-9][a-zA-Z0-9._:-]{0,127}$"
 # startsWith and IAM's "<prefix>*" both compare prefixes); no wildcard, quote, backslash or space
 # (the resolver reads the prefixes from a single-quoted VTL string).
 S3_PREFIX = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([^\s*?'\"\\]{0,900}/)?$"
+# Where predict writes an output too long for its DynamoDB item: s3://<bucket>/<prefix>/. The
+# bucket is addressed virtual-hosted style, https://<bucket>.s3.<region>.amazonaws.com (S3 User
+# Guide, "Virtual hosting of general purpose buckets": path-style URLs are to be retired, and
+# over HTTPS the wildcard certificate matches only bucket names without '.'), so no dots. The
+# key prefix holds only S3's safe key characters (User Guide, "Naming Amazon S3 objects"), minus
+# '*' and "'" (an IAM wildcard, and the VTL string that carries it), so the request path needs no
+# encoding; no segment starts with '.', which HTTP clients may normalise away.
+PREDICTION_OUTPUT_URI = r"^s3://[a-z0-9][a-z0-9-]{1,61}[a-z0-9]/([A-Za-z0-9!_()-][A-Za-z0-9!_.()-]*/)*$"
+# Room left in S3's 1,024-byte key for "<model>/<prediction id>.json" (63 + 1 + 36 + 5).
+PREDICTION_OUTPUT_PREFIX_MAX = 900
 SNS_TOPIC_ARN = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$"
 _KMS_KEY = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 _TAG_KEY = re.compile(r"^[\w .:/=+@-]{1,128}$")
@@ -235,6 +245,10 @@ class Settings:
     # Stored predictions (inputs and outputs) expire after this many days (DynamoDB TTL); 0
     # keeps them.
     prediction_ttl_days: int = 90
+    # An output longer than a prediction's item stores (65,536 characters) is written to
+    # <this>/<model>/<prediction id>.json and the prediction records its outputUri; None: such
+    # an output is returned to the caller and only its length stored.
+    prediction_output_uri: str | None = None
     # Create the execution role (<name_prefix>-sagemaker-execution): SageMaker assumes it,
     # reads only the input prefixes, writes only the output prefixes (s3://bucket/prefix/).
     sagemaker_execution_role_create: bool = False
@@ -406,6 +420,13 @@ class Settings:
         lo, hi = PREDICTION_TTL_DAYS
         if not lo <= self.prediction_ttl_days <= hi:
             fail("prediction_ttl_days", f"use {lo} (keep forever) to {hi} days")
+        uri = self.prediction_output_uri
+        if uri is not None and (not re.match(PREDICTION_OUTPUT_URI, uri)
+                                or len(uri) > PREDICTION_OUTPUT_PREFIX_MAX):
+            fail("prediction_output_uri", "use s3://<bucket>/ or s3://<bucket>/<prefix>/ (a "
+                 "bucket name without '.', addressed as <bucket>.s3.<region>.amazonaws.com; "
+                 "key segments of letters, digits and !_.()- not starting with '.'; ending in "
+                 f"'/'; at most {PREDICTION_OUTPUT_PREFIX_MAX} characters)")
         _check_training(self, fail)
 
     @property

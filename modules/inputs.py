@@ -23,6 +23,8 @@ from .config import (
     ENDPOINT_NAME,
     LOG_LEVELS,
     LOG_RETENTION_DAYS,
+    PREDICTION_OUTPUT_PREFIX_MAX,
+    PREDICTION_OUTPUT_URI,
     PREDICTION_TTL_DAYS,
     QUERY_DEPTH_LIMIT,
     RESOLVER_COUNT_LIMIT,
@@ -54,6 +56,9 @@ class Inputs:
     kms_key_arn: Any = None
     # Seconds a stored prediction lives (DynamoDB TTL); 0 keeps it. A Terraform expression.
     prediction_ttl_seconds: str = "0"
+    # Where long prediction outputs go, s3://bucket/prefix/ or "": a literal (root) or the
+    # expression var.prediction_output_uri (module).
+    prediction_output_uri: str = ""
     waf_enabled: bool = False
     # SageMaker/Bedrock: see modules/ml.py. Expressions where the value is known only after
     # apply (the account, read from the API's ARN) or comes from a variable.
@@ -101,6 +106,7 @@ class Inputs:
             log_retention_days=s.log_retention_days,
             xray_enabled=s.xray_enabled,
             prediction_ttl_seconds=str(s.prediction_ttl_days * 86400),
+            prediction_output_uri=s.prediction_output_uri or "",
             api_key_count_expr="1" if s.api_key_enabled else "0",
             api_key_hours_expr=str(hours),
             introspection_enabled=s.introspection_enabled,
@@ -254,6 +260,18 @@ class Inputs:
             "Days a stored prediction (input and output) is kept before DynamoDB's TTL "
             "deletes it; 0 keeps them.",
             *whole_number("prediction_ttl_days", PREDICTION_TTL_DAYS))
+        var("prediction_output_uri", "string", s.prediction_output_uri or "",
+            "Where predict writes an output too long for its stored prediction (over 65,536 "
+            "characters): s3://<bucket>/<prefix>/ (bucket in the API's region, name without "
+            "'.'); the object is <prefix><model>/<prediction id>.json and the prediction "
+            "records its outputUri. \"\": such an output is only returned to the caller.",
+            f"${{var.prediction_output_uri == \"\" || (can(regex("
+            f"\"{_hcl_escape(PREDICTION_OUTPUT_URI)}\", var.prediction_output_uri)) && "
+            f"length(var.prediction_output_uri) <= {PREDICTION_OUTPUT_PREFIX_MAX})}}",
+            "The prediction_output_uri must be \"\" or s3://<bucket>/ or "
+            "s3://<bucket>/<prefix>/: a bucket name without '.', key segments of letters, "
+            "digits and !_.()- not starting with '.', ending in '/', at most "
+            f"{PREDICTION_OUTPUT_PREFIX_MAX} characters.")
         guardrails.declare(stack, s)
         if s.introspection_enabled is not None:
             optional["introspection_enabled"] = var(
@@ -375,6 +393,7 @@ class Inputs:
             log_verbose_content=verbose.boolean_value,
             log_retention_days=retention.number_value,
             prediction_ttl_seconds="var.prediction_ttl_days * 86400",
+            prediction_output_uri="var.prediction_output_uri",
             xray_enabled=xray.boolean_value,
             api_key_count_expr=(
                 "contains(concat([var.authentication_type], "

@@ -6,6 +6,8 @@
   SageMaker.
 - SageMakerRuntime: InvokeEndpoint on the configured endpoints only (no policy when none).
 - Bedrock: InvokeModel on the configured foundation models only (no policy when none).
+- S3: PutObject under prediction_output_uri only, where predict writes outputs too long for
+  their item (no policy when unset).
 AppSync signs each request with the data source's role (authorization_config AWS_IAM).
 """
 
@@ -22,6 +24,7 @@ from .codegen.ml import (
     BEDROCK,
     HTTP_SOURCES,
     JOB_DELIMITER,
+    S3,
     SAGEMAKER,
     SAGEMAKER_RUNTIME,
     http_access,
@@ -42,7 +45,8 @@ from .naming import named
 # The execution role the stack creates when asked, by its Terraform address.
 EXECUTION_ROLE_RESOURCE = "aws_iam_role.sagemaker_execution"
 # Logical ids and role name suffixes of the HTTP sources.
-SLUGS = {SAGEMAKER: "sagemaker", SAGEMAKER_RUNTIME: "sagemaker_runtime", BEDROCK: "bedrock"}
+SLUGS = {SAGEMAKER: "sagemaker", SAGEMAKER_RUNTIME: "sagemaker_runtime", BEDROCK: "bedrock",
+         S3: "s3"}
 
 
 def arns(inputs: Inputs) -> dict[str, str]:
@@ -90,6 +94,8 @@ def bedrock_statements(inputs: Inputs, ids: list[str], actions: list[str]) -> li
 EXECUTION_ROLE = "sagemaker_execution_role_arn"
 # Seconds a stored prediction lives (0: forever); templates/vtl/_macros.vtl.j2 `expiry`.
 TTL_LOCAL = "prediction_ttl_seconds"
+# s3://bucket/prefix/ of long prediction outputs, "" for none (templates/vtl/ml/predict_store).
+OUTPUT_URI_LOCAL = "prediction_output_uri"
 
 
 def ml_locals(scope: Construct, inputs: Inputs) -> dict[str, str]:
@@ -102,12 +108,15 @@ def ml_locals(scope: Construct, inputs: Inputs) -> dict[str, str]:
     # A literal in the root stack (the local runtime reads it), an expression in the module.
     values[TTL_LOCAL] = inputs.expression(inputs.prediction_ttl_seconds) \
         if inputs.ml_lists_are_variables else inputs.prediction_ttl_seconds
+    values[OUTPUT_URI_LOCAL] = inputs.expression(inputs.prediction_output_uri) \
+        if inputs.ml_lists_are_variables else inputs.prediction_output_uri
     for name, value in values.items():
         TerraformLocal(scope, name, value).override_logical_id(name)
     return {"name_prefix": inputs.name_prefix, "execution_role_arn": f"${{local.{EXECUTION_ROLE}}}",
             "training_policy": f"${{local.{POLICY_LOCAL}}}",
             "inference_policy": f"${{local.{INFERENCE_LOCAL}}}",
-            "prediction_ttl_seconds": f"${{local.{TTL_LOCAL}}}"}
+            "prediction_ttl_seconds": f"${{local.{TTL_LOCAL}}}",
+            "prediction_output_uri": f"${{local.{OUTPUT_URI_LOCAL}}}"}
 
 
 def sagemaker_policy(inputs: Inputs, actions: set[str]) -> dict:
@@ -163,6 +172,38 @@ def invoke_policy(inputs: Inputs, source: str, actions: set[str]) -> tuple[str |
     return policy, f"${{length(var.{var}) > 0 ? 1 : 0}}"
 
 
+def s3_endpoint(inputs: Inputs) -> str:
+    """The S3 data source's endpoint: the output bucket, virtual-hosted style (config:
+    PREDICTION_OUTPUT_URI); with no bucket, the regional endpoint, which predict never calls."""
+    uri, region = inputs.prediction_output_uri, inputs.ml_region
+    if inputs.ml_lists_are_variables:
+        # "s3://bucket/prefix/" split on "/" is ["s3:", "", "bucket", ...].
+        return (f'${{{uri} == "" ? "https://s3.{region}.amazonaws.com" : '
+                f'"https://${{split("/", {uri})[2]}}.s3.{region}.amazonaws.com"}}')
+    if not uri:
+        return f"https://s3.{region}.amazonaws.com"
+    return f"https://{uri.split('/')[2]}.s3.{region}.amazonaws.com"
+
+
+def store_policy(inputs: Inputs, actions: set[str]) -> tuple[str | None, str | None]:
+    """(policy, count expression) of the S3 role: the actions on objects under
+    prediction_output_uri only, arn:<partition>:s3:::<bucket>/<prefix>* (Service Authorization
+    Reference, Amazon S3: PutObject's resource type is `object`). No policy without a prefix."""
+    uri = inputs.prediction_output_uri
+    action_list = sorted(actions)
+    if not inputs.ml_lists_are_variables:
+        if not uri:
+            return None, None
+        return json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": action_list,
+             "Resource": s3_arn(uri, inputs.ml_partition)}]}, sort_keys=True), None
+    quoted = ", ".join(f'"{a}"' for a in action_list)
+    policy = (f'${{jsonencode({{Version = "2012-10-17", Statement = [{{Effect = "Allow", '
+              f'Action = [{quoted}], Resource = "arn:{inputs.ml_partition}:s3:::'
+              f'${{trimprefix({uri}, "s3://")}}*"}}]}})}}')
+    return policy, f'${{{uri} == "" ? 0 : 1}}'
+
+
 def _bedrock_module_policy(inputs: Inputs, action_list: str) -> str:
     """bedrock_statements over var.bedrock_model_ids, in HCL."""
     a = arns(inputs)
@@ -199,6 +240,8 @@ class MlDataSources(Construct):
             ), f"ds_{slug}")
             if source == SAGEMAKER:
                 policy, count = render_policy(sagemaker_policy(inputs, actions)), None
+            elif source == S3:
+                policy, count = store_policy(inputs, actions)
             else:
                 policy, count = invoke_policy(inputs, source, actions)
             if policy is not None:
@@ -213,7 +256,8 @@ class MlDataSources(Construct):
                 type="HTTP",
                 service_role_arn=role.arn,
                 http_config={
-                    "endpoint": f"https://{host}.{inputs.ml_region}.amazonaws.com",
+                    "endpoint": s3_endpoint(inputs) if source == S3 else
+                    f"https://{host}.{inputs.ml_region}.amazonaws.com",
                     # Signed with the data source's role: AWS refuses unsigned calls. Raises
                     # every stack's provider floor (config.BASE_FLOORS).
                     "authorization_config": {
@@ -329,4 +373,4 @@ class ExecutionRole(Construct):
 
 
 __all__ = ["ExecutionRole", "MlDataSources", "execution_policy", "invoke_policy", "ml_locals",
-           "sagemaker_policy"]
+           "s3_endpoint", "sagemaker_policy", "store_policy"]

@@ -1,7 +1,8 @@
 # The model-management API locked down: IAM auth only (no API key), no schema introspection,
 # query depth and resolver count limits, tables protected from deletion, tables and logs
 # encrypted with your KMS key, a WAF web ACL (AWS managed rules, logged) in front, alarms to your
-# SNS topic, and a SageMaker execution role that reads and writes only the given S3 prefixes.
+# SNS topic, a SageMaker execution role that reads and writes only the given S3 prefixes, and
+# outputs too long for a stored prediction written under predictions/ of the same bucket.
 # Needs a recent hashicorp/aws: the module declares the floor its arguments require.
 
 terraform {
@@ -38,6 +39,7 @@ module "model_api" {
   sagemaker_execution_role_create = true
   sagemaker_input_s3_prefixes     = ["s3://${var.ml_bucket}/datasets/"]
   sagemaker_output_s3_prefixes    = ["s3://${var.ml_bucket}/models/"]
+  prediction_output_uri           = "s3://${var.ml_bucket}/predictions/"
   tags = {
     project     = "model-api"
     environment = "prod"

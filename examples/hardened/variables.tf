@@ -22,6 +22,6 @@ variable "alarm_topic_arn" {
 }
 
 variable "ml_bucket" {
-  description = "S3 bucket holding training data (datasets/) and model artifacts (models/)."
+  description = "S3 bucket holding training data (datasets/), model artifacts (models/) and long prediction outputs (predictions/)."
   type        = string
 }

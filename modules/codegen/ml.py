@@ -26,10 +26,14 @@ TRAINING_ACTIONS = ("start", "stop", "refresh")
 SAGEMAKER = "SageMaker"
 SAGEMAKER_RUNTIME = "SageMakerRuntime"
 BEDROCK = "Bedrock"
+# S3 (predict's long outputs): addressed https://<bucket>.s3.<region>.amazonaws.com, the bucket
+# of prediction_output_uri (modules/ml.py builds that endpoint).
+S3 = "S3"
 HTTP_SOURCES = {
     SAGEMAKER: ("api.sagemaker", "sagemaker"),
     SAGEMAKER_RUNTIME: ("runtime.sagemaker", "sagemaker"),
     BEDROCK: ("bedrock-runtime", "bedrock"),
+    S3: ("s3", "s3"),
 }
 # The TrainingJobStatus values with no way out (schema: @transitions), and SageMaker's names.
 FINAL = ("COMPLETED", "FAILED", "STOPPED")
@@ -37,8 +41,9 @@ STATUSES = {"InProgress": "IN_PROGRESS", "Completed": "COMPLETED", "Failed": "FA
             "Stopping": "STOPPING", "Stopped": "STOPPED"}
 # Each prediction is stored as one DynamoDB item (at most 400 KB; a character is up to 3 bytes
 # of UTF-8), so predict takes at most 65,536 characters of input (SageMaker's InvokeEndpoint
-# would take 6 MB) and stores an output only up to 65,536 characters: a longer one is returned to
-# the caller, and the item records its length alone.
+# would take 6 MB) and stores an output only up to 65,536 characters: a longer one is written to
+# S3 under prediction_output_uri (the item records its outputUri and length), or, with no such
+# setting, only returned to the caller (the item records its length alone).
 MAX_PAYLOAD_CHARS = 64 * 1024
 MAX_STORED_OUTPUT_CHARS = 64 * 1024
 DEFAULT_MAX_RUNTIME_SECONDS = 86400
@@ -68,6 +73,7 @@ PLACEHOLDERS = {
                        '"volumeKmsKey": "", "outputKmsKey": ""}',
     "inference_policy": '{"endpoints": ["<endpoint>"], "bedrockModels": ["<model id>"]}',
     "prediction_ttl_seconds": "7776000",
+    "prediction_output_uri": "s3://<bucket>/<prefix>/",
 }
 
 
@@ -100,6 +106,9 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
                  "ml/predict_invoke.res", flag="sagemaker", path=sagemaker),
             http(f"{fn}_bedrock", "predict_invoke", BEDROCK, "bedrock:InvokeModel",
                  "ml/predict_invoke.res", flag="bedrock", path="/model/$target/invoke"),
+            # An output too long for the item goes to S3 first: a failed write stores nothing.
+            http(f"{fn}_store", "predict_store", S3, "s3:PutObject", "ml/predict_store.res",
+                 max_output=MAX_STORED_OUTPUT_CHARS),
             r.function(f"{fn}_put", e.type_name, "ml/predict_put.req", "ml/predict_put.res",
                        (Access("PutItem", e.type_name),), max_output=MAX_STORED_OUTPUT_CHARS,
                        **ctx),
@@ -170,8 +179,8 @@ def http_access(plan: Plan) -> dict[str, set[str]]:
     return out
 
 
-__all__ = ["HTTP_SOURCES", "JOB_DELIMITER", "ML_KINDS", "PLACEHOLDERS", "TRAINING_ACTIONS",
-           "TTL_ATTRIBUTE", "expiring", "http_access", "operation"]
+__all__ = ["HTTP_SOURCES", "JOB_DELIMITER", "MAX_STORED_OUTPUT_CHARS", "ML_KINDS", "PLACEHOLDERS",
+           "S3", "TRAINING_ACTIONS", "TTL_ATTRIBUTE", "expiring", "http_access", "operation"]
 
 
 def refresh_operation(sdl: str, mutation: str = MUTATION) -> str:

@@ -179,3 +179,27 @@ def test_module_training_policy_and_conditions_equal_the_literal_ones(module_sta
                                                    "training_iam_condition"])}
     assert console(doc, "local.training_iam_condition") == conditions(settings)
     assert console(doc, "jsondecode(local.training_policy)") == policy_values(settings)
+
+
+@pytest.mark.parametrize("uri", ["s3://preds-bkt/", "s3://preds-bkt/team/outputs/", ""])
+def test_module_s3_policy_and_endpoint_equal_the_literal_ones(module_stack, console, uri):
+    """predict's S3 source: the module's endpoint, policy and its count, from
+    var.prediction_output_uri, equal what Python derives for the root stack."""
+    from modules.ml import s3_endpoint, store_policy
+
+    settings = Settings(prediction_output_uri=uri or None)
+    actions = http_access(render(load(ROOT / settings.schema_path), lambda e: e.table))["S3"]
+    inputs = Inputs.literal(settings)
+    literal, _ = store_policy(inputs, actions)
+    source = module_stack["resource"]["aws_appsync_datasource"]["s3"]["http_config"]
+    policy = module_stack["resource"]["aws_iam_role_policy"]["ds_s3"]
+    doc = {"variable": {"prediction_output_uri": {"default": uri}},
+           "locals": {API_PARTITION: "aws", API_REGION: "us-east-1", API_ACCOUNT: ACCOUNT,
+                      "endpoint": source["endpoint"], "policy": policy["policy"],
+                      "policy_count": policy["count"]}}
+    got = console(doc, "[local.endpoint, local.policy_count, "
+                       "local.policy_count > 0 ? jsondecode(local.policy) : null]")
+    assert got[0] == s3_endpoint(inputs)
+    assert got[1] == (1 if literal else 0)
+    if literal:
+        assert got[2] == json.loads(literal)
