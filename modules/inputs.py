@@ -254,6 +254,11 @@ class Inputs:
             "Days a stored prediction (input and output) is kept before DynamoDB's TTL "
             "deletes it; 0 keeps them.",
             *whole_number("prediction_ttl_days", PREDICTION_TTL_DAYS))
+        var("protected_aliases", "list(string)", list(s.protected_aliases),
+            "Aliases setModelAlias sets only to an APPROVED version.",
+            "${alltrue([for a in var.protected_aliases : "
+            "can(regex(\"^[A-Za-z0-9_-]{1,64}$\", a))])}",
+            "Each protected_aliases entry must be 1-64 letters, digits, '_' or '-'.")
         guardrails.declare(stack, s)
         if s.introspection_enabled is not None:
             optional["introspection_enabled"] = var(

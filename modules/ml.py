@@ -90,6 +90,7 @@ def bedrock_statements(inputs: Inputs, ids: list[str], actions: list[str]) -> li
 EXECUTION_ROLE = "sagemaker_execution_role_arn"
 # Seconds a stored prediction lives (0: forever); templates/vtl/_macros.vtl.j2 `expiry`.
 TTL_LOCAL = "prediction_ttl_seconds"
+PROTECTED_LOCAL = "protected_aliases"
 
 
 def ml_locals(scope: Construct, inputs: Inputs) -> dict[str, str]:
@@ -102,12 +103,16 @@ def ml_locals(scope: Construct, inputs: Inputs) -> dict[str, str]:
     # A literal in the root stack (the local runtime reads it), an expression in the module.
     values[TTL_LOCAL] = inputs.expression(inputs.prediction_ttl_seconds) \
         if inputs.ml_lists_are_variables else inputs.prediction_ttl_seconds
+    # setModelAlias's protected aliases, as the JSON list its template parses.
+    values[PROTECTED_LOCAL] = "${jsonencode(var.protected_aliases)}" \
+        if inputs.ml_lists_are_variables else json.dumps(list(inputs.settings.protected_aliases))
     for name, value in values.items():
         TerraformLocal(scope, name, value).override_logical_id(name)
     return {"name_prefix": inputs.name_prefix, "execution_role_arn": f"${{local.{EXECUTION_ROLE}}}",
             "training_policy": f"${{local.{POLICY_LOCAL}}}",
             "inference_policy": f"${{local.{INFERENCE_LOCAL}}}",
-            "prediction_ttl_seconds": f"${{local.{TTL_LOCAL}}}"}
+            "prediction_ttl_seconds": f"${{local.{TTL_LOCAL}}}",
+            "protected_aliases": f"${{local.{PROTECTED_LOCAL}}}"}
 
 
 def sagemaker_policy(inputs: Inputs, actions: set[str]) -> dict:

@@ -68,6 +68,8 @@ PLACEHOLDERS = {
                        '"volumeKmsKey": "", "outputKmsKey": ""}',
     "inference_policy": '{"endpoints": ["<endpoint>"], "bedrockModels": ["<model id>"]}',
     "prediction_ttl_seconds": "7776000",
+    # Aliases that take only an approved version (setting protected_aliases), as JSON.
+    "protected_aliases": '["prod"]',
 }
 
 
