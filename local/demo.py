@@ -38,6 +38,9 @@ STEPS = [
      "modelArtifactUri } }", {"id": True}),
     ("mutation($n: String!) { setModelVersionEndpoint(modelName: $n, version: 1, "
      "endpointName: \"demo-endpoint\") { version endpointName trainingJobId } }", {}),
+    ("mutation($n: String!) { setModelVersionApproval(modelName: $n, version: 1, "
+     "approvalStatus: APPROVED, comment: \"metrics reviewed\") { version approvalStatus "
+     "approvalHistory { from to changedBy comment } } }", {}),
     ("mutation($n: String!) { setModelAlias(name: $n, alias: \"prod\", version: 1) "
      "{ name aliases { alias version } } }", {}),
     ("mutation($n: String!) { predict(input: {modelName: $n, alias: \"prod\", "

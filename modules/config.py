@@ -83,6 +83,8 @@ SWITCH_FLOORS = {
 # names them (training jobs), so "mlapi--*" never matches deployment "mlapi-dev"'s jobs.
 _PREFIX = re.compile(r"^(?!.*--)[a-z][a-z0-9-]{1,22}[a-z0-9]$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+# setModelAlias's rule for an alias (its @constraint in schema/model_registry.graphql).
+ALIAS_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # The Terraform arguments each switch emits: what an older provider rejects.
 SWITCH_ARGUMENTS = {
     "introspection_enabled": [("aws_appsync_graphql_api", "introspection_config")],
@@ -249,6 +251,8 @@ class Settings:
     # <this>/<model>/<prediction id>.json and the prediction records its outputUri; None: such
     # an output is returned to the caller and only its length stored.
     prediction_output_uri: str | None = None
+    # Aliases that accept only an APPROVED version (setModelAlias refuses any other).
+    protected_aliases: tuple[str, ...] = ("prod",)
     # Create the execution role (<name_prefix>-sagemaker-execution): SageMaker assumes it,
     # reads only the input prefixes, writes only the output prefixes (s3://bucket/prefix/).
     sagemaker_execution_role_create: bool = False
@@ -272,7 +276,7 @@ class Settings:
         # Normalise JSON lists to tuples so the object stays hashable and comparable.
         for key in ("additional_authentication_types", "sagemaker_endpoint_names",
                     "bedrock_model_ids", "sagemaker_input_s3_prefixes",
-                    "sagemaker_output_s3_prefixes", *TUPLE_POLICY_KEYS):
+                    "sagemaker_output_s3_prefixes", "protected_aliases", *TUPLE_POLICY_KEYS):
             object.__setattr__(self, key, tuple(getattr(self, key)))
         self.validate()
 
@@ -427,6 +431,10 @@ class Settings:
                  "bucket name without '.', addressed as <bucket>.s3.<region>.amazonaws.com; "
                  "key segments of letters, digits and !_.()- not starting with '.'; ending in "
                  f"'/'; at most {PREDICTION_OUTPUT_PREFIX_MAX} characters)")
+        bad = [a for a in self.protected_aliases if not ALIAS_NAME.fullmatch(a)]
+        if bad:
+            fail("protected_aliases", f"{bad[0]!r} is not an alias setModelAlias can set: use "
+                 "1-64 letters, digits, '_' or '-' per alias")
         _check_training(self, fail)
 
     @property

@@ -272,6 +272,11 @@ class Inputs:
             "s3://<bucket>/<prefix>/: a bucket name without '.', key segments of letters, "
             "digits and !_.()- not starting with '.', ending in '/', at most "
             f"{PREDICTION_OUTPUT_PREFIX_MAX} characters.")
+        var("protected_aliases", "list(string)", list(s.protected_aliases),
+            "Aliases setModelAlias sets only to an APPROVED version.",
+            "${alltrue([for a in var.protected_aliases : "
+            "can(regex(\"^[A-Za-z0-9_-]{1,64}$\", a))])}",
+            "Each protected_aliases entry must be 1-64 letters, digits, '_' or '-'.")
         guardrails.declare(stack, s)
         if s.introspection_enabled is not None:
             optional["introspection_enabled"] = var(

@@ -96,6 +96,7 @@ EXECUTION_ROLE = "sagemaker_execution_role_arn"
 TTL_LOCAL = "prediction_ttl_seconds"
 # s3://bucket/prefix/ of long prediction outputs, "" for none (templates/vtl/ml/predict_store).
 OUTPUT_URI_LOCAL = "prediction_output_uri"
+PROTECTED_LOCAL = "protected_aliases"
 
 
 def ml_locals(scope: Construct, inputs: Inputs) -> dict[str, str]:
@@ -110,13 +111,17 @@ def ml_locals(scope: Construct, inputs: Inputs) -> dict[str, str]:
         if inputs.ml_lists_are_variables else inputs.prediction_ttl_seconds
     values[OUTPUT_URI_LOCAL] = inputs.expression(inputs.prediction_output_uri) \
         if inputs.ml_lists_are_variables else inputs.prediction_output_uri
+    # setModelAlias's protected aliases, as the JSON list its template parses.
+    values[PROTECTED_LOCAL] = "${jsonencode(var.protected_aliases)}" \
+        if inputs.ml_lists_are_variables else json.dumps(list(inputs.settings.protected_aliases))
     for name, value in values.items():
         TerraformLocal(scope, name, value).override_logical_id(name)
     return {"name_prefix": inputs.name_prefix, "execution_role_arn": f"${{local.{EXECUTION_ROLE}}}",
             "training_policy": f"${{local.{POLICY_LOCAL}}}",
             "inference_policy": f"${{local.{INFERENCE_LOCAL}}}",
             "prediction_ttl_seconds": f"${{local.{TTL_LOCAL}}}",
-            "prediction_output_uri": f"${{local.{OUTPUT_URI_LOCAL}}}"}
+            "prediction_output_uri": f"${{local.{OUTPUT_URI_LOCAL}}}",
+            "protected_aliases": f"${{local.{PROTECTED_LOCAL}}}"}
 
 
 def sagemaker_policy(inputs: Inputs, actions: set[str]) -> dict:

@@ -71,6 +71,16 @@ class Membership:
         return "S"
 
 
+@dataclass(frozen=True)
+class History:
+    """@history: every change of the enum field `of` is appended to the list `field`."""
+
+    field: str  # the list attribute
+    of: str  # the enum field whose changes it records
+    reason: str  # the update argument stored as the entry's reason
+    reason_required: tuple[str, ...] = ()  # states a change to needs a non-blank reason
+
+
 @dataclass
 class Entity:
     type_name: str
@@ -83,6 +93,8 @@ class Entity:
     # enum field -> its first value, stored on create when the input leaves the field out
     enum_defaults: dict[str, str] = field(default_factory=dict)
     memberships: list[Membership] = field(default_factory=list)
+    # enum field -> its @history (the list every change of it is appended to)
+    histories: dict[str, History] = field(default_factory=dict)
     # @auth on the type, and on its fields (which replace the type's for that field)
     auth: tuple[AuthRule, ...] = ()
     field_auth: dict[str, tuple[AuthRule, ...]] = field(default_factory=dict)

@@ -74,6 +74,8 @@ PLACEHOLDERS = {
     "inference_policy": '{"endpoints": ["<endpoint>"], "bedrockModels": ["<model id>"]}',
     "prediction_ttl_seconds": "7776000",
     "prediction_output_uri": "s3://<bucket>/<prefix>/",
+    # Aliases that take only an approved version (setting protected_aliases), as JSON.
+    "protected_aliases": '["prod"]',
 }
 
 

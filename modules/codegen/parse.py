@@ -38,6 +38,7 @@ from .ir import (
     Constraint,
     Derived,
     Entity,
+    History,
     Index,
     Key,
     Membership,
@@ -242,6 +243,9 @@ class _Builder:
                     _directives(f.ast_node, "aliases") or f.args:
                 continue
             named = _named(f.type)
+            if _directives(f.ast_node, "history"):
+                attributes[fname] = "L"  # a list of maps, checked by _histories
+                continue
             if isinstance(named, GraphQLObjectType):
                 raise _fail(f.ast_node, f"{type_.name}.{fname} refers to {named.name} without a "
                             "relation", "add @belongsTo or @hasMany, or store it as AWSJSON")
@@ -280,6 +284,7 @@ class _Builder:
                                               Key(m["key"], key.hash), m["index"]))
         entity = Entity(type_.name, args["name"], key, indexes, derived, attributes,
                         enum_defaults, memberships)
+        entity.histories = self._histories(type_, attributes)
         rules = self._auth_rules(type_.ast_node, entity)
         entity.auth = rules or ()
         for fname, f in type_.fields.items():
@@ -551,6 +556,7 @@ class _Builder:
             op.unless = args["unless"]
         if kind == "setAlias":
             op.target = self._target(d, args["target"])
+            op.options = self._protected(d, args, op.target)
         if kind in ML_KINDS:
             if kind == "training" and args["action"] not in TRAINING_ACTIONS:
                 raise _fail(d, f"@training action {args['action']!r} is unknown",
@@ -577,6 +583,12 @@ class _Builder:
                 edges = _directives(named.ast_node, "transitions")
                 if edges and kind == "update":
                     op.transitions[arg.name] = self._transitions(named, edges[0])
+                    history = entity.histories.get(arg.name)
+                    if history is not None and history.reason not in given:
+                        raise _fail(f.ast_node, f"{root}.{fname} changes {arg.name}, recorded "
+                                    f"in {entity.type_name}.{history.field} with a "
+                                    f"{history.reason}, but has no argument {history.reason}",
+                                    f"add {history.reason}: String")
             elif isinstance(named, GraphQLInputObjectType) and from_input:
                 raise _fail(f.ast_node, f"nested input {arg.type_name} is not supported",
                             "store nested data as AWSJSON")
@@ -636,6 +648,82 @@ class _Builder:
     def _key_inputs(self, entity: Entity, attr: str) -> tuple[str, ...]:
         derived = entity.derived_for(attr)
         return derived.parts if derived else (attr,)
+
+    # The fields of a @history list's type, and the kind of value each holds (the reason's
+    # name is @history's `reason`).
+    HISTORY_FIELDS = {"from": "enum", "to": "enum", "changedBy": "String",
+                      "changedAt": "AWSDateTime"}
+
+    def _protected(self, d: DirectiveNode, args: dict, target: Entity) -> dict:
+        """@setAlias's rule for protected aliases: the target's enum field holds a value that
+        @transitions never leaves, so the read before the write cannot turn stale."""
+        field_, value = args.get("protectedField"), args.get("protectedValue")
+        if field_ is None and value is None:
+            return {}
+        f = self.gql.type_map[target.type_name].fields.get(field_ or "")
+        enum = _named(f.type) if f is not None else None
+        if not isinstance(enum, GraphQLEnumType) or value not in enum.values:
+            raise _fail(d, f"protectedField/protectedValue ({field_!r}, {value!r}) is not an "
+                        f"enum field of {target.type_name} and one of its values",
+                        "give both: a stored enum field of the target and a value of it")
+        edges = _directives(enum.ast_node, "transitions")
+        leaving = [src for sources in (self._transitions(enum, edges[0]) if edges else
+                                       {}).values() for src in sources if src == value]
+        if not edges or leaving:
+            raise _fail(d, f"a protected alias needs {target.type_name}.{field_} to stay "
+                        f"{value} once set, but "
+                        + (f"{enum.name} has no @transitions" if not edges
+                           else f"@transitions lets {value} change"),
+                        f"give {enum.name} @transitions with no edge from {value}")
+        return {"protected": (field_, value)}
+
+    def _histories(self, type_: GraphQLObjectType, attributes: dict) -> dict[str, History]:
+        """@history fields: each records the changes of one enum field with @transitions, and
+        the write's condition must pin the state it changes from (one edge into each state)."""
+        out: dict[str, History] = {}
+        for fname, f in type_.fields.items():
+            for d in _directives(f.ast_node, "history"):
+                args = _args(d)
+                of = type_.fields.get(args["of"])
+                enum = _named(of.type) if of is not None else None
+                edges = _directives(getattr(enum, "ast_node", None), "transitions")
+                if not isinstance(enum, GraphQLEnumType) or not edges \
+                        or args["of"] not in attributes:
+                    raise _fail(d, f"@history on {type_.name}.{fname} records {args['of']!r}, "
+                                f"which is not a stored enum field of {type_.name} with "
+                                "@transitions", "name such a field in `of`")
+                if args["of"] in out:
+                    raise _fail(d, f"{type_.name}.{args['of']} has two @history lists",
+                                "keep one")
+                entry = _named(f.type)
+                wanted = {**self.HISTORY_FIELDS, args["reason"]: "String"}
+                have = getattr(entry, "fields", {})
+                wrong = [n for n, kind in wanted.items() if n not in have or _named(
+                    have[n].type).name != (enum.name if kind == "enum" else kind)]
+                if not _is_list(f.type) or not isinstance(entry, GraphQLObjectType) or wrong \
+                        or set(have) != set(wanted):
+                    shape = ", ".join(f"{n}: {enum.name if k == 'enum' else k}"
+                                      for n, k in wanted.items())
+                    raise _fail(d, f"@history on {type_.name}.{fname} needs a list of a type "
+                                f"with exactly the fields {shape}",
+                                f"declare {type_.name}.{fname} as such a list")
+                allowed = self._transitions(enum, edges[0])
+                shared = {to: sources for to, sources in allowed.items() if len(sources) > 1}
+                looped = [to for to, sources in allowed.items() if to in sources]
+                if shared or looped:
+                    to = next(iter(shared), None) or looped[0]
+                    raise _fail(edges[0], f"@history on {type_.name}.{fname} records `from` as "
+                                f"the one state the write's condition allows, but {to} is "
+                                f"reached from {', '.join(allowed[to])}",
+                                f"keep one edge into {to} (and none from a state to itself), "
+                                "or remove @history")
+                required = tuple(args.get("reasonRequiredFor") or ())
+                unknown = [v for v in required if v not in enum.values]
+                if unknown:
+                    raise _fail(d, f"reasonRequiredFor names {unknown[0]!r}, not a value of "
+                                f"{enum.name}", f"use values of {enum.name}")
+                out[args["of"]] = History(fname, args["of"], args["reason"], required)
+        return out
 
     def _transitions(self, enum: GraphQLEnumType, directive: DirectiveNode) -> dict:
         allowed: dict[str, list[str]] = {}

@@ -186,16 +186,18 @@ class _Renderer:
         elif op.kind == "setAlias":
             target = op.target
             aliases = self._aliases_field(e)
-            write = self.function(
-                f"{fn}_write", e.type_name, "set_alias.req", "set_alias.res",
-                (Access("ConditionCheck", target.type_name), Access("UpdateItem", e.type_name)),
-                target=target, aliases_field=aliases,
+            # Read the version, then one UpdateItem answering the model: 2 requests, as
+            # Amplify's getModelVersion + updateModel (README: DynamoDB requests).
+            check = self.function(
+                f"{fn}_check", target.type_name, "set_alias_check.req", "set_alias_check.res",
+                (Access("GetItem", target.type_name),), target=target,
                 target_key_args=[e.key.hash, target.key.range], **ctx)
-            get = self.function(
-                f"{fn}_get", e.type_name, "get.req", "item.res",
-                (Access("GetItem", e.type_name),), key_args=list(e.key.names),
-                conditional_message=None, conditional_type=None, **ctx)
-            self.pipeline(op.parent, op.field, [write, get])
+            write = self.function(
+                f"{fn}_write", e.type_name, "set_alias.req", "item.res",
+                (Access("UpdateItem", e.type_name),), target=target, aliases_field=aliases,
+                conditional_message=f"{e.type_name} not found", conditional_type="NotFound",
+                **ctx)
+            self.pipeline(op.parent, op.field, [check, write])
         elif op.kind == "removeAlias":
             self.unit(op.parent, op.field, e.type_name, "remove_alias.req", "item.res",
                       (Access("UpdateItem", e.type_name),), aliases_field=self._aliases_field(e),

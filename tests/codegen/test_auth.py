@@ -46,8 +46,11 @@ def domain():
 
 
 def _field_directives(sdl: str, parent: str, field: str) -> str:
+    """The field's definition up to its directives: one line, or its arguments one per line
+    (as printed when an argument has a description) and the closing `): Type @...` line."""
     body = sdl[re.search(rf"^type {parent}\b", sdl, re.M).start():]
-    return re.search(rf"^  {field}\b[^\n]*", body, re.M).group(0)
+    return re.search(rf"^  {field}\b(?:\(\n(?:    [^\n]*\n)*  \))?[^\n]*", body,
+                     re.M).group(0)
 
 
 def test_every_operation_carries_the_directives_its_rules_give(domain):

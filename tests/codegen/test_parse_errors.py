@@ -208,6 +208,70 @@ def load_text(tmp_path, text: str):
     path.write_text(text)
     return load(path)
 
+# A recorded decision (@history): the write's condition pins `from`, so one edge into a state.
+DECIDED = """
+schema { query: Query mutation: Mutation }
+enum Decision @transitions(edges: ["OPEN -> YES", "OPEN -> NO"]) { OPEN YES NO }
+type Change { from: Decision! to: Decision! changedBy: String changedAt: AWSDateTime! note: String }
+type Thing @table(name: "things", hashKey: "name") {
+  name: String!
+  decision: Decision
+  history: [Change!] @history(of: "decision", reason: "note", reasonRequiredFor: ["NO"])
+}
+type Query {
+  getThing(name: String!): Thing @get(table: "Thing")
+}
+type Mutation {
+  addThing(name: String!): Thing @create(table: "Thing")
+  decide(name: String!, decision: Decision!, note: String): Thing @update(table: "Thing")
+}
+"""
+REGISTRY = (ROOT / "schema" / "model_registry.graphql").read_text()
+
+
+def _line(text: str, needle: str) -> int:
+    return text[:text.index(needle)].count("\n") + 1
+
+
+_TWO_INTO_NO = DECIDED.replace('"OPEN -> NO"', '"OPEN -> NO", "YES -> NO"')
+_NO_NOTE = DECIDED.replace("decision: Decision!, note: String", "decision: Decision!")
+_NOT_ENUM = DECIDED.replace('of: "decision"', 'of: "name"')
+_SHAPE = DECIDED.replace(" changedAt: AWSDateTime!", "")
+_PROTECT_OPEN = REGISTRY.replace('protectedValue: "APPROVED"',
+                                 'protectedValue: "PENDING_MANUAL_APPROVAL"')
+CASES += [
+    ("history with two edges into a state", _TWO_INTO_NO, 3, "NO is reached from OPEN, YES",
+     "keep one edge into NO"),
+    ("history update without its reason argument", _NO_NOTE, _line(_NO_NOTE, "  decide("),
+     "Mutation.decide changes decision, recorded in Thing.history with a note, but has no "
+     "argument note", "add note: String"),
+    ("history needing a reason for no state of the enum", DECIDED.replace(
+        'reasonRequiredFor: ["NO"]', 'reasonRequiredFor: ["MAYBE"]'), 8,
+     "reasonRequiredFor names 'MAYBE', not a value of Decision", "use values of Decision"),
+    ("history of a field that is not a recorded enum", _NOT_ENUM, 8,
+     "records 'name', which is not a stored enum field of Thing with @transitions",
+     "name such a field in `of`"),
+    ("history list of another shape", _SHAPE, 8, "needs a list of a type with exactly the "
+     "fields from: Decision, to: Decision, changedBy: String, changedAt: AWSDateTime, "
+     "note: String", "declare Thing.history as such a list"),
+    ("protected alias on a value that can change", _PROTECT_OPEN,
+     _line(_PROTECT_OPEN, '@setAlias(table: "Model"'),
+     "a protected alias needs ModelVersion.approvalStatus to stay PENDING_MANUAL_APPROVAL "
+     "once set, but @transitions lets PENDING_MANUAL_APPROVAL change",
+     "with no edge from PENDING_MANUAL_APPROVAL"),
+    ("protected alias on no value of the field", REGISTRY.replace(
+        'protectedValue: "APPROVED"', 'protectedValue: "LIVE"'),
+     _line(REGISTRY, '@setAlias(table: "Model"'), "('approvalStatus', 'LIVE') is not an enum "
+     "field of ModelVersion and one of its values", "give both"),
+]
+
+
+def test_a_recorded_decision_loads(tmp_path):
+    path = tmp_path / "domain.graphql"
+    path.write_text(DECIDED)
+    thing = load(path).entities["Thing"]
+    assert thing.histories["decision"].reason_required == ("NO",)
+
 
 @pytest.mark.parametrize("label, text, line, message, fix", CASES, ids=[c[0] for c in CASES])
 def test_bad_schema_names_file_line_and_fix(tmp_path, label, text, line, message, fix):

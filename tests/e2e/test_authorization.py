@@ -67,7 +67,7 @@ REQUESTS = {
                              "$m, artifactUri: \"s3://a/m2.tgz\"}) { version } }",
                              lambda f: {"m": f["model"]}),
     "setModelVersionApproval": ("mutation($m: String!) { setModelVersionApproval(modelName: $m,"
-                                " version: 1, approvalStatus: APPROVED) { version } }",
+                                " version: 2, approvalStatus: APPROVED) { version } }",
                                 lambda f: {"m": f["model"]}),
     "setModelVersionEndpoint": ("mutation($m: String!) { setModelVersionEndpoint(modelName: "
                                 "$m, version: 1, endpointName: \"ep-other\") { version } }",
@@ -176,7 +176,8 @@ def _tables(runtime):
 
 def fixture(graphql: GraphQLClient, tables, owner_sub: str) -> dict:
     """Fresh items for one call: a model owned by `owner_sub` with a version (endpoint, alias
-    prod), a bare model, a final, a pending and a running job, and a prediction of `owner_sub`."""
+    prod, so approved) and a pending version 2, a bare model, a final, a pending and a running
+    job, and a prediction of `owner_sub`."""
     name = f"az-{uuid.uuid4().hex[:10]}"
     graphql.data("mutation($n: String!, $o: String!) { createModel(input: {name: $n, owner: $o})"
                  " { name } }", {"n": name, "o": owner_sub})
@@ -185,8 +186,13 @@ def fixture(graphql: GraphQLClient, tables, owner_sub: str) -> dict:
     graphql.data("mutation($m: String!) { registerModelVersion(input: {modelName: $m, "
                  "artifactUri: \"s3://a/m.tgz\", endpointName: \"ep-local\"}) { version } }",
                  {"m": name})
+    graphql.data("mutation($m: String!) { setModelVersionApproval(modelName: $m, version: 1, "
+                 "approvalStatus: APPROVED) { version } }", {"m": name})
     graphql.data("mutation($m: String!) { setModelAlias(name: $m, alias: \"prod\", version: 1) "
                  "{ name } }", {"m": name})
+    # Version 2 waits for a decision (version 1 is approved: a decision is final).
+    graphql.data("mutation($m: String!) { registerModelVersion(input: {modelName: $m, "
+                 "artifactUri: \"s3://a/m.tgz\"}) { version } }", {"m": name})
     job = "mutation($m: String!) { createTrainingJob(input: {modelName: $m}) { id } }"
     final = graphql.data(job, {"m": name})["createTrainingJob"]["id"]
     graphql.data("mutation($id: ID!, $m: String!) { updateTrainingJob(input: {id: $id, "

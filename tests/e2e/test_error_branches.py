@@ -53,6 +53,14 @@ def _version(g, name: str, **fields) -> int:
                                           **fields}})["registerModelVersion"]["version"]
 
 
+def _approved(g, name: str) -> int:
+    """A version a protected alias (prod) takes."""
+    version = _version(g, name)
+    g.data("mutation($n: String!, $v: Int!) { setModelVersionApproval(modelName: $n, "
+           "version: $v, approvalStatus: APPROVED) { version } }", {"n": name, "v": version})
+    return version
+
+
 def _job(g, name: str, **fields) -> str:
     i = {"modelName": name, "algorithmImage": IMAGE, "inputUri": "s3://data/train/",
          "outputUri": "s3://data/out/", "instanceType": "ml.m5.large", **fields}
@@ -133,10 +141,10 @@ def _requests() -> dict[str, Callable]:
         'endpointName: "ep") { version } }', {"n": (n := _model(g)), "_": _version(g, n)})
     r["setModelAlias"] = lambda g: (
         'mutation($n: String!) { setModelAlias(name: $n, alias: "prod", version: 1) { name } }',
-        {"n": (n := _model(g)), "_": _version(g, n)})
+        {"n": (n := _model(g)), "_": _approved(g, n)})
     r["removeModelAlias"] = lambda g: (
         'mutation($n: String!) { removeModelAlias(name: $n, alias: "prod") { name } }',
-        {"n": (n := _model(g)), "_": _version(g, n),
+        {"n": (n := _model(g)), "_": _approved(g, n),
          "__": g.data('mutation($n: String!) { setModelAlias(name: $n, alias: "prod", '
                       'version: 1) { name } }', {"n": n})})
     r["createTrainingJob"] = lambda g: (

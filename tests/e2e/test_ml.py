@@ -222,6 +222,8 @@ def deployed(graphql, model):
     graphql.data("mutation($i: RegisterModelVersionInput!) { registerModelVersion(input: $i) "
                  "{ version } }", {"i": {"modelName": model, "artifactUri": "s3://a/model.tgz",
                                          "endpointName": "ep-local"}})
+    graphql.data('mutation($n: String!) { setModelVersionApproval(modelName: $n, version: 1, '
+                 "approvalStatus: APPROVED) { version } }", {"n": model})
     graphql.data('mutation($n: String!) { setModelAlias(name: $n, alias: "prod", version: 1) '
                  "{ name } }", {"n": model})
     return model

@@ -47,6 +47,8 @@ def test_iam_only_disables_the_key_and_switches_raise_the_floor():
     ({"training_vpc_security_groups": ["sg-1"]}, "security group ids"),
     ({"training_volume_kms_key": "alias/x"}, "KMS key ARN"),
     ({"prediction_ttl_days": -1}, "prediction_ttl_days=-1 is invalid"),
+    ({"protected_aliases": ["prod", "live env"]}, "'live env' is not an alias setModelAlias"),
+    ({"protected_aliases": [""]}, "1-64 letters, digits, '_' or '-'"),
     ({"log_verbose_content": "yes"}, "expected bool, got str"),
 ])
 def test_bad_values_are_refused_with_the_key_and_the_fix(kwargs, fragment):
@@ -124,3 +126,21 @@ def test_team_inputs_are_validated(kwargs, fragment):
     with pytest.raises(ConfigError, match="is invalid") as err:
         Settings(**kwargs)
     assert fragment in str(err.value)
+
+
+def test_protected_aliases_follow_the_rule_of_setModelAlias_s_alias():
+    """The setting's rule is the @constraint of the alias argument in the schema."""
+    import re
+
+    from modules.codegen import load
+    from modules.config import ALIAS_NAME
+    from tests.conftest import ROOT
+
+    op = next(o for o in load(ROOT / "schema" / "model_registry.graphql").operations
+              if o.kind == "setAlias")
+    c = op.arg("alias").constraint
+    for alias in ("prod", "a_b-1", "x" * c.max_length, "x" * (c.max_length + 1), "", "a b",
+                  "a.b"):
+        schema_ok = c.min_length <= len(alias) <= c.max_length and bool(
+            re.fullmatch(c.pattern, alias))
+        assert bool(ALIAS_NAME.fullmatch(alias)) == schema_ok, alias
