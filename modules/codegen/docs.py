@@ -125,6 +125,20 @@ def inherit(sdl: str, operations: list[Operation]) -> str:
     return print_ast(visit(doc, Fill())) + "\n"
 
 
+def without_descriptions(sdl: str) -> str:
+    """`sdl` printed without its descriptions: each item's signature on one line again, as
+    tests that read the SDL as text expect it."""
+
+    class Strip(Visitor):
+        def enter(self, node, *_):
+            if getattr(node, "description", None) is None:
+                return None
+            return node.__class__(**{**{k: getattr(node, k) for k in node.keys},
+                                     "description": None})
+
+    return print_ast(visit(parse(sdl, no_location=True), Strip())) + "\n"
+
+
 def undocumented(sdl: str) -> list[str]:
     """Paths of the items of `sdl` without a description, in schema order."""
     return [path for path, node in items(parse(sdl, no_location=True)) if not _described(node)]
