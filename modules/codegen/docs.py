@@ -74,7 +74,8 @@ def _named_type(type_node) -> str:
 
 def inherit(sdl: str, operations: list[Operation]) -> str:
     """`sdl` with the descriptions an undescribed argument or input field takes: its
-    operation's type's field of the same name, else the codegen's (GENERATED)."""
+    operation's type's field of the same name, else the codegen's (GENERATED); every string
+    printed as a "..." string."""
     doc = parse(sdl, no_location=True)
     fields: dict[str, dict[str, tuple[str, StringValueNode]]] = {
         d.name.value: {f.name.value: (_named_type(f.type), f.description)
@@ -108,6 +109,12 @@ def inherit(sdl: str, operations: list[Operation]) -> str:
                                  "description": StringValueNode(value=text)})
 
     class Fill(Visitor):
+        def enter_string_value(self, node, *_):
+            # `"""` block strings in AppSync schemas were refused by its parser
+            # (github.com/aws/aws-appsync-community/issues/38, "Failed to parse schema
+            # document"); the same text as a "..." string is plain GraphQL of any age.
+            return StringValueNode(value=node.value) if node.block else None
+
         def enter_object_type_definition(self, node, *_):
             self.parent = node.name.value
 

@@ -192,3 +192,10 @@ def test_the_bench_schema_is_described(tmp_path):
     path = tmp_path / "bench.graphql"
     path.write_text(gen_schema.schema(2))
     assert undocumented(load(path).appsync_sdl) == []
+
+
+def test_a_block_string_reaches_appsync_as_a_plain_string(tmp_path):
+    sdl = described(tmp_path, DESCRIBED.replace('"A thing."', '"""\nA thing,\nin two lines.\n"""'))
+    assert '"""' not in sdl.appsync_sdl
+    assert '"A thing,\\nin two lines."\ntype Thing' in sdl.appsync_sdl
+    assert descriptions(sdl.appsync_sdl)["Thing"] == "A thing,\nin two lines."
