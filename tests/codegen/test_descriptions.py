@@ -3,6 +3,7 @@ and a schema with an undocumented item fails synth, naming each, before anything
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -199,3 +200,14 @@ def test_a_block_string_reaches_appsync_as_a_plain_string(tmp_path):
     assert '"""' not in sdl.appsync_sdl
     assert '"A thing,\\nin two lines."\ntype Thing' in sdl.appsync_sdl
     assert descriptions(sdl.appsync_sdl)["Thing"] == "A thing,\nin two lines."
+
+
+def test_an_item_the_codegen_adds_is_held_to_the_rule(tmp_path):
+    """The check reads what AppSync receives: an item with no line in the user's file is named
+    as the codegen's."""
+    schema = described(tmp_path)
+    added = dataclasses.replace(schema, appsync_sdl=schema.appsync_sdl + '"Added."\n'
+                                "type Added { count: Int }\n")
+    with pytest.raises(ValueError) as err:
+        check_descriptions(added)
+    assert f"{schema.source} (added by the codegen): Added.count\n" in str(err.value)
