@@ -93,12 +93,14 @@ def load_schema(settings: Settings):
     """Parse, check and render once with placeholder table names: any schema or template
     error stops here, before cdktf starts and before anything is written."""
     from modules.codegen import load
+    from modules.codegen.docs import check_descriptions
     from modules.codegen.render import check_terraform_safe, render
 
     schema = load(ROOT / settings.schema_path)
     check_terraform_safe(render(schema, lambda e: f"<{e.table}>"))
     if settings.training_events:
         refresh_operation(schema.appsync_sdl)  # raises when the schema lacks the mutation
+    check_descriptions(schema)  # every item the API shows is documented (README)
     return schema
 
 

@@ -19,24 +19,37 @@ schema {{
 """
 
 ENTITY = """
+"Entity type {i}."
 type Entity{i}
   @table(name: "entity{i}", hashKey: "id")
   @index(name: "byOwner", hashKey: "owner", rangeKey: "createdAt") {{
+  "Its id."
   id: ID!
+  "Its name."
   name: String
+  "Its owner."
   owner: String!
+  "Its status."
   status: String
+  "Its parent's id."
   parentId: ID
+  "When it was created."
   createdAt: AWSDateTime
+  "When it was last changed."
   updatedAt: AWSDateTime
+  "Its change counter."
   revision: Int{relation}
 }}
 
+"One page of Entity{i}."
 type Entity{i}Connection {{
+  "The items of the page."
   items: [Entity{i}!]!
+  "The next page's token."
   nextToken: String
 }}
 
+"A new Entity{i}."
 input CreateEntity{i}Input {{
   id: ID!
   name: String @constraint(maxLength: 256)
@@ -46,6 +59,7 @@ input CreateEntity{i}Input {{
   parentId: ID
 }}
 
+"Changes to an Entity{i}."
 input UpdateEntity{i}Input {{
   id: ID!
   name: String @constraint(maxLength: 256)
@@ -53,15 +67,20 @@ input UpdateEntity{i}Input {{
 }}
 """
 
-RELATION = '\n  parent: Entity{p} @belongsTo(table: "Entity{p}", fields: ["parentId"])'
+RELATION = ('\n  "Its parent."'
+            '\n  parent: Entity{p} @belongsTo(table: "Entity{p}", fields: ["parentId"])')
 
-QUERIES = """  getEntity{i}(id: ID!): Entity{i} @get(table: "Entity{i}")
+QUERIES = """  "One Entity{i}."
+  getEntity{i}(id: ID!): Entity{i} @get(table: "Entity{i}")
+  "Entity{i}s by owner."
   listEntity{i}s(owner: String!, limit: Int, nextToken: String): Entity{i}Connection
     @list(table: "Entity{i}", indexes: ["byOwner"], descending: true)
 """
 
-MUTATIONS = """  createEntity{i}(input: CreateEntity{i}Input!): Entity{i}
+MUTATIONS = """  "Create an Entity{i}."
+  createEntity{i}(input: CreateEntity{i}Input!): Entity{i}
     @create(table: "Entity{i}")
+  "Update an Entity{i}."
   updateEntity{i}(input: UpdateEntity{i}Input!): Entity{i} @update(table: "Entity{i}")
 """
 
@@ -72,8 +91,9 @@ def schema(n: int) -> str:
     ids = range(1, n + 1)
     parts = [HEADER.format(n=n)]
     parts += [ENTITY.format(i=i, relation=RELATION.format(p=i - 1) if i > 1 else "") for i in ids]
-    parts.append("\ntype Query {\n" + "".join(QUERIES.format(i=i) for i in ids) + "}\n")
-    parts.append("\ntype Mutation {\n" + "".join(MUTATIONS.format(i=i) for i in ids) + "}\n")
+    parts.append('\n"Reads."\ntype Query {\n' + "".join(QUERIES.format(i=i) for i in ids) + "}\n")
+    parts.append('\n"Writes."\ntype Mutation {\n' + "".join(MUTATIONS.format(i=i) for i in ids)
+                 + "}\n")
     return "".join(parts)
 
 

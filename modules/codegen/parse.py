@@ -29,6 +29,7 @@ from graphql import (
 from graphql.language import Visitor, visit
 from graphql.validation.validate import validate_sdl
 
+from .docs import inherit
 from .ir import (
     AUTH_MODES,
     AUTH_OPERATIONS,
@@ -195,7 +196,8 @@ class _Builder:
         relations = self.relations
         operations = [op for root in ("Query", "Mutation") for op in self._operations(root)]
         subscriptions = self._subscriptions()
-        sdl = self._appsync_sdl(operations, subscriptions)
+        # Arguments and input fields that repeat a field take its description (README).
+        sdl = inherit(self._appsync_sdl(operations, subscriptions), operations)
         return Schema(self.name, self.entities, operations, relations, sdl, subscriptions)
 
     def _subscriptions(self) -> dict[str, Auth]:

@@ -9,6 +9,7 @@ import pytest
 from graphql import print_ast
 
 from modules.codegen import SchemaError, load
+from modules.codegen.docs import without_descriptions
 from modules.codegen.matrix import NO, Caller, allowed
 from modules.codegen.parse import aws_directives
 from modules.codegen.render import render
@@ -48,6 +49,7 @@ def domain():
 def _field_directives(sdl: str, parent: str, field: str) -> str:
     """The field's definition up to its directives: one line, or its arguments one per line
     (as printed when an argument has a description) and the closing `): Type @...` line."""
+    sdl = without_descriptions(sdl)  # a described field's arguments span lines
     body = sdl[re.search(rf"^type {parent}\b", sdl, re.M).start():]
     return re.search(rf"^  {field}\b(?:\(\n(?:    [^\n]*\n)*  \))?[^\n]*", body,
                      re.M).group(0)

@@ -1,7 +1,8 @@
 'use strict';
-// Headless Chromium drives the explorer: types a query, runs it, reads the result pane.
-// Usage: node explorer_check.js EXPLORER_URL USER_DATA_DIR QUERY EXPECTED_TEXT
-// Prints one JSON line {ok, result, offHostRequests}; exit code 0 only when ok.
+// Headless Chromium drives the explorer: types a query, runs it, reads the result pane; with
+// DOCS_TEXT, also opens the docs panel at the Query type and reads it.
+// Usage: node explorer_check.js EXPLORER_URL USER_DATA_DIR QUERY EXPECTED_TEXT [DOCS_TEXT]
+// Prints one JSON line {ok, result, docs, offHostRequests}; exit code 0 only when ok.
 
 const { chromium } = require('playwright-core');
 
@@ -9,7 +10,7 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 async function main() {
-  const [url, userDataDir, query, expected] = process.argv.slice(2);
+  const [url, userDataDir, query, expected, docsText] = process.argv.slice(2);
   const host = new URL(url).host;
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -19,6 +20,7 @@ async function main() {
   const offHost = [];
   let ok = false;
   let result = '';
+  let docs = '';
   try {
     const page = context.pages()[0] || (await context.newPage());
     page.on('request', (r) => {
@@ -46,6 +48,15 @@ async function main() {
       if (attempt === 10) throw new Error(`the result pane never showed ${expected}`);
     }
     result = await page.innerText('.result-window');
+    if (docsText) {
+      // The docs panel renders the introspected descriptions: root types, then a type's own.
+      await page.click('.docExplorerShow');
+      await page.click('.doc-explorer .doc-explorer-contents a.type-name:text-is("Query")');
+      const shown = await page.waitForFunction((text) => document.querySelector('.doc-explorer .doc-explorer-contents')?.innerText.includes(text),
+        docsText, { timeout: 10000 }).then(() => true, () => false);
+      docs = await page.innerText('.doc-explorer .doc-explorer-contents');
+      if (!shown) throw new Error(`the docs panel never showed ${docsText}: it shows ${docs}`);
+    }
     ok = offHost.length === 0;
   } catch (e) {
     if (process.env.EXPLORER_SCREENSHOT) await context.pages()[0].screenshot({ path: process.env.EXPLORER_SCREENSHOT });
@@ -53,7 +64,7 @@ async function main() {
   } finally {
     await context.close();
   }
-  console.log(JSON.stringify({ ok, result, offHostRequests: offHost }));
+  console.log(JSON.stringify({ ok, result, docs, offHostRequests: offHost }));
   process.exit(ok ? 0 : 1);
 }
 
