@@ -317,6 +317,6 @@ def declare(stack: TerraformStack, s: Settings) -> None:
             f"The {name} must be a KMS key ARN or \"\".")
 
 
-__all__ = ["ACTION_KEYS", "CONDITION_LOCAL", "INFERENCE_LOCAL", "POLICY_LOCAL",
+__all__ = ["ACTION_KEYS", "ACTION_LOCALS", "CONDITION_LOCAL", "INFERENCE_LOCAL", "POLICY_LOCAL",
            "REPOSITORIES_LOCAL", "VARIABLES", "condition_value", "conditions", "declare",
            "image_prefix", "image_repositories", "locals_values", "policy_values", "render_policy"]
