@@ -15,10 +15,12 @@
 
 const jobs = new Map(); // name -> { describes, stopped }
 
-const state = (name) => {
-  if (!jobs.has(name)) jobs.set(name, { describes: 0, stopped: false });
-  return jobs.get(name);
+// A job's Describe count and whether it was stopped, in `map` (training or transform jobs).
+const stateIn = (map, name) => {
+  if (!map.has(name)) map.set(name, { describes: 0, stopped: false });
+  return map.get(name);
 };
+const state = (name) => stateIn(jobs, name);
 
 const json = (statusCode, body) => ({ statusCode, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(body) });
 const error = (statusCode, type, message) => json(statusCode, { __type: type, message });
@@ -83,11 +85,6 @@ async function sagemaker(target, body, forward) {
 
 const transforms = new Map(); // name -> { describes, stopped }
 
-const transformState = (name) => {
-  if (!transforms.has(name)) transforms.set(name, { describes: 0, stopped: false });
-  return transforms.get(name);
-};
-
 async function transform(target, request, body, forward) {
   if (target === 'SageMaker.CreateModel') {
     const existing = await forward('SageMaker.DescribeModel', JSON.stringify({ ModelName: request.ModelName }));
@@ -114,7 +111,7 @@ async function transform(target, request, body, forward) {
   if (out.statusCode !== 200) {
     return { servedBy: 'filler', response: error(400, 'ResourceNotFound', `Requested resource not found: transform job ${name}`) };
   }
-  const s = transformState(name);
+  const s = stateIn(transforms, name);
   if (target === 'SageMaker.DescribeTransformJob') {
     const job = JSON.parse(out.body);
     s.describes += 1;
