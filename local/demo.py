@@ -1,7 +1,8 @@
 """A walk through the API as a person would do it in the explorer, printed as a transcript.
 
 Create a model, start a training job, refresh it to completion (a version is registered),
-point the version at an endpoint, alias it, predict, and list the stored prediction.
+point the version at an endpoint, alias it, predict, list the stored prediction, then score an
+S3 prefix with the aliased version (a batch prediction) and list the model's batch predictions.
 
     .venv/bin/python local/demo.py   # the API `make local` serves: LOCAL_PORT
     .venv/bin/python local/demo.py --url http://127.0.0.1:20002/graphql
@@ -48,6 +49,12 @@ STEPS = [
      "latencyMs } }", {}),
     ("query($n: String!) { listPredictions(modelName: $n) { items { id version alias "
      "output model { name latestVersion { version } } } } }", {}),
+    # Batch: the alias's version scores an S3 prefix (CreateModel + CreateTransformJob).
+    ("mutation($n: String!) { startBatchPrediction(input: {modelName: $n, alias: \"prod\", "
+     "inputUri: \"s3://demo/train/batch/\", outputUri: \"s3://demo/out/batch/\", "
+     "instanceType: \"ml.m5.large\"}) { id status version image jobArn } }", {}),
+    ("query($n: String!) { listBatchPredictions(modelName: $n) { items { id status version "
+     "outputUri } } }", {}),
 ]
 
 

@@ -10,7 +10,8 @@
 //           DeleteItem, Query, Scan, BatchGetItem, BatchPutItem, BatchDeleteItem,
 //           TransactGetItems, TransactWriteItems), or an HTTP data-source call
 //           (CreateTrainingJob, DescribeTrainingJob, StopTrainingJob, InvokeEndpoint, InvokeModel,
-//           PutObject: S3, where predict writes long outputs)
+//           PutObject: S3, where predict writes long outputs;
+//           CreateModel, CreateTransformJob, DescribeTransformJob, StopTransformJob)
 //   @table  only calls on a table whose name ends with this (`@predictions`)
 //   #n      only the n-th matching call of the GraphQL request (1-based; default: every call)
 //   effect  DynamoDB: `throttle` (ProvisionedThroughputExceededException), `unprocessed` (a batch
@@ -28,7 +29,8 @@ const DYNAMODB = new Set(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Que
   'BatchGetItem', 'BatchPutItem', 'BatchDeleteItem', 'TransactGetItems', 'TransactWriteItems']);
 const BATCH = new Set(['BatchGetItem', 'BatchPutItem', 'BatchDeleteItem']);
 const CONDITIONAL = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems']);
-const HTTP = new Set(['CreateTrainingJob', 'DescribeTrainingJob', 'StopTrainingJob', 'InvokeEndpoint', 'InvokeModel', 'PutObject']);
+const HTTP = new Set(['CreateTrainingJob', 'DescribeTrainingJob', 'StopTrainingJob', 'InvokeEndpoint', 'InvokeModel',
+  'PutObject', 'CreateModel', 'CreateTransformJob', 'DescribeTransformJob', 'StopTransformJob']);
 const HEADER = 'x-local-faults';
 
 class FaultSpecError extends Error {}

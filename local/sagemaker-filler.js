@@ -15,10 +15,12 @@
 
 const jobs = new Map(); // name -> { describes, stopped }
 
-const state = (name) => {
-  if (!jobs.has(name)) jobs.set(name, { describes: 0, stopped: false });
-  return jobs.get(name);
+// A job's Describe count and whether it was stopped, in `map` (training or transform jobs).
+const stateIn = (map, name) => {
+  if (!map.has(name)) map.set(name, { describes: 0, stopped: false });
+  return map.get(name);
 };
+const state = (name) => stateIn(jobs, name);
 
 const json = (statusCode, body) => ({ statusCode, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(body) });
 const error = (statusCode, type, message) => json(statusCode, { __type: type, message });
@@ -66,10 +68,76 @@ async function sagemaker(target, body, forward) {
   return null;
 }
 
-// Returns {servedBy, response} when the filler answers (itself or by correcting moto), else null.
-async function fill({ service, target, body, forward }) {
-  if (service === 'sagemaker' && target && target.startsWith('SageMaker.')) return sagemaker(target, body, forward);
-  return null;
+// --- Batch predictions: models and transform jobs --------------------------------------------
+// - CreateModel: moto replaces a model that exists; SageMaker refuses the name (ValidationException,
+//   "Cannot create already existing model",
+//   https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModel.html).
+// - CreateTransformJob: moto accepts a name that exists and a model that does not; SageMaker
+//   refuses them (ResourceInUse; ValidationException for the model: "ModelName must be the name
+//   of an existing Amazon SageMaker model",
+//   https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTransformJob.html).
+// - DescribeTransformJob: moto reports Completed at once; here InProgress on the first Describe,
+//   moto's answer afterwards, Stopped once a StopTransformJob was accepted; a job SageMaker does
+//   not know is ResourceNotFound (moto: ValidationError), the error the API reference lists
+//   (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeTransformJob.html#API_DescribeTransformJob_Errors).
+// - StopTransformJob: moto does not implement it; here as StopTrainingJob above
+//   (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_StopTransformJob.html).
+
+const transforms = new Map(); // name -> { describes, stopped }
+
+async function transform(target, request, body, forward) {
+  if (target === 'SageMaker.CreateModel') {
+    const existing = await forward('SageMaker.DescribeModel', JSON.stringify({ ModelName: request.ModelName }));
+    if (existing.statusCode === 200) {
+      return { servedBy: 'filler', response: error(400, 'ValidationException', `Cannot create already existing model "${JSON.parse(existing.body).ModelArn}".`) };
+    }
+    return { servedBy: 'moto', response: await forward(target, body) };
+  }
+  const name = request.TransformJobName;
+  const describe = () => forward('SageMaker.DescribeTransformJob', JSON.stringify({ TransformJobName: name }));
+  if (target === 'SageMaker.CreateTransformJob') {
+    const existing = await describe();
+    if (existing.statusCode === 200) {
+      return { servedBy: 'filler', response: error(400, 'ResourceInUse', `Transform job names must be unique within an AWS account and region, and a transform job with this name already exists (${JSON.parse(existing.body).TransformJobArn})`) };
+    }
+    const model = await forward('SageMaker.DescribeModel', JSON.stringify({ ModelName: request.ModelName }));
+    if (model.statusCode !== 200) {
+      return { servedBy: 'filler', response: error(400, 'ValidationException', `Could not find model "${request.ModelName}".`) };
+    }
+    transforms.delete(name);
+    return { servedBy: 'moto', response: await forward(target, body) };
+  }
+  const out = await describe();
+  if (out.statusCode !== 200) {
+    return { servedBy: 'filler', response: error(400, 'ResourceNotFound', `Requested resource not found: transform job ${name}`) };
+  }
+  const s = stateIn(transforms, name);
+  if (target === 'SageMaker.DescribeTransformJob') {
+    const job = JSON.parse(out.body);
+    s.describes += 1;
+    if (s.stopped) job.TransformJobStatus = 'Stopped';
+    else if (s.describes === 1) job.TransformJobStatus = 'InProgress';
+    else return { servedBy: 'moto', response: out };
+    if (job.TransformJobStatus !== 'Completed') delete job.TransformEndTime;
+    return { servedBy: 'moto+filler', response: json(200, job) };
+  }
+  // StopTransformJob
+  if (s.stopped || s.describes > 1) {
+    const status = s.stopped ? 'Stopped' : JSON.parse(out.body).TransformJobStatus;
+    return { servedBy: 'filler', response: error(400, 'ValidationException', `The request was rejected because the transform job is in status ${status}.`) };
+  }
+  s.stopped = true;
+  return { servedBy: 'filler', response: json(200, {}) };
 }
 
-module.exports = { fill, jobs };
+const TRANSFORM_TARGETS = new Set(['SageMaker.CreateModel', 'SageMaker.CreateTransformJob',
+  'SageMaker.DescribeTransformJob', 'SageMaker.StopTransformJob']);
+
+// Returns {servedBy, response} when the filler answers (itself or by correcting moto), else null.
+async function fill({ service, target, body, forward }) {
+  if (service !== 'sagemaker' || !target || !target.startsWith('SageMaker.')) return null;
+  if (TRANSFORM_TARGETS.has(target)) return transform(target, body ? JSON.parse(body) : {}, body, forward);
+  return sagemaker(target, body, forward);
+}
+
+module.exports = { fill, jobs, transforms };

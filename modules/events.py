@@ -1,4 +1,5 @@
-"""SageMaker training job state changes call refreshTrainingJob through EventBridge.
+"""SageMaker training job state changes call refreshTrainingJob through EventBridge (and
+transform job state changes refreshBatchPrediction, when the schema has it: KINDS).
 
 An EventBridge rule on the default bus matches SageMaker's "SageMaker Training Job State
 Change" events for jobs named "<name_prefix>--*" (the API names every job it starts so: the
@@ -15,6 +16,7 @@ API's default mode (the module's authentication_type variable is validated for i
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from constructs import Construct
 
@@ -26,65 +28,96 @@ from .aws import (
     IamRole,
     IamRolePolicy,
 )
-from .codegen.ml import JOB_DELIMITER, MUTATION, refresh_operation
+from .codegen.ml import JOB_DELIMITER, MUTATION, TRANSFORM_MUTATION, refresh_operation
 from .inputs import API_ACCOUNT, API_PARTITION, API_REGION, Inputs
 from .naming import named
 
 DETAIL_TYPE = "SageMaker Training Job State Change"
 
 
-def event_pattern(name_prefix: str) -> str:
+@dataclass(frozen=True)
+class EventKind:
+    """One kind of SageMaker job whose state changes call a status mutation."""
+
+    detail_type: str
+    name_field: str  # the job's name in the event's detail (our id)
+    mutation: str
+    slug: str  # of Terraform names: "<slug>_job_state", "events_<slug>_jobs"
+    target: str  # the target's id and Terraform name, with '-' for '_'
+
+
+KINDS = {
+    "training": EventKind(DETAIL_TYPE, "TrainingJobName", MUTATION, "training",
+                          "refresh-training-job"),
+    # Batch predictions (SageMaker Developer Guide, "Automating SageMaker with Amazon
+    # EventBridge": transform job state change).
+    "transform": EventKind("SageMaker Transform Job State Change", "TransformJobName",
+                           TRANSFORM_MUTATION, "transform", "refresh-batch-prediction"),
+}
+
+
+def event_pattern(name_prefix: str, kind: EventKind = KINDS["training"]) -> str:
     return json.dumps({
         "source": ["aws.sagemaker"],
-        "detail-type": [DETAIL_TYPE],
-        "detail": {"TrainingJobName": [{"prefix": f"{name_prefix}{JOB_DELIMITER}"}]},
+        "detail-type": [kind.detail_type],
+        "detail": {kind.name_field: [{"prefix": f"{name_prefix}{JOB_DELIMITER}"}]},
     }, sort_keys=True)
+
+
+def supports(sdl: str, kind: EventKind) -> bool:
+    """Whether the schema has the kind's status mutation (refresh_operation's rules)."""
+    try:
+        refresh_operation(sdl, kind.mutation)
+    except ValueError:
+        return False
+    return True
 
 
 class TrainingEvents(Construct):
     def __init__(self, scope: Construct, id_: str, *, inputs: Inputs, api: AppsyncGraphqlApi,
-                 sdl: str) -> None:
+                 sdl: str, kind: EventKind = KINDS["training"]) -> None:
         super().__init__(scope, id_)
-        prefix = inputs.name_prefix
+        prefix, slug, mutation = inputs.name_prefix, kind.slug, kind.mutation
         self.rule = named(CloudwatchEventRule(
             self, "rule",
-            name=f"{prefix}-training-job-state",
-            description="SageMaker training jobs of the API changed state: refresh them.",
-            event_pattern=event_pattern(prefix),
+            name=f"{prefix}-{slug}-job-state",
+            description=f"SageMaker {slug} jobs of the API changed state: refresh them.",
+            event_pattern=event_pattern(prefix, kind),
             tags=inputs.tags,
-        ), "training_job_state")
+        ), f"{slug}_job_state")
         self.role = named(IamRole(
             self, "role",
-            name=f"{prefix}-events-training-jobs",
-            description=f"EventBridge calls Mutation.{MUTATION} of the API, nothing else.",
+            name=f"{prefix}-events-{slug}-jobs",
+            description=f"EventBridge calls Mutation.{mutation} of the API, nothing else.",
             # EventBridge on behalf of this rule only (confused-deputy prevention).
             assume_role_policy=assume_role_policy(
-                "events.amazonaws.com", "${aws_cloudwatch_event_rule.training_job_state.arn}",
+                "events.amazonaws.com", f"${{aws_cloudwatch_event_rule.{slug}_job_state.arn}}",
                 f"${{local.{API_ACCOUNT}}}"),
             tags=inputs.tags,
-        ), "events_training_jobs")
+        ), f"events_{slug}_jobs")
         named(IamRolePolicy(
             self, "policy", name="appsync", role=self.role.id,
             policy=json.dumps({"Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow", "Action": "appsync:GraphQL",
-                "Resource": f"{api.arn}/types/Mutation/fields/{MUTATION}",
+                "Resource": f"{api.arn}/types/Mutation/fields/{mutation}",
             }]}, sort_keys=True),
-        ), "events_training_jobs")
+        ), f"events_{slug}_jobs")
         # EventBridge names the API by its GraphQL endpoint: the host's first label.
         url_id = ('${element(split(".", element(split("//", '
                   'aws_appsync_graphql_api.api.uris["GRAPHQL"]), 1)), 0)}')
         self.target = named(CloudwatchEventTarget(
             self, "target",
             rule=self.rule.name,
-            target_id="refresh-training-job",
+            target_id=kind.target,
             arn=(f"arn:${{local.{API_PARTITION}}}:appsync:${{local.{API_REGION}}}:"
                  f"${{local.{API_ACCOUNT}}}:endpoints/graphql-api/{url_id}"),
             role_arn=self.role.arn,
             # The job name is the job's id; a string placeholder is inserted quoted.
-            input_transformer={"input_paths": {"id": "$.detail.TrainingJobName"},
+            input_transformer={"input_paths": {"id": f"$.detail.{kind.name_field}"},
                                "input_template": '{"id": <id>}'},
-            appsync_target={"graphql_operation": refresh_operation(sdl)},
-        ), "refresh_training_job")
+            appsync_target={"graphql_operation": refresh_operation(sdl, mutation)},
+        ), kind.target.replace("-", "_"))
 
 
-__all__ = ["TrainingEvents", "event_pattern", "refresh_operation"]
+__all__ = ["KINDS", "EventKind", "TrainingEvents", "event_pattern", "refresh_operation",
+           "supports"]

@@ -104,16 +104,39 @@ def policy_values(s: Settings) -> dict[str, Any]:
     }
 
 
-def conditions(s: Settings) -> dict[str, dict[str, Any]]:
-    """The IAM Condition block of CreateTrainingJob for literal settings. ForAllValues holds
-    vacuously for a request without the key, so each such key is also required (Null false)."""
+# The condition keys each create action defines (Service Authorization Reference, "Actions,
+# resources, and condition keys for Amazon SageMaker"): the policy's rows on other keys do not
+# apply to it. CreateTransformJob: InstanceTypes, ModelArn, OutputKmsKey, VolumeKmsKey (ModelArn
+# is modules/ml.py's: the API's own models); CreateModel: NetworkIsolation, VpcSubnets,
+# VpcSecurityGroupIds. None: every row (CreateTrainingJob).
+ACTION_KEYS: dict[str, tuple[str, ...] | None] = {
+    "sagemaker:CreateTrainingJob": None,
+    "sagemaker:CreateTransformJob": ("sagemaker:InstanceTypes", "sagemaker:OutputKmsKey",
+                                     "sagemaker:VolumeKmsKey"),
+    "sagemaker:CreateModel": ("sagemaker:VpcSubnets", "sagemaker:VpcSecurityGroupIds"),
+}
+# CreateModel's NetworkIsolation is required to equal the setting either way (conditions()), so
+# its Condition block is never empty.
+
+
+def conditions(s: Settings, action: str = "sagemaker:CreateTrainingJob",
+               models: str = "") -> dict[str, dict[str, Any]]:
+    """The IAM Condition block of `action` for literal settings. ForAllValues holds
+    vacuously for a request without the key, so each such key is also required (Null false).
+    A transform job runs only a model ARN like `models` (the API's own)."""
     out: dict[str, dict[str, Any]] = {}
+    if action == "sagemaker:CreateTransformJob":
+        out["ArnLike"] = {"sagemaker:ModelArn": [models]}
+    if action == "sagemaker:CreateModel":
+        out["Bool"] = {"sagemaker:NetworkIsolation": [str(s.training_network_isolation).lower()]}
 
     def add(op: str, key: str, values: list[str]) -> None:
         out.setdefault(op, {})[key] = values
 
+    keys = ACTION_KEYS[action]
     for op, key, values in _condition_rows(s):
-        add(op, key, values)
+        if keys is None or key in keys:
+            add(op, key, values)
     return out
 
 
@@ -136,7 +159,7 @@ def _condition_rows(s: Settings) -> list[tuple[str, str, list[str]]]:
     return rows
 
 
-def locals_values(s: Settings, variables: bool) -> dict[str, str]:
+def locals_values(s: Settings, variables: bool, models: str = "") -> dict[str, str]:
     """The two locals: literals in the root stack, expressions over var.* in the module."""
     if not variables:
         return {POLICY_LOCAL: json.dumps(policy_values(s), sort_keys=True),
@@ -180,31 +203,54 @@ def locals_values(s: Settings, variables: bool) -> dict[str, str]:
         row("NumericLessThanEquals", "sagemaker:MaxRuntimeInSeconds",
             "[tostring(var.training_max_runtime_seconds)]")))
     isolation = row("Bool", "sagemaker:NetworkIsolation", '["true"]')
+    extra: dict[str, str] = {}
     rows = (f"concat([{first}], var.training_network_isolation ? [{isolation}] : [], "
             f"length(var.training_vpc_subnets) > 0 ? [{vpc}] : [], {kms})")
     # Rows (operator, key, values) grouped by operator: IAM's Condition block.
     condition = (f"${{{{for op in distinct([for r in local.{ROWS_LOCAL} : r.op]) : op => "
                  f"{{for r in local.{ROWS_LOCAL} : r.key => r.values if r.op == op}}}}}}")
-    return {POLICY_LOCAL: policy, ROWS_LOCAL: f"${{{rows}}}", CONDITION_LOCAL: condition,
+    # The other create actions': only the rows on their keys (ACTION_KEYS).
+    for action, local in ACTION_LOCALS.items():
+        keys = "[" + ", ".join(f'"{k}"' for k in ACTION_KEYS[action]) + "]"
+        mine = f"[for r in local.{ROWS_LOCAL} : r if contains({keys}, r.key)]"
+        grouped = (f"{{for op in distinct([for r in {mine} : r.op]) : op => "
+                   f"{{for r in {mine} : r.key => r.values if r.op == op}}}}")
+        if action == "sagemaker:CreateTransformJob":  # conditions(): the API's own models
+            grouped = f'merge({grouped}, {{ArnLike = {{"sagemaker:ModelArn" = ["{models}"]}}}})'
+        else:  # CreateModel: conditions()
+            grouped = (f'merge({grouped}, {{Bool = {{"sagemaker:NetworkIsolation" = '
+                       f'[tostring(var.training_network_isolation)]}}}})')
+        extra[local] = f"${{{grouped}}}"
+    return {POLICY_LOCAL: policy, ROWS_LOCAL: f"${{{rows}}}", CONDITION_LOCAL: condition, **extra,
             INFERENCE_LOCAL: inference,
             REPOSITORIES_LOCAL: IMAGE_REPOSITORIES_HCL.replace("{partition}",
                                                                 "local.api_partition")}
 
 
-def condition_value(s: Settings, variables: bool) -> Any:
-    """What the policy document's Condition holds: the literal block, or a placeholder that
-    `render_policy` replaces with the module's local."""
-    return CONDITION_PLACEHOLDER if variables else conditions(s)
+def condition_value(s: Settings, variables: bool,
+                    action: str = "sagemaker:CreateTrainingJob", models: str = "") -> Any:
+    """What the policy document's Condition of `action` holds: the literal block, or a
+    placeholder that `render_policy` replaces with the module's local."""
+    if not variables:
+        return conditions(s, action, models)
+    return CONDITION_PLACEHOLDER if action == "sagemaker:CreateTrainingJob" \
+        else f"@iam-condition:{ACTION_LOCALS[action]}@"
 
 
 CONDITION_PLACEHOLDER = "@training-iam-condition@"
+# The module's locals of the other create actions' Condition blocks.
+ACTION_LOCALS = {"sagemaker:CreateTransformJob": "transform_iam_condition",
+                 "sagemaker:CreateModel": "model_iam_condition"}
 
 
 def render_policy(document: dict) -> str:
     """JSON of a policy document; the module's Condition becomes an interpolation of its local
     (Terraform inserts the encoded object into the string)."""
-    return json.dumps(document, sort_keys=True).replace(
+    text = json.dumps(document, sort_keys=True).replace(
         f'"{CONDITION_PLACEHOLDER}"', f"${{jsonencode(local.{CONDITION_LOCAL})}}")
+    for local in ACTION_LOCALS.values():
+        text = text.replace(f'"@iam-condition:{local}@"', f"${{jsonencode(local.{local})}}")
+    return text
 
 
 def whole_number(name: str, bounds: tuple[int, int]) -> tuple[str, str]:
@@ -271,6 +317,6 @@ def declare(stack: TerraformStack, s: Settings) -> None:
             f"The {name} must be a KMS key ARN or \"\".")
 
 
-__all__ = ["CONDITION_LOCAL", "INFERENCE_LOCAL", "POLICY_LOCAL", "REPOSITORIES_LOCAL",
-           "VARIABLES", "condition_value", "conditions", "declare", "image_prefix",
-           "image_repositories", "locals_values", "policy_values", "render_policy"]
+__all__ = ["ACTION_KEYS", "ACTION_LOCALS", "CONDITION_LOCAL", "INFERENCE_LOCAL", "POLICY_LOCAL",
+           "REPOSITORIES_LOCAL", "VARIABLES", "condition_value", "conditions", "declare",
+           "image_prefix", "image_repositories", "locals_values", "policy_values", "render_policy"]

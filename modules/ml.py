@@ -57,6 +57,10 @@ def arns(inputs: Inputs) -> dict[str, str]:
         # of a deployment whose prefix extends ours ("mlapi-dev--x" is not "mlapi--*").
         "training_jobs": (f"arn:{p}:sagemaker:{r}:{a}:training-job/"
                           f"{inputs.name_prefix}{JOB_DELIMITER}*"),
+        # Batch predictions: transform jobs, and the SageMaker Models they run (named alike).
+        "transform_jobs": (f"arn:{p}:sagemaker:{r}:{a}:transform-job/"
+                           f"{inputs.name_prefix}{JOB_DELIMITER}*"),
+        "models": f"arn:{p}:sagemaker:{r}:{a}:model/{inputs.name_prefix}{JOB_DELIMITER}*",
         "endpoint": f"arn:{p}:sagemaker:{r}:{a}:endpoint/",
         # Foundation models have no account in their ARN.
         "foundation_model": f"arn:{p}:bedrock:{r}::foundation-model/",
@@ -105,7 +109,8 @@ def ml_locals(scope: Construct, inputs: Inputs) -> dict[str, str]:
     values = {name: f'${{element(split(":", aws_appsync_graphql_api.api.arn), {part})}}'
               for name, part in API_ARN_PARTS.items()}
     values[EXECUTION_ROLE] = inputs.ml_execution_role_arn
-    values.update(locals_values(inputs.settings, inputs.ml_lists_are_variables))
+    values.update(locals_values(inputs.settings, inputs.ml_lists_are_variables,
+                                arns(inputs)["models"]))
     # A literal in the root stack (the local runtime reads it), an expression in the module.
     values[TTL_LOCAL] = inputs.expression(inputs.prediction_ttl_seconds) \
         if inputs.ml_lists_are_variables else inputs.prediction_ttl_seconds
@@ -124,16 +129,30 @@ def ml_locals(scope: Construct, inputs: Inputs) -> dict[str, str]:
             "protected_aliases": f"${{local.{PROTECTED_LOCAL}}}"}
 
 
+# The resource each SageMaker action acts on, by the ARN kind of arns() (training by default).
+ACTION_RESOURCES = {"CreateModel": "models", "CreateTransformJob": "transform_jobs",
+                    "DescribeTransformJob": "transform_jobs", "StopTransformJob": "transform_jobs"}
+# Create actions: each within its condition keys (guardrails.ACTION_KEYS).
+CREATES = ("sagemaker:CreateTrainingJob", "sagemaker:CreateTransformJob", "sagemaker:CreateModel")
+
+
 def sagemaker_policy(inputs: Inputs, actions: set[str]) -> dict:
-    create = "sagemaker:CreateTrainingJob"
-    jobs = arns(inputs)["training_jobs"]
-    statements = [{"Effect": "Allow", "Action": sorted(actions - {create}), "Resource": jobs}] \
-        if actions - {create} else []
-    if create in actions:
+    a = arns(inputs)
+
+    def resource(action: str) -> str:
+        return a[ACTION_RESOURCES.get(action.split(":")[1], "training_jobs")]
+
+    rest = actions - set(CREATES)
+    statements = [{"Effect": "Allow", "Action": sorted(x for x in rest if resource(x) == arn),
+                   "Resource": arn} for arn in sorted({resource(x) for x in rest})]
+    for create in (c for c in CREATES if c in actions):
         # The training policy again, in IAM: a template that forgot a check cannot widen it.
-        statements.append({"Effect": "Allow", "Action": [create], "Resource": jobs,
+        statements.append({"Effect": "Allow", "Action": [create], "Resource": resource(create),
                            "Condition": condition_value(inputs.settings,
-                                                        inputs.ml_lists_are_variables)})
+                                                        inputs.ml_lists_are_variables, create,
+                                                        a["models"])})
+    if actions & {"sagemaker:CreateTrainingJob", "sagemaker:CreateModel"}:
+        # Both name the execution role SageMaker runs the job (or the model) with.
         statements.append({
             "Effect": "Allow", "Action": ["iam:PassRole"],
             "Resource": f"${{local.{EXECUTION_ROLE}}}",
@@ -272,7 +291,9 @@ class MlDataSources(Construct):
                     },
                 },
             ), slug)
-        self.execution_role = ExecutionRole(self, "execution", inputs=inputs) \
+        # Batch predictions: SageMaker runs their models with the same role.
+        batch = "sagemaker:CreateModel" in http_access(plan).get(SAGEMAKER, set())
+        self.execution_role = ExecutionRole(self, "execution", inputs=inputs, batch=batch) \
             if SAGEMAKER in self.by_name else None
 
 
@@ -288,18 +309,26 @@ def s3_arn(uri: str, partition: str) -> str:
     return f"arn:{partition}:s3:::{uri.removeprefix('s3://')}*"
 
 
-def execution_policy(inputs: Inputs) -> str:
+# Batch transform jobs log and report metrics under their own namespace, and their model
+# containers load the version's artifact (a training output, under the output prefixes).
+TRANSFORM_NAMESPACE = "/aws/sagemaker/TransformJobs"
+
+
+def execution_policy(inputs: Inputs, batch: bool = False) -> str:
     """The created execution role's policy: JSON (literal prefixes) or a jsonencode expression
     (module variables), one statement per kind of access."""
     p, r, a = inputs.ml_partition, inputs.ml_region, f"${{local.{API_ACCOUNT}}}"
+    namespaces = [TRAINING_NAMESPACE, TRANSFORM_NAMESPACE] if batch else [TRAINING_NAMESPACE]
+    logs = [f"arn:{p}:logs:{r}:{a}:log-group:{n}:*" for n in namespaces]
     fixed = [
         {"Sid": "Logs", "Effect": "Allow",
          "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams",
                     "logs:PutLogEvents"],
-         "Resource": f"arn:{p}:logs:{r}:{a}:log-group:{TRAINING_NAMESPACE}:*"},
+         "Resource": logs if batch else logs[0]},
         {"Sid": "Metrics", "Effect": "Allow", "Action": ["cloudwatch:PutMetricData"],
          "Resource": "*",
-         "Condition": {"StringEquals": {"cloudwatch:namespace": TRAINING_NAMESPACE}}},
+         "Condition": {"StringEquals": {"cloudwatch:namespace": namespaces if batch
+                                        else namespaces[0]}}},
         {"Sid": "ImageToken", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"],
          "Resource": "*"},
     ]
@@ -320,7 +349,8 @@ def execution_policy(inputs: Inputs) -> str:
         data = [
             {"Sid": "ReadInput", "Effect": "Allow", "Action": ["s3:GetObject"],
              "Resource": [s3_arn(u, p) for u in inputs.ml_input_prefixes]},
-            {"Sid": "WriteOutput", "Effect": "Allow", "Action": ["s3:PutObject"],
+            {"Sid": "WriteOutput", "Effect": "Allow",
+             "Action": ["s3:GetObject", "s3:PutObject"] if batch else ["s3:PutObject"],
              "Resource": [s3_arn(u, p) for u in inputs.ml_output_prefixes]},
         ] + [
             {"Sid": f"ListInput{i}", "Effect": "Allow", "Action": ["s3:ListBucket"],
@@ -332,13 +362,14 @@ def execution_policy(inputs: Inputs) -> str:
     # Module: the same statements from the variables, inside jsonencode(...). The fixed ones
     # are JSON text (their ${...} parts are template interpolations inside the expression).
     arn = f'"arn:{p}:s3:::${{trimprefix(u, \"s3://\")}}*"'
+    write = ["s3:GetObject", "s3:PutObject"] if batch else ["s3:PutObject"]
     fixed_hcl = json.dumps(fixed, sort_keys=True)
     return (
         "${jsonencode({Version = \"2012-10-17\", Statement = concat(jsondecode("
         + json.dumps(fixed_hcl) + "), [" +
         "{Sid = \"ReadInput\", Effect = \"Allow\", Action = [\"s3:GetObject\"], "
         f"Resource = [for u in var.sagemaker_input_s3_prefixes : {arn}]}}, "
-        "{Sid = \"WriteOutput\", Effect = \"Allow\", Action = [\"s3:PutObject\"], "
+        "{Sid = \"WriteOutput\", Effect = \"Allow\", Action = " + json.dumps(write) + ", "
         f"Resource = [for u in var.sagemaker_output_s3_prefixes : {arn}]}}], "
         "[for i, u in var.sagemaker_input_s3_prefixes : {Sid = \"ListInput${i}\", "
         "Effect = \"Allow\", Action = [\"s3:ListBucket\"], "
@@ -354,9 +385,10 @@ def execution_policy(inputs: Inputs) -> str:
 class ExecutionRole(Construct):
     """The role SageMaker runs training jobs with, created only when asked (count)."""
 
-    def __init__(self, scope: Construct, id_: str, *, inputs: Inputs) -> None:
+    def __init__(self, scope: Construct, id_: str, *, inputs: Inputs, batch: bool = False) -> None:
         super().__init__(scope, id_)
         count = Token.as_number(inputs.expression(inputs.ml_role_count_expr))
+        jobs = arns(inputs)["training_jobs"]
         self.role = named(IamRole(
             self, "role",
             count=count,
@@ -365,15 +397,17 @@ class ExecutionRole(Construct):
                         "metrics and image.",
             # SageMaker, only for this deployment's training jobs (SageMaker Developer Guide,
             # "Cross-service confused deputy prevention", training jobs).
+            # Batch predictions: their transform jobs and models too (transform job section).
             assume_role_policy=assume_role_policy(
-                "sagemaker.amazonaws.com", arns(inputs)["training_jobs"],
+                "sagemaker.amazonaws.com",
+                [jobs, arns(inputs)["transform_jobs"], arns(inputs)["models"]] if batch else jobs,
                 f"${{local.{API_ACCOUNT}}}", like=True),
             tags=inputs.tags,
         ), EXECUTION_ROLE_RESOURCE.split(".")[1])
         named(IamRolePolicy(
             self, "policy", count=count, name="training",
             role=f"${{{EXECUTION_ROLE_RESOURCE}[0].id}}",
-            policy=execution_policy(inputs),
+            policy=execution_policy(inputs, batch),
         ), EXECUTION_ROLE_RESOURCE.split(".")[1])
 
 

@@ -10,7 +10,7 @@ from .api import GraphqlApi
 from .codegen.ir import Schema
 from .codegen.render import Plan, render
 from .data_sources import DataSources
-from .events import TrainingEvents
+from .events import KINDS, TrainingEvents, supports
 from .inputs import Inputs
 from .ml import MlDataSources, ml_locals
 from .resolvers import Resolvers
@@ -40,6 +40,12 @@ class ModelApi(Construct):
         self.training_events = TrainingEvents(
             self, "training_events", inputs=inputs, api=self.graphql.api,
             sdl=schema.appsync_sdl) if inputs.training_events else None
+        # Batch predictions' transform jobs, behind the same switch.
+        transform = KINDS["transform"]
+        self.batch_events = TrainingEvents(
+            self, "batch_events", inputs=inputs, api=self.graphql.api, sdl=schema.appsync_sdl,
+            kind=transform) if inputs.training_events and supports(schema.appsync_sdl,
+                                                                    transform) else None
         self.alarms = Alarms(self, "alarms", inputs=inputs, api=self.graphql.api, schema=schema,
                              tables=self.tables.by_type)
 

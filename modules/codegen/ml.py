@@ -1,4 +1,5 @@
-"""Operations that call SageMaker and Bedrock: @training (start, stop, refresh) and @predict.
+"""Operations that call SageMaker and Bedrock: @training and @transform (start, stop, refresh:
+one machinery, parameterized by JobKind) and @predict.
 
 Each is a pipeline of DynamoDB steps and one HTTP step (an AppSync HTTP data source that signs
 with its own role). render.py hands these kinds here; templates live in templates/vtl/ml/.
@@ -6,6 +7,7 @@ with its own role). render.py hands these kinds here; templates live in template
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from graphql import parse
@@ -16,11 +18,13 @@ from .ir import Operation
 if TYPE_CHECKING:  # render imports this module: no cycle at run time
     from .render import Plan, _Renderer
 
-ML_KINDS = ("training", "predict")
+ML_KINDS = ("training", "transform", "predict")
 # The mutation an EventBridge rule calls on SageMaker job state changes (modules/events.py).
 MUTATION = "refreshTrainingJob"
 
 TRAINING_ACTIONS = ("start", "stop", "refresh")
+# The batch predictions' status mutation (EventBridge: "SageMaker Transform Job State Change").
+TRANSFORM_MUTATION = "refreshBatchPrediction"
 
 # HTTP data sources: name -> (host prefix of https://<prefix>.<region>.amazonaws.com, SigV4 name)
 SAGEMAKER = "SageMaker"
@@ -39,6 +43,32 @@ HTTP_SOURCES = {
 FINAL = ("COMPLETED", "FAILED", "STOPPED")
 STATUSES = {"InProgress": "IN_PROGRESS", "Completed": "COMPLETED", "Failed": "FAILED",
             "Stopping": "STOPPING", "Stopped": "STOPPED"}
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """What differs between SageMaker job kinds the start/stop/refresh templates serve: the
+    API's action and member names (SageMaker API reference) and how messages name the job.
+    TrainingJobStatus and TransformJobStatus share their values (STATUSES)."""
+
+    kind: str  # the directive
+    noun: str  # in messages
+    create: str
+    describe: str
+    stop: str
+    name_param: str  # the job's name in requests (the job's id)
+    status_param: str  # DescribeX's status member
+    arn_param: str  # CreateX's answer
+
+
+JOB_KINDS = {
+    "training": JobKind("training", "training job", "CreateTrainingJob", "DescribeTrainingJob",
+                        "StopTrainingJob", "TrainingJobName", "TrainingJobStatus",
+                        "TrainingJobArn"),
+    "transform": JobKind("transform", "batch prediction", "CreateTransformJob",
+                         "DescribeTransformJob", "StopTransformJob", "TransformJobName",
+                         "TransformJobStatus", "TransformJobArn"),
+}
 # Each prediction is stored as one DynamoDB item (at most 400 KB; a character is up to 3 bytes
 # of UTF-8), so predict takes at most 65,536 characters of input (SageMaker's InvokeEndpoint
 # would take 6 MB) and stores an output only up to 65,536 characters: a longer one is written to
@@ -117,7 +147,14 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
         ])
         return
     action = op.options["action"]
-    if action == "start":
+    job = JOB_KINDS[op.kind]
+    getter = next((o.field for o in r.schema.operations if o.kind == op.kind and o.entity is e
+                   and o.parent == "Query" and o.options.get("action") == "refresh"), None)
+    ctx = dict(ctx, job=job, getter=getter)
+    sagemaker = f"sagemaker:{job.create}"
+    if action == "start" and op.kind == "transform":
+        steps = _transform_start(r, op, ctx, fn, http)
+    elif action == "start":
         stored = [a.name for a in op.args if a.name in e.attributes and a.name not in e.key.names]
         steps = [
             r.function(f"{fn}_model", model.type_name, "ml/start_model.req",
@@ -127,7 +164,7 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
                        "ml/start_existing.res", (get_job,), **ctx),
             r.function(f"{fn}_put", e.type_name, "ml/start_put.req", "ml/start_put.res",
                        (put_job,), stored_args=stored, **ctx),
-            http(f"{fn}_create", "start_create", SAGEMAKER, "sagemaker:CreateTrainingJob",
+            http(f"{fn}_create", "start_create", SAGEMAKER, sagemaker,
                  "ml/start_create.res", volume_gb=VOLUME_SIZE_GB),
             r.function(f"{fn}_record", e.type_name, "ml/start_record.req",
                        "ml/start_record.res", (update_job,), **ctx),
@@ -136,40 +173,79 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
         steps = [
             r.function(f"{fn}_read", e.type_name, "ml/job_read.req", "ml/stop_read.res",
                        (get_job,), **ctx),
-            http(f"{fn}_call", "stop_call", SAGEMAKER, "sagemaker:StopTrainingJob"),
+            http(f"{fn}_call", "stop_call", SAGEMAKER, f"sagemaker:{job.stop}"),
             r.function(f"{fn}_write", e.type_name, "ml/stop_write.req", "ml/job_write.res",
                        (update_job,), **ctx),
         ]
     else:
         # One set of functions serves every refreshing field (a read and the status mutation).
         fn = f"{e.type_name}_refresh"
+        # Only training registers what it produced (a version); a batch prediction's output is
+        # in S3 already.
+        names = ("read", "describe", "write", "allocate", "register", "release") \
+            if op.kind == "training" else ("read", "describe", "write")
         if any(f.name == f"{fn}_read" for f in r.functions):
-            steps = [f"{fn}_{s}" for s in ("read", "describe", "write", "allocate", "register",
-                                            "release")]
+            steps = [f"{fn}_{s}" for s in names]
         else:
             steps = [
                 r.function(f"{fn}_read", e.type_name, "ml/job_read.req", "ml/refresh_read.res",
                            (get_job,), **ctx),
                 http(f"{fn}_describe", "refresh_describe", SAGEMAKER,
-                     "sagemaker:DescribeTrainingJob", "ml/refresh_describe.res",
+                     f"sagemaker:{job.describe}", "ml/refresh_describe.res",
                      statuses=STATUSES),
                 # The write comes first and is conditioned on the revision read: of two refreshes
                 # racing (the EventBridge rule and a reader), only its winner numbers a version.
                 r.function(f"{fn}_write", e.type_name, "ml/refresh_write.req",
                            "ml/refresh_write.res", (update_job,), **ctx),
-                r.function(f"{fn}_allocate", model.type_name, "ml/refresh_allocate.req",
-                           "ml/refresh_allocate.res", (Access("UpdateItem", model.type_name),),
-                           **ctx),
-                # One transaction: the version item and the job's link to it.
-                r.function(f"{fn}_register", versions.type_name, "ml/refresh_register.req",
-                           "ml/refresh_register.res",
-                           (Access("PutItem", versions.type_name), update_job),
-                           version_defaults=versions.enum_defaults, **ctx),
-                # A register that failed gives its number back (counter_release).
-                r.counter_release(f"{fn}_release", model, counter, "$ctx.stash.current",
-                                  ["modelName"]),  # the job's field, as refresh_allocate reads it
             ]
+            if op.kind == "training":
+                steps += [
+                    r.function(f"{fn}_allocate", model.type_name, "ml/refresh_allocate.req",
+                               "ml/refresh_allocate.res",
+                               (Access("UpdateItem", model.type_name),), **ctx),
+                    # One transaction: the version item and the job's link to it.
+                    r.function(f"{fn}_register", versions.type_name,
+                               "ml/refresh_register.req", "ml/refresh_register.res",
+                               (Access("PutItem", versions.type_name), update_job),
+                               version_defaults=versions.enum_defaults, **ctx),
+                    # A register that failed gives its number back (counter_release).
+                    r.counter_release(f"{fn}_release", model, counter, "$ctx.stash.current",
+                                      ["modelName"]),  # the job's field, as allocate reads it
+                ]
     r.pipeline(op.parent, op.field, steps)
+
+
+def _transform_start(r: _Renderer, op: Operation, ctx: dict, fn: str, http) -> list[str]:
+    """startBatchPrediction: the version (given, the alias's, else the latest), its artifact and
+    image, then as a training start (existing, put, record) with two SageMaker calls between:
+    CreateModel (a SageMaker Model named as the job, of the version's artifact and image) and
+    CreateTransformJob."""
+    from .render import Access
+
+    e, model, versions, jobs = op.entity, ctx["model"], ctx["versions"], op.options["jobs"]
+    stored = [a.name for a in op.args if a.name in e.attributes and a.name not in e.key.names]
+    return [
+        r.function(f"{fn}_model", model.type_name, "ml/transform_model.req",
+                   "ml/predict_model.res", (Access("GetItem", model.type_name),),
+                   aliases_field=r._aliases_field(model), **ctx),
+        r.function(f"{fn}_version", versions.type_name, "ml/predict_version.req",
+                   "ml/transform_version.res", (Access("GetItem", versions.type_name),),
+                   **ctx),
+        r.function(f"{fn}_image", jobs.type_name, "ml/transform_image.req",
+                   "ml/transform_image.res", (Access("GetItem", jobs.type_name),),
+                   jobs=jobs, **ctx),
+        r.function(f"{fn}_existing", e.type_name, "ml/start_existing.req",
+                   "ml/start_existing.res", (Access("GetItem", e.type_name),), **ctx),
+        r.function(f"{fn}_put", e.type_name, "ml/start_put.req", "ml/start_put.res",
+                   (Access("PutItem", e.type_name),), stored_args=stored, **ctx),
+        http(f"{fn}_sagemaker_model", "transform_sagemaker_model", SAGEMAKER,
+             "sagemaker:CreateModel", "ml/start_create.res", arn_param="ModelArn",
+             arn_stash="modelArn"),
+        http(f"{fn}_create", "transform_create", SAGEMAKER, "sagemaker:CreateTransformJob",
+             "ml/start_create.res", arn_param=ctx["job"].arn_param, arn_stash="jobArn"),
+        r.function(f"{fn}_record", e.type_name, "ml/start_record.req",
+                   "ml/start_record.res", (Access("UpdateItem", e.type_name),), **ctx),
+    ]
 
 
 def http_access(plan: Plan) -> dict[str, set[str]]:
@@ -181,8 +257,9 @@ def http_access(plan: Plan) -> dict[str, set[str]]:
     return out
 
 
-__all__ = ["HTTP_SOURCES", "JOB_DELIMITER", "MAX_STORED_OUTPUT_CHARS", "ML_KINDS", "PLACEHOLDERS",
-           "S3", "TRAINING_ACTIONS", "TTL_ATTRIBUTE", "expiring", "http_access", "operation"]
+__all__ = ["HTTP_SOURCES", "JOB_DELIMITER", "JOB_KINDS", "MAX_STORED_OUTPUT_CHARS", "ML_KINDS",
+           "PLACEHOLDERS", "S3", "TRAINING_ACTIONS", "TRANSFORM_MUTATION", "TTL_ATTRIBUTE",
+           "expiring", "http_access", "operation"]
 
 
 def refresh_operation(sdl: str, mutation: str = MUTATION) -> str:
@@ -206,5 +283,5 @@ def refresh_operation(sdl: str, mutation: str = MUTATION) -> str:
 
     result = types[named_type(field.type)]
     selection = " ".join(f.name.value for f in result.fields if named_type(f.type) not in types)
-    return (f"mutation RefreshTrainingJob($id: ID!) {{ {mutation}(id: $id) "
+    return (f"mutation {mutation[0].upper() + mutation[1:]}($id: ID!) {{ {mutation}(id: $id) "
             f"{{ {selection} }} }}")

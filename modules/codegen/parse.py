@@ -48,7 +48,7 @@ from .ir import (
     Schema,
     identifying_args,
 )
-from .ml import ML_KINDS, TRAINING_ACTIONS
+from .ml import JOB_KINDS, ML_KINDS, TRAINING_ACTIONS
 
 DIRECTIVES_FILE = Path(__file__).resolve().parents[2] / "schema" / "directives.graphql"
 AWS_SCALARS = {"AWSDate", "AWSTime", "AWSDateTime", "AWSTimestamp", "AWSEmail", "AWSJSON",
@@ -560,12 +560,14 @@ class _Builder:
             op.target = self._target(d, args["target"])
             op.options = self._protected(d, args, op.target)
         if kind in ML_KINDS:
-            if kind == "training" and args["action"] not in TRAINING_ACTIONS:
-                raise _fail(d, f"@training action {args['action']!r} is unknown",
+            if kind in JOB_KINDS and args["action"] not in TRAINING_ACTIONS:
+                raise _fail(d, f"@{kind} action {args['action']!r} is unknown",
                             f"use one of {', '.join(TRAINING_ACTIONS)}")
             op.options = {"action": args.get("action", kind),
                           "model": self._target(d, args["model"]),
                           "versions": self._target(d, args["versions"])}
+            if "jobs" in args:  # @transform: the training jobs that give a version its image
+                op.options["jobs"] = self._target(d, args["jobs"])
         op.auth = self._auth(f.ast_node, entity, auth_operation(kind, root, op.options))
         if op.auth.owner_field and (kind not in ("get", "list", "create", "update", "delete")
                                     or op.via):

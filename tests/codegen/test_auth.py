@@ -51,8 +51,12 @@ def _field_directives(sdl: str, parent: str, field: str) -> str:
     (as printed when an argument has a description) and the closing `): Type @...` line."""
     sdl = without_descriptions(sdl)  # a described field's arguments span lines
     body = sdl[re.search(rf"^type {parent}\b", sdl, re.M).start():]
-    return re.search(rf"^  {field}\b(?:\(\n(?:    [^\n]*\n)*  \))?[^\n]*", body,
-                     re.M).group(0)
+    m = re.search(rf"^  {field}\b[^\n]*", body, re.M)
+    if not m.group(0).endswith("("):
+        return m.group(0)
+    # Arguments with descriptions print one per line: the directives follow the closing "):".
+    end = body.index("\n  ):", m.end()) + 1
+    return body[end:body.index("\n", end)]
 
 
 def test_every_operation_carries_the_directives_its_rules_give(domain):

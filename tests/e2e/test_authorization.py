@@ -18,6 +18,7 @@ from modules.codegen.matrix import NO, OWN, YES, Caller, allowed, callers
 from modules.codegen.parse import load
 from modules.config import Settings
 from tests.e2e.graphql_client import IAM_ARN, IAM_AUTH, GraphQLClient, jwt_auth
+from tests.e2e.test_batch import batch_input
 from tests.e2e.test_ml import IMAGE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,6 +92,16 @@ REQUESTS = {
                            lambda f: {"id": f["running_job"]}),
     "predict": ("mutation($m: String!) { predict(input: {modelName: $m, version: 1, "
                 "input: \"{}\"}) { id caller } }", lambda f: {"m": f["model"]}),
+    "getBatchPrediction": ("query($id: ID!) { getBatchPrediction(id: $id) { id } }",
+                           lambda f: {"id": f["batch"]}),
+    "listBatchPredictions": ("query($m: String!) { listBatchPredictions(modelName: $m) "
+                             "{ items { id } } }", lambda f: {"m": f["model"]}),
+    "startBatchPrediction": ("mutation($i: StartBatchPredictionInput!) { startBatchPrediction("
+                             "input: $i) { id } }", lambda f: {"i": batch_input(f["model"])}),
+    "stopBatchPrediction": ("mutation($id: ID!) { stopBatchPrediction(id: $id) { id } }",
+                            lambda f: {"id": f["batch"]}),
+    "refreshBatchPrediction": ("mutation($id: ID!) { refreshBatchPrediction(id: $id) { id } }",
+                               lambda f: {"id": f["batch"]}),
 }
 
 
@@ -177,7 +188,7 @@ def _tables(runtime):
 def fixture(graphql: GraphQLClient, tables, owner_sub: str) -> dict:
     """Fresh items for one call: a model owned by `owner_sub` with a version (endpoint, alias
     prod, so approved) and a pending version 2, a bare model, a final, a pending and a running
-    job, and a prediction of `owner_sub`."""
+    job, a prediction of `owner_sub` and a running batch prediction."""
     name = f"az-{uuid.uuid4().hex[:10]}"
     graphql.data("mutation($n: String!, $o: String!) { createModel(input: {name: $n, owner: $o})"
                  " { name } }", {"n": name, "o": owner_sub})
@@ -200,6 +211,8 @@ def fixture(graphql: GraphQLClient, tables, owner_sub: str) -> dict:
     pending = graphql.data(job, {"m": name})["createTrainingJob"]["id"]
     running = graphql.data(REQUESTS["startTrainingJob"][0],
                            {"i": start_input(name)})["startTrainingJob"]["id"]
+    batch = graphql.data(REQUESTS["startBatchPrediction"][0],
+                         {"i": batch_input(name)})["startBatchPrediction"]["id"]
     prediction = graphql.data("mutation($m: String!) { recordPrediction(input: {modelName: $m, "
                               "input: \"{}\"}) { id } }", {"m": name})["recordPrediction"]["id"]
     # The prediction's caller is the owner (as if it had called predict itself).
@@ -212,7 +225,7 @@ def fixture(graphql: GraphQLClient, tables, owner_sub: str) -> dict:
                             {"n": name})["getModel"]["revision"]
     return {"model": name, "bare_model": f"{name}-bare", "owner": owner_sub, "revision": revision,
             "final_job": final, "pending_job": pending, "running_job": running,
-            "prediction": prediction}
+            "prediction": prediction, "batch": batch}
 
 
 def test_every_operation_has_a_request(schema):

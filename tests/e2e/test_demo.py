@@ -14,6 +14,7 @@ def test_demo_session_runs_without_errors(local_runtime, capsys):
     assert '"predict": {"id"' in out and '"listPredictions": {"items": [{' in out
     # --costs: the training start calls SageMaker once; createModel writes in one request.
     costs = [line for line in out.splitlines() if line.startswith("  cost: ")]
+    assert '"startBatchPrediction": {"id"' in out and '"listBatchPredictions": {"items": [{' in out
     assert len(costs) == len(demo.STEPS), out
     # A version is approved before the protected alias prod points at it.
     assert '"approvalStatus": "APPROVED"' in out

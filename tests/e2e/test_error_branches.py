@@ -174,7 +174,41 @@ def _requests() -> dict[str, Callable]:
         "mutation($i: PredictInput!) { predict(input: $i) { id } }",
         {"i": {"modelName": (n := _model(g, inference="BEDROCK")), "input": "{}",
                "version": _version(g, n, bedrockModelId="anthropic.claude-3-haiku-20240307-v1:0")}})
+    r["startBatchPrediction"] = lambda g: (
+        "mutation($i: StartBatchPredictionInput!) { startBatchPrediction(input: $i) { id } }",
+        {"i": _batch_input((n := _model(g)), image=IMAGE, _=_version(g, n))})
+    # Without an image: the one of the training job that produced the version.
+    r["startBatchPrediction(trained)"] = lambda g: (
+        "mutation($i: StartBatchPredictionInput!) { startBatchPrediction(input: $i) { id } }",
+        {"i": _batch_input((n := _model(g)),
+                           _=_version(g, n, trainingJobId=_job(g, n)))})
+    r["getBatchPrediction"] = lambda g: (
+        f"query($id: ID!) {{ getBatchPrediction(id: $id) {{ {JOB} }} }}",
+        {"id": _batch(g, _model(g))})
+    # The first Describe answers InProgress (nothing to write), the second Completed.
+    r["refreshBatchPrediction(completes)"] = lambda g: (
+        f"mutation($id: ID!) {{ refreshBatchPrediction(id: $id) {{ {JOB} }} }}",
+        {"id": (b := _batch(g, _model(g))),
+         "_": g.data("query($id: ID!) { getBatchPrediction(id: $id) { id } }", {"id": b})})
+    r["listBatchPredictions"] = lambda g: (
+        f"query($n: String!) {{ listBatchPredictions(modelName: $n) {{ items {{ {JOB} }} }} }}",
+        {"n": (n := _model(g)), "_": _batch(g, n)})
+    r["stopBatchPrediction"] = lambda g: (
+        f"mutation($id: ID!) {{ stopBatchPrediction(id: $id) {{ {JOB} }} }}",
+        {"id": _batch(g, _model(g))})
     return r
+
+
+def _batch_input(name: str, _=None, **fields) -> dict:
+    """`_`: a setup step run for its effect (a version) before the input is used."""
+    return {"modelName": name, "inputUri": "s3://data/train/", "outputUri": "s3://data/out/",
+            "instanceType": "ml.m5.large", **fields}
+
+
+def _batch(g, name: str) -> str:
+    _version(g, name)
+    return g.data("mutation($i: StartBatchPredictionInput!) { startBatchPrediction(input: $i) "
+                  "{ id } }", {"i": _batch_input(name, image=IMAGE)})["startBatchPrediction"]["id"]
 
 
 REQUESTS = _requests()

@@ -109,7 +109,10 @@ def test_module_execution_policy_equals_the_literal_one(hardened_stack, console)
                         sagemaker_input_s3_prefixes=tuple(inputs_),
                         sagemaker_output_s3_prefixes=tuple(outputs),
                         training_images=tuple(images))
-    literal = json.loads(execution_policy(Inputs.literal(settings)).replace(
+    # The schema's batch predictions widen it (their logs, the artifacts they load).
+    batch = "sagemaker:CreateModel" in http_access(
+        render(load(ROOT / settings.schema_path), lambda e: e.table)).get("SageMaker", set())
+    literal = json.loads(execution_policy(Inputs.literal(settings), batch).replace(
         f"${{local.{API_ACCOUNT}}}", ACCOUNT))
     policy = hardened_stack["resource"]["aws_iam_role_policy"]["sagemaker_execution"]["policy"]
     doc = {"variable": {"sagemaker_input_s3_prefixes": {"default": inputs_},
@@ -160,7 +163,7 @@ def test_module_training_policy_and_conditions_equal_the_literal_ones(module_sta
                                                                      values):
     """The CreateTrainingJob condition block and the policy the resolver reads, from the
     module's variables, equal what Python derives from the same settings."""
-    from modules.guardrails import conditions, policy_values
+    from modules.guardrails import ACTION_LOCALS, conditions, policy_values
 
     images = ["arn:aws:ecr:us-east-1:123456789012:repository/xgboost",
               "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/"]
@@ -173,12 +176,19 @@ def test_module_training_policy_and_conditions_equal_the_literal_ones(module_sta
                  if name.startswith("training_") or name in prefixes}
     for name, value in given.items():
         variables[name] = {"default": value}
+    variables["name_prefix"] = {"default": "mlapi"}
     doc = {"variable": variables,
-           "locals": _module_locals(module_stack, ["training_policy",
-                                                   "training_iam_condition_rows",
-                                                   "training_iam_condition"])}
+           "locals": {API_PARTITION: "aws", API_REGION: "us-east-1", API_ACCOUNT: ACCOUNT,
+                      **_module_locals(module_stack, ["training_policy",
+                                                      "training_iam_condition_rows",
+                                                      "training_iam_condition",
+                                                      *ACTION_LOCALS.values()])}}
     assert console(doc, "local.training_iam_condition") == conditions(settings)
     assert console(doc, "jsondecode(local.training_policy)") == policy_values(settings)
+    # Batch predictions' create actions: the rows on their keys (and the API's own models).
+    models = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model/mlapi--*"
+    for action, local in ACTION_LOCALS.items():
+        assert console(doc, f"local.{local}") == conditions(settings, action, models), action
 
 
 @pytest.mark.parametrize("uri", ["s3://preds-bkt/", "s3://preds-bkt/team/outputs/", ""])

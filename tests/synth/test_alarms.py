@@ -6,6 +6,7 @@ import json
 
 from main import load_settings
 from modules.alarms import THROTTLE_OPERATIONS
+from modules.events import KINDS
 
 ALARM_TYPES = ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_event_rule",
                "aws_cloudwatch_event_target")
@@ -16,7 +17,12 @@ MAX_ALARM_QUERIES = 10
 def _alarms(stack: dict) -> dict:
     return {name: body for rtype in ALARM_TYPES
             for name, body in stack["resource"].get(rtype, {}).items()
-            if name not in ("training_job_state", "refresh_training_job")}
+            if name not in REFRESH_EVENTS}
+
+
+# The refresh rules and targets of modules/events.py: not alarms.
+REFRESH_EVENTS = {n for k in KINDS.values()
+                  for n in (f"{k.slug}_job_state", k.target.replace("-", "_"))}
 
 
 def test_one_throttling_alarm_per_table_and_the_api_alarms(module_stack, schema_ir):

@@ -8,7 +8,7 @@ import pytest
 from graphql import parse
 
 from modules.config import ConfigError, Settings
-from modules.events import refresh_operation
+from modules.events import KINDS, refresh_operation
 
 EVENT_TYPES = ("aws_cloudwatch_event_rule", "aws_cloudwatch_event_target")
 
@@ -95,3 +95,27 @@ def test_refresh_operation_refuses_a_schema_without_the_mutation():
         refresh_operation("type Query { a: Int } type Mutation { b: Int }")
     with pytest.raises(ValueError, match="exactly `id`"):
         refresh_operation("type T { id: ID } type Mutation { refreshTrainingJob(x: ID): T }")
+
+
+def test_transform_job_state_changes_refresh_batch_predictions(hardened_stack, module_stack):
+    """Behind the same switch: a second rule, target and role, as for training, of the
+    schema's batch prediction status mutation."""
+    kind = KINDS["transform"]
+    res = hardened_stack["resource"]
+    assert f"{kind.slug}_job_state" not in module_stack["resource"]["aws_cloudwatch_event_rule"]
+    rule = res["aws_cloudwatch_event_rule"][f"{kind.slug}_job_state"]
+    assert json.loads(rule["event_pattern"]) == {
+        "source": ["aws.sagemaker"],
+        "detail-type": ["SageMaker Transform Job State Change"],
+        "detail": {"TransformJobName": [{"prefix": "${var.name_prefix}--"}]},
+    }
+    target = res["aws_cloudwatch_event_target"][kind.target.replace("-", "_")]
+    assert target["input_transformer"]["input_paths"] == {"id": "$.detail.TransformJobName"}
+    field = parse(target["appsync_target"]["graphql_operation"]).definitions[0] \
+        .selection_set.selections[0]
+    assert field.name.value == kind.mutation == "refreshBatchPrediction"
+    assert {"id", "modelName", "status", "failureReason"} <= \
+        {s.name.value for s in field.selection_set.selections}
+    policy = res["aws_iam_role_policy"][f"events_{kind.slug}_jobs"]
+    assert json.loads(policy["policy"])["Statement"][0]["Resource"].endswith(
+        "/types/Mutation/fields/refreshBatchPrediction")

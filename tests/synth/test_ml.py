@@ -9,7 +9,7 @@ import pytest
 
 from modules.codegen.ml import HTTP_SOURCES, JOB_DELIMITER
 from modules.config import ConfigError, Settings
-from modules.guardrails import conditions, image_prefix
+from modules.guardrails import ACTION_KEYS, conditions, image_prefix
 from modules.inputs import Inputs
 from modules.ml import execution_policy, invoke_policy
 from tests.conftest import ROOT
@@ -40,14 +40,24 @@ def test_every_stack_signs_each_http_source_for_its_service(root_stack, module_s
 def test_sagemaker_role_allows_jobs_under_the_prefix_and_passes_only_the_execution_role(
         root_stack):
     policy = json.loads(root_stack["resource"]["aws_iam_role_policy"]["ds_sagemaker"]["policy"])
-    jobs = "arn:aws:sagemaker:us-east-1:${local.api_account_id}:training-job/mlapi--*"
+    arn = "arn:aws:sagemaker:us-east-1:${local.api_account_id}:"
+    jobs, transforms = f"{arn}training-job/mlapi--*", f"{arn}transform-job/mlapi--*"
+    models = f"{arn}model/mlapi--*"
     settings = Settings.load(ROOT / "cdktf.json")
     assert policy["Statement"] == [
         {"Effect": "Allow", "Action": ["sagemaker:DescribeTrainingJob",
                                        "sagemaker:StopTrainingJob"], "Resource": jobs},
+        {"Effect": "Allow", "Action": ["sagemaker:DescribeTransformJob",
+                                       "sagemaker:StopTransformJob"], "Resource": transforms},
         # The training policy again, in IAM (guardrails.conditions is checked below).
         {"Effect": "Allow", "Action": ["sagemaker:CreateTrainingJob"], "Resource": jobs,
          "Condition": conditions(settings)},
+        # Batch predictions: within the same policy's keys each action defines, on this
+        # deployment's models only.
+        {"Effect": "Allow", "Action": ["sagemaker:CreateTransformJob"], "Resource": transforms,
+         "Condition": conditions(settings, "sagemaker:CreateTransformJob", models)},
+        {"Effect": "Allow", "Action": ["sagemaker:CreateModel"], "Resource": models,
+         "Condition": conditions(settings, "sagemaker:CreateModel")},
         {"Effect": "Allow", "Action": ["iam:PassRole"],
          "Resource": "${local.sagemaker_execution_role_arn}",
          "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}},
@@ -240,7 +250,7 @@ def test_the_predictions_table_expires_items_and_every_writer_sets_the_attribute
         writers = [k for kind in ("aws_appsync_function", "aws_appsync_resolver")
                    for k, v in stack["resource"][kind].items()
                    if "PutItem" in v.get("request_mapping_template", v.get("request_template", ""))
-                   and "predictions" in v.get("data_source", "")]
+                   and "aws_appsync_datasource.predictions." in v.get("data_source", "")]
         assert len(writers) >= 2, writers  # predict's put and recordPrediction
         for name in writers:
             body = {**stack["resource"].get("aws_appsync_function", {}),
@@ -250,3 +260,31 @@ def test_the_predictions_table_expires_items_and_every_writer_sets_the_attribute
     days = Settings.load(ROOT / "cdktf.json").prediction_ttl_days
     assert root_stack["locals"]["prediction_ttl_seconds"] == str(days * 86400)
     assert module_stack["locals"]["prediction_ttl_seconds"] == "${var.prediction_ttl_days * 86400}"
+
+
+def test_batch_prediction_creates_carry_their_actions_condition_keys(root_stack, module_stack,
+                                                                     hardened_stack):
+    """Each create action is bound by the training policy's rows on the keys it defines
+    (guardrails.ACTION_KEYS, from the Service Authorization Reference), CreateTransformJob to
+    this deployment's models, CreateModel to the network isolation setting either way."""
+    s = Settings.load(ROOT / "cdktf.json")
+    models = "arn:aws:sagemaker:us-east-1:${local.api_account_id}:model/mlapi--*"
+    transform = conditions(s, "sagemaker:CreateTransformJob", models)
+    assert transform["ArnLike"] == {"sagemaker:ModelArn": [models]}
+    assert transform["ForAllValues:StringEquals"] == {
+        "sagemaker:InstanceTypes": list(s.training_instance_types)}
+    assert "NumericLessThanEquals" not in transform  # no MaxRuntimeInSeconds on transform jobs
+    model = conditions(s, "sagemaker:CreateModel")
+    assert model["Bool"] == {"sagemaker:NetworkIsolation": [
+        str(s.training_network_isolation).lower()]}
+    keys = {k for block in model.values() for k in block}
+    assert keys <= {"sagemaker:NetworkIsolation", *ACTION_KEYS["sagemaker:CreateModel"]}
+    for stack in (module_stack, hardened_stack):
+        statements = stack["resource"]["aws_iam_role_policy"]["ds_sagemaker"]["policy"]
+        for action, local in (("CreateTransformJob", "transform_iam_condition"),
+                              ("CreateModel", "model_iam_condition")):
+            assert f'"Action": ["sagemaker:{action}"], "Condition": ' \
+                   f'${{jsonencode(local.{local})}}' in statements
+            assert "local.training_iam_condition_rows" in stack["locals"][local]
+        assert '"sagemaker:ModelArn"' in stack["locals"]["transform_iam_condition"]
+        assert "var.training_network_isolation" in stack["locals"]["model_iam_condition"]
