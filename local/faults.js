@@ -9,7 +9,8 @@
 //   target  a DynamoDB operation as the mapping template names it (GetItem, PutItem, UpdateItem,
 //           DeleteItem, Query, Scan, BatchGetItem, BatchPutItem, BatchDeleteItem,
 //           TransactGetItems, TransactWriteItems), or an HTTP data-source call
-//           (CreateTrainingJob, DescribeTrainingJob, StopTrainingJob, InvokeEndpoint, InvokeModel)
+//           (CreateTrainingJob, DescribeTrainingJob, StopTrainingJob, InvokeEndpoint, InvokeModel,
+//           and the hosting calls listed below HTTP)
 //   @table  only calls on a table whose name ends with this (`@predictions`)
 //   #n      only the n-th matching call of the GraphQL request (1-based; default: every call)
 //   effect  DynamoDB: `throttle` (ProvisionedThroughputExceededException), `unprocessed` (a batch
@@ -28,6 +29,9 @@ const DYNAMODB = new Set(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Que
 const BATCH = new Set(['BatchGetItem', 'BatchPutItem', 'BatchDeleteItem']);
 const CONDITIONAL = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems']);
 const HTTP = new Set(['CreateTrainingJob', 'DescribeTrainingJob', 'StopTrainingJob', 'InvokeEndpoint', 'InvokeModel']);
+// deployModelVersion, undeployModelVersion and refreshDeployment (SageMaker hosting).
+['CreateModel', 'CreateEndpointConfig', 'CreateEndpoint', 'UpdateEndpoint', 'DescribeEndpoint',
+  'DeleteEndpoint', 'DeleteEndpointConfig', 'DeleteModel'].forEach((a) => HTTP.add(a));
 const HEADER = 'x-local-faults';
 
 class FaultSpecError extends Error {}

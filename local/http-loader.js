@@ -119,7 +119,7 @@ class LocalHttpLoader {
         return faultAnswer(Number(fault.effect), Boolean(target));
       }
       const forward = (t, b) => this.send(payload.method, path, { ...headers, 'X-Amz-Target': t }, b);
-      const filled = await filler.fill({ service: this.service, target, body, forward });
+      const filled = await filler.fill({ service: this.service, target, body, forward, path: payload.resourcePath });
       if (filled) {
         servedBy = filled.servedBy;
         return filled.response;

@@ -254,6 +254,8 @@ class Inputs:
             "Days a stored prediction (input and output) is kept before DynamoDB's TTL "
             "deletes it; 0 keeps them.",
             *whole_number("prediction_ttl_days", PREDICTION_TTL_DAYS))
+        var("deploy_requires_approval", "bool", s.deploy_requires_approval,
+            "deployModelVersion deploys only APPROVED versions; false: any version.")
         guardrails.declare(stack, s)
         if s.introspection_enabled is not None:
             optional["introspection_enabled"] = var(

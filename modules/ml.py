@@ -18,6 +18,7 @@ from constructs import Construct
 
 from .api import api_trust_policy, assume_role_policy
 from .aws import AppsyncDatasource, AppsyncGraphqlApi, IamRole, IamRolePolicy
+from .codegen.deploy import HOSTING_ACTIONS
 from .codegen.ml import (
     BEDROCK,
     HTTP_SOURCES,
@@ -54,6 +55,9 @@ def arns(inputs: Inputs) -> dict[str, str]:
         "training_jobs": (f"arn:{p}:sagemaker:{r}:{a}:training-job/"
                           f"{inputs.name_prefix}{JOB_DELIMITER}*"),
         "endpoint": f"arn:{p}:sagemaker:{r}:{a}:endpoint/",
+        # deployModelVersion's SageMaker Models, EndpointConfigs and endpoints (codegen/deploy.py).
+        "hosting": [f"arn:{p}:sagemaker:{r}:{a}:{kind}/{inputs.name_prefix}{JOB_DELIMITER}*"
+                    for kind in ("model", "endpoint-config", "endpoint")],
         # Foundation models have no account in their ARN.
         "foundation_model": f"arn:{p}:bedrock:{r}::foundation-model/",
         "inference_profile": f"arn:{p}:bedrock:{r}:{a}:inference-profile/",
@@ -90,6 +94,8 @@ def bedrock_statements(inputs: Inputs, ids: list[str], actions: list[str]) -> li
 EXECUTION_ROLE = "sagemaker_execution_role_arn"
 # Seconds a stored prediction lives (0: forever); templates/vtl/_macros.vtl.j2 `expiry`.
 TTL_LOCAL = "prediction_ttl_seconds"
+# "true" while deployModelVersion deploys only APPROVED versions (deploy_requires_approval).
+APPROVAL_LOCAL = "deploy_requires_approval"
 
 
 def ml_locals(scope: Construct, inputs: Inputs) -> dict[str, str]:
@@ -102,33 +108,54 @@ def ml_locals(scope: Construct, inputs: Inputs) -> dict[str, str]:
     # A literal in the root stack (the local runtime reads it), an expression in the module.
     values[TTL_LOCAL] = inputs.expression(inputs.prediction_ttl_seconds) \
         if inputs.ml_lists_are_variables else inputs.prediction_ttl_seconds
+    values[APPROVAL_LOCAL] = "${var.deploy_requires_approval}" \
+        if inputs.ml_lists_are_variables \
+        else str(inputs.settings.deploy_requires_approval).lower()
     for name, value in values.items():
         TerraformLocal(scope, name, value).override_logical_id(name)
     return {"name_prefix": inputs.name_prefix, "execution_role_arn": f"${{local.{EXECUTION_ROLE}}}",
             "training_policy": f"${{local.{POLICY_LOCAL}}}",
             "inference_policy": f"${{local.{INFERENCE_LOCAL}}}",
-            "prediction_ttl_seconds": f"${{local.{TTL_LOCAL}}}"}
+            "prediction_ttl_seconds": f"${{local.{TTL_LOCAL}}}",
+            "deploy_requires_approval": f"${{local.{APPROVAL_LOCAL}}}"}
 
 
 def sagemaker_policy(inputs: Inputs, actions: set[str]) -> dict:
     create = "sagemaker:CreateTrainingJob"
     jobs = arns(inputs)["training_jobs"]
+    # Hosting (deployModelVersion) only on this deployment's names: model/, endpoint-config/ and
+    # endpoint/ "<name_prefix>--*" (Service Authorization Reference, "Actions, resources, and
+    # condition keys for Amazon SageMaker": CreateModel on model, CreateEndpointConfig on
+    # endpoint-config, Create/Update/Describe/DeleteEndpoint on endpoint, each resource-level).
+    hosting = actions & HOSTING_ACTIONS
+    actions = actions - hosting
     statements = [{"Effect": "Allow", "Action": sorted(actions - {create}), "Resource": jobs}] \
         if actions - {create} else []
+    if hosting:
+        statements.append({"Effect": "Allow", "Action": sorted(hosting),
+                           "Resource": arns(inputs)["hosting"]})
+    if "sagemaker:CreateModel" in hosting and create not in actions:
+        statements.append(pass_role())
     if create in actions:
         # The training policy again, in IAM: a template that forgot a check cannot widen it.
         statements.append({"Effect": "Allow", "Action": [create], "Resource": jobs,
                            "Condition": condition_value(inputs.settings,
                                                         inputs.ml_lists_are_variables)})
-        statements.append({
-            "Effect": "Allow", "Action": ["iam:PassRole"],
-            "Resource": f"${{local.{EXECUTION_ROLE}}}",
-            "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
-        })
+        statements.append(pass_role())
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def invoke_policy(inputs: Inputs, source: str, actions: set[str]) -> tuple[str | None, str | None]:
+def pass_role() -> dict:
+    """iam:PassRole of the execution role, to SageMaker only (CreateTrainingJob, CreateModel)."""
+    return {
+        "Effect": "Allow", "Action": ["iam:PassRole"],
+        "Resource": f"${{local.{EXECUTION_ROLE}}}",
+        "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+    }
+
+
+def invoke_policy(inputs: Inputs, source: str, actions: set[str],
+                  deployed: bool = False) -> tuple[str | None, str | None]:
     """(policy, count expression) of an invoke role: one statement over the configured names.
 
     Literal lists (root stack) give plain JSON, or no policy when empty. Variables (module)
@@ -140,14 +167,16 @@ def invoke_policy(inputs: Inputs, source: str, actions: set[str]) -> tuple[str |
     else:
         names, var, prefix, lower = (inputs.ml_bedrock_model_ids, "bedrock_model_ids",
                                      arns(inputs)["foundation_model"], False)
+    # deployModelVersion's endpoints, "<name_prefix>--*" (names are lower case already).
+    own = [arns(inputs)["hosting"][-1]] if deployed and source == SAGEMAKER_RUNTIME else []
     if not inputs.ml_lists_are_variables:
-        if not names:
+        if not names and not own:
             return None, None
         if source == BEDROCK:
             return json.dumps({"Version": "2012-10-17", "Statement": bedrock_statements(
                 inputs, list(names), sorted(actions))}, sort_keys=True), None
         # SageMaker endpoint ARNs are lower case whatever the endpoint name's case.
-        resources = [prefix + (n.lower() if lower else n) for n in names]
+        resources = [prefix + (n.lower() if lower else n) for n in names] + own
         return json.dumps({"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": sorted(actions), "Resource": resources}]},
             sort_keys=True), None
@@ -157,6 +186,11 @@ def invoke_policy(inputs: Inputs, source: str, actions: set[str]) -> tuple[str |
     if source == BEDROCK:
         return _bedrock_module_policy(inputs, action_list), \
             f"${{length(var.{var}) > 0 ? 1 : 0}}"
+    if own:
+        policy = (f'${{jsonencode({{Version = "2012-10-17", Statement = [{{Effect = "Allow", '
+                  f'Action = [{action_list}], Resource = concat([for n in var.{var} : '
+                  f'"{prefix}${{{name}}}"], ["{own[0]}"])}}]}})}}')
+        return policy, None
     policy = (f'${{jsonencode({{Version = "2012-10-17", Statement = [{{Effect = "Allow", '
               f'Action = [{action_list}], Resource = [for n in var.{var} : '
               f'"{prefix}${{{name}}}"]}}]}})}}')
@@ -200,7 +234,8 @@ class MlDataSources(Construct):
             if source == SAGEMAKER:
                 policy, count = render_policy(sagemaker_policy(inputs, actions)), None
             else:
-                policy, count = invoke_policy(inputs, source, actions)
+                policy, count = invoke_policy(inputs, source, actions, deployed=any(
+                    op.kind == "deploy" for op in plan.schema.operations))
             if policy is not None:
                 optional = {"count": Token.as_number(count)} if count else {}
                 named(IamRolePolicy(self, f"policy_{slug}", name=slug, role=role.id,

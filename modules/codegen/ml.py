@@ -16,7 +16,7 @@ from .ir import Operation
 if TYPE_CHECKING:  # render imports this module: no cycle at run time
     from .render import Plan, _Renderer
 
-ML_KINDS = ("training", "predict")
+ML_KINDS = ("training", "predict", "deploy")
 # The mutation an EventBridge rule calls on SageMaker job state changes (modules/events.py).
 MUTATION = "refreshTrainingJob"
 
@@ -68,12 +68,18 @@ PLACEHOLDERS = {
                        '"volumeKmsKey": "", "outputKmsKey": ""}',
     "inference_policy": '{"endpoints": ["<endpoint>"], "bedrockModels": ["<model id>"]}',
     "prediction_ttl_seconds": "7776000",
+    # deployModelVersion deploys only APPROVED versions while true (a VTL boolean literal).
+    "deploy_requires_approval": "true",
 }
 
 
 def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
     from .render import Access
 
+    if op.kind == "deploy":  # SageMaker hosting: modules/codegen/deploy.py
+        from .deploy import operation as deploy
+        deploy(r, op, ctx)
+        return
     e = op.entity
     model, versions = op.options["model"], op.options["versions"]
     counter = next((o.counter[1] for o in r.schema.operations

@@ -47,7 +47,8 @@ def domain():
 
 def _field_directives(sdl: str, parent: str, field: str) -> str:
     body = sdl[re.search(rf"^type {parent}\b", sdl, re.M).start():]
-    return re.search(rf"^  {field}\b[^\n]*", body, re.M).group(0)
+    # The field's definition: its arguments may span lines (described arguments do).
+    return re.search(rf"^  {field}\b.*?(?=^  [^\s)]|^}})", body, re.M | re.S).group(0)
 
 
 def test_every_operation_carries_the_directives_its_rules_give(domain):
