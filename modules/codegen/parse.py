@@ -29,6 +29,7 @@ from graphql import (
 from graphql.language import Visitor, visit
 from graphql.validation.validate import validate_sdl
 
+from .deploy import DEPLOY_ACTIONS
 from .ir import (
     AUTH_MODES,
     AUTH_OPERATIONS,
@@ -46,7 +47,6 @@ from .ir import (
     Schema,
     identifying_args,
 )
-from .deploy import DEPLOY_ACTIONS
 from .ml import ML_KINDS, TRAINING_ACTIONS
 
 DIRECTIVES_FILE = Path(__file__).resolve().parents[2] / "schema" / "directives.graphql"
