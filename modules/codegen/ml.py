@@ -201,5 +201,5 @@ def refresh_operation(sdl: str, mutation: str = MUTATION) -> str:
 
     result = types[named_type(field.type)]
     selection = " ".join(f.name.value for f in result.fields if named_type(f.type) not in types)
-    return (f"mutation RefreshTrainingJob($id: ID!) {{ {mutation}(id: $id) "
+    return (f"mutation {mutation[0].upper()}{mutation[1:]}($id: ID!) {{ {mutation}(id: $id) "
             f"{{ {selection} }} }}")

@@ -16,7 +16,8 @@ MAX_ALARM_QUERIES = 10
 def _alarms(stack: dict) -> dict:
     return {name: body for rtype in ALARM_TYPES
             for name, body in stack["resource"].get(rtype, {}).items()
-            if name not in ("training_job_state", "refresh_training_job")}
+            if name not in ("training_job_state", "refresh_training_job", "endpoint_state",
+                            "refresh_deployment")}
 
 
 def test_one_throttling_alarm_per_table_and_the_api_alarms(module_stack, schema_ir):

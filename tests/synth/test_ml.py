@@ -7,7 +7,9 @@ import json
 
 import pytest
 
-from modules.codegen.ml import HTTP_SOURCES, JOB_DELIMITER
+from modules.codegen.deploy import HOSTING_ACTIONS
+from modules.codegen.ml import HTTP_SOURCES, JOB_DELIMITER, http_access
+from modules.codegen.render import render
 from modules.config import ConfigError, Settings
 from modules.guardrails import conditions, image_prefix
 from modules.inputs import Inputs
@@ -38,13 +40,20 @@ def test_every_stack_signs_each_http_source_for_its_service(root_stack, module_s
 
 
 def test_sagemaker_role_allows_jobs_under_the_prefix_and_passes_only_the_execution_role(
-        root_stack):
+        root_stack, schema_ir):
     policy = json.loads(root_stack["resource"]["aws_iam_role_policy"]["ds_sagemaker"]["policy"])
     jobs = "arn:aws:sagemaker:us-east-1:${local.api_account_id}:training-job/mlapi--*"
     settings = Settings.load(ROOT / "cdktf.json")
+    # deployModelVersion's hosting calls, only on this deployment's names (codegen/deploy.py).
+    hosting = sorted(a for a in http_access(render(schema_ir, lambda e: e.table))["SageMaker"]
+                     if a in HOSTING_ACTIONS)
+    assert hosting == sorted(HOSTING_ACTIONS)
+    names = [f"arn:aws:sagemaker:us-east-1:${{local.api_account_id}}:{kind}/mlapi--*"
+             for kind in ("model", "endpoint-config", "endpoint")]
     assert policy["Statement"] == [
         {"Effect": "Allow", "Action": ["sagemaker:DescribeTrainingJob",
                                        "sagemaker:StopTrainingJob"], "Resource": jobs},
+        {"Effect": "Allow", "Action": hosting, "Resource": names},
         # The training policy again, in IAM (guardrails.conditions is checked below).
         {"Effect": "Allow", "Action": ["sagemaker:CreateTrainingJob"], "Resource": jobs,
          "Condition": conditions(settings)},
@@ -126,18 +135,29 @@ def test_one_deployment_s_job_grant_matches_no_other_deployment_s_jobs():
         Settings(name_prefix="mlapi--dev")
 
 
-def test_invoke_roles_have_no_policy_without_configured_names(root_stack, module_stack):
+def test_invoke_roles_have_no_policy_without_configured_names(root_stack, module_stack,
+                                                             schema_ir):
     settings = Settings.load(ROOT / "cdktf.json")
     policies = root_stack["resource"]["aws_iam_role_policy"]
-    assert ("ds_sagemaker_runtime" in policies) == bool(settings.sagemaker_endpoint_names)
+    deploys = any(op.kind == "deploy" for op in schema_ir.operations)
+    # The runtime may always invoke deployModelVersion's own endpoints, "<name_prefix>--*".
+    assert ("ds_sagemaker_runtime" in policies) == \
+        (bool(settings.sagemaker_endpoint_names) or deploys)
     assert ("ds_bedrock" in policies) == bool(settings.bedrock_model_ids)
     inputs = Inputs.literal(Settings())
     assert invoke_policy(inputs, "SageMakerRuntime", {"sagemaker:InvokeEndpoint"}) == (None, None)
     assert invoke_policy(inputs, "Bedrock", {"bedrock:InvokeModel"}) == (None, None)
+    own = "arn:aws:sagemaker:us-east-1:${local.api_account_id}:endpoint/mlapi--*"
+    assert json.loads(invoke_policy(inputs, "SageMakerRuntime", {"sagemaker:InvokeEndpoint"},
+                                    deployed=True)[0])["Statement"] == [{
+        "Effect": "Allow", "Action": ["sagemaker:InvokeEndpoint"], "Resource": [own]}]
     module = module_stack["resource"]["aws_iam_role_policy"]
-    assert module["ds_sagemaker_runtime"]["count"] == (
-        "${length(var.sagemaker_endpoint_names) > 0 ? 1 : 0}")
-    assert "for n in var.sagemaker_endpoint_names" in module["ds_sagemaker_runtime"]["policy"]
+    runtime = module["ds_sagemaker_runtime"]
+    assert runtime.get("count") == (
+        None if deploys else "${length(var.sagemaker_endpoint_names) > 0 ? 1 : 0}")
+    assert "for n in var.sagemaker_endpoint_names" in runtime["policy"]
+    if deploys:
+        assert ":endpoint/${var.name_prefix}--*" in runtime["policy"]
 
 
 def test_invoke_policies_name_exactly_the_configured_endpoints_and_models():
