@@ -127,6 +127,8 @@ def test_module_execution_policy_equals_the_literal_one(hardened_stack, console)
 
 @pytest.mark.parametrize("resource, variable, values", [
     ("ds_sagemaker_runtime", "sagemaker_endpoint_names", ["Ep-A", "ep-b"]),
+    # deployModelVersion's own endpoints only.
+    ("ds_sagemaker_runtime", "sagemaker_endpoint_names", []),
     ("ds_bedrock", "bedrock_model_ids", ["anthropic.x:1", "amazon.y-v2"]),
     # Inference profiles: the profile, and the models it routes to only through it.
     ("ds_bedrock", "bedrock_model_ids", ["anthropic.x:1", "us.anthropic.y:0", "global.z.w:1"]),
@@ -137,11 +139,14 @@ def test_module_invoke_policies_equal_the_literal_ones(module_stack, console, re
     settings = Settings(**{variable: tuple(values)})
     source = "SageMakerRuntime" if variable == "sagemaker_endpoint_names" else "Bedrock"
     # The actions predict's templates send, as the synth derives them.
-    actions = http_access(render(load(ROOT / settings.schema_path), lambda e: e.table))[source]
-    literal, _ = invoke_policy(Inputs.literal(settings), source, actions)
+    schema = load(ROOT / settings.schema_path)
+    actions = http_access(render(schema, lambda e: e.table))[source]
+    literal, _ = invoke_policy(Inputs.literal(settings), source, actions, deployed=any(
+        op.kind == "deploy" for op in schema.operations))
     expected = json.loads(literal.replace(f"${{local.{API_ACCOUNT}}}", ACCOUNT))
     policy = module_stack["resource"]["aws_iam_role_policy"][resource]["policy"]
-    doc = {"variable": {variable: {"default": values}},
+    doc = {"variable": {variable: {"default": values},
+                        "name_prefix": {"default": settings.name_prefix}},
            "locals": {API_PARTITION: "aws", API_REGION: "us-east-1", API_ACCOUNT: ACCOUNT,
                       "policy": policy}}
     assert console(doc, "jsondecode(local.policy)") == expected
