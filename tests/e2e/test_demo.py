@@ -14,7 +14,11 @@ def test_demo_session_runs_without_errors(local_runtime, capsys):
     assert '"predict": {"id"' in out and '"listPredictions": {"items": [{' in out
     # --costs: the training start calls SageMaker once; createModel writes in one request.
     costs = [line for line in out.splitlines() if line.startswith("  cost: ")]
-    assert len(costs) == 8, out
+    assert len(costs) == len(demo.STEPS), out
+    # Approved, deployed, in service: predict goes to the deployment's endpoint.
+    assert '"status": "IN_SERVICE"' in out
+    predicted = next(line for line in out.splitlines() if line.startswith('< {"data": {"predict"'))
+    assert '"endpointName": "mlapi--demo-' in predicted, predicted
     assert re.search(r'DynamoDB \{"(PutItem|TransactWriteItems)": 1\}', costs[0]), costs[0]
     assert '"SageMaker.CreateTrainingJob": 1' in costs[1], costs[1]
 
