@@ -22,7 +22,7 @@ from .naming import named
 LOGS_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSAppSyncPushToCloudWatchLogs"
 
 
-def assume_role_policy(service: str, source_arn: str, account: str, *,
+def assume_role_policy(service: str, source_arn: str | list[str], account: str, *,
                        like: bool = False) -> str:
     """A trust policy for a service principal, only on behalf of one resource of this account:
     aws:SourceArn and aws:SourceAccount, as AppSync documents for cross-service confused-deputy

@@ -258,7 +258,9 @@ class MlDataSources(Construct):
                     },
                 },
             ), slug)
-        self.execution_role = ExecutionRole(self, "execution", inputs=inputs) \
+        self.execution_role = ExecutionRole(
+            self, "execution", inputs=inputs,
+            hosting=any(op.kind == "deploy" for op in plan.schema.operations)) \
             if SAGEMAKER in self.by_name else None
 
 
@@ -274,9 +276,16 @@ def s3_arn(uri: str, partition: str) -> str:
     return f"arn:{partition}:s3:::{uri.removeprefix('s3://')}*"
 
 
-def execution_policy(inputs: Inputs) -> str:
+# An endpoint's containers log to /aws/sagemaker/Endpoints/<endpoint name> (SageMaker
+# developer guide, "CreateModel API: Execution Role Permissions").
+ENDPOINTS_LOG_GROUP = "/aws/sagemaker/Endpoints"
+
+
+def execution_policy(inputs: Inputs, hosting: bool = False) -> str:
     """The created execution role's policy: JSON (literal prefixes) or a jsonencode expression
-    (module variables), one statement per kind of access."""
+    (module variables), one statement per kind of access. `hosting`: it also serves
+    deployModelVersion's models, reading their artifacts (under the output prefixes, where
+    training writes them) and logging under this deployment's endpoints."""
     p, r, a = inputs.ml_partition, inputs.ml_region, f"${{local.{API_ACCOUNT}}}"
     fixed = [
         {"Sid": "Logs", "Effect": "Allow",
@@ -289,6 +298,12 @@ def execution_policy(inputs: Inputs) -> str:
         {"Sid": "ImageToken", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"],
          "Resource": "*"},
     ]
+    if hosting:
+        fixed.append({"Sid": "EndpointLogs", "Effect": "Allow",
+                      "Action": ["logs:CreateLogGroup", "logs:CreateLogStream",
+                                 "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                      "Resource": f"arn:{p}:logs:{r}:{a}:log-group:{ENDPOINTS_LOG_GROUP}/"
+                                  f"{inputs.name_prefix}{JOB_DELIMITER}*"})
     # Images: pull actions on the training policy's repositories only (training_images; AWS's
     # own algorithm images too must be listed there), so IAM bounds the image as well.
     pull = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
@@ -312,7 +327,9 @@ def execution_policy(inputs: Inputs) -> str:
             {"Sid": f"ListInput{i}", "Effect": "Allow", "Action": ["s3:ListBucket"],
              "Resource": bucket(u), "Condition": {"StringLike": {"s3:prefix": [key(u)]}}}
             for i, u in enumerate(inputs.ml_input_prefixes)
-        ]
+        ] + ([{"Sid": "ReadModels", "Effect": "Allow", "Action": ["s3:GetObject"],
+               "Resource": [s3_arn(u, p) for u in inputs.ml_output_prefixes]}]
+             if hosting else [])
         return json.dumps({"Version": "2012-10-17", "Statement": fixed + data + image},
                           sort_keys=True)
     # Module: the same statements from the variables, inside jsonencode(...). The fixed ones
@@ -331,7 +348,10 @@ def execution_policy(inputs: Inputs) -> str:
         f"Resource = \"arn:{p}:s3:::${{split(\"/\", trimprefix(u, \"s3://\"))[0]}}\", "
         "Condition = {StringLike = {\"s3:prefix\" = [\"${join(\"/\", slice(split(\"/\", "
         "trimprefix(u, \"s3://\")), 1, length(split(\"/\", trimprefix(u, \"s3://\")))))}*\"]}}"
-        "}], length(local." + REPOSITORIES_LOCAL + ") > 0 ? [{Sid = \"Image\", "
+        "}], " + ("[{Sid = \"ReadModels\", Effect = \"Allow\", Action = [\"s3:GetObject\"], "
+                  f"Resource = [for u in var.sagemaker_output_s3_prefixes : {arn}]}}], "
+                  if hosting else "")
+        + "length(local." + REPOSITORIES_LOCAL + ") > 0 ? [{Sid = \"Image\", "
         "Effect = \"Allow\", Action = " + json.dumps(pull) + ", Resource = local."
         + REPOSITORIES_LOCAL + "}] : [])})}"
     )
@@ -340,9 +360,13 @@ def execution_policy(inputs: Inputs) -> str:
 class ExecutionRole(Construct):
     """The role SageMaker runs training jobs with, created only when asked (count)."""
 
-    def __init__(self, scope: Construct, id_: str, *, inputs: Inputs) -> None:
+    def __init__(self, scope: Construct, id_: str, *, inputs: Inputs,
+                 hosting: bool = False) -> None:
         super().__init__(scope, id_)
         count = Token.as_number(inputs.expression(inputs.ml_role_count_expr))
+        # SageMaker, only for this deployment's training jobs and, with hosting, its models and
+        # endpoints (SageMaker Developer Guide, "Cross-service confused deputy prevention").
+        sources = [arns(inputs)["training_jobs"], *(arns(inputs)["hosting"] if hosting else [])]
         self.role = named(IamRole(
             self, "role",
             count=count,
@@ -352,14 +376,14 @@ class ExecutionRole(Construct):
             # SageMaker, only for this deployment's training jobs (SageMaker Developer Guide,
             # "Cross-service confused deputy prevention", training jobs).
             assume_role_policy=assume_role_policy(
-                "sagemaker.amazonaws.com", arns(inputs)["training_jobs"],
+                "sagemaker.amazonaws.com", sources[0] if len(sources) == 1 else sources,
                 f"${{local.{API_ACCOUNT}}}", like=True),
             tags=inputs.tags,
         ), EXECUTION_ROLE_RESOURCE.split(".")[1])
         named(IamRolePolicy(
             self, "policy", count=count, name="training",
             role=f"${{{EXECUTION_ROLE_RESOURCE}[0].id}}",
-            policy=execution_policy(inputs),
+            policy=execution_policy(inputs, hosting),
         ), EXECUTION_ROLE_RESOURCE.split(".")[1])
 
 

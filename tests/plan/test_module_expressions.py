@@ -109,10 +109,12 @@ def test_module_execution_policy_equals_the_literal_one(hardened_stack, console)
                         sagemaker_input_s3_prefixes=tuple(inputs_),
                         sagemaker_output_s3_prefixes=tuple(outputs),
                         training_images=tuple(images))
-    literal = json.loads(execution_policy(Inputs.literal(settings)).replace(
+    hosting = any(op.kind == "deploy" for op in load(ROOT / settings.schema_path).operations)
+    literal = json.loads(execution_policy(Inputs.literal(settings), hosting).replace(
         f"${{local.{API_ACCOUNT}}}", ACCOUNT))
     policy = hardened_stack["resource"]["aws_iam_role_policy"]["sagemaker_execution"]["policy"]
-    doc = {"variable": {"sagemaker_input_s3_prefixes": {"default": inputs_},
+    doc = {"variable": {"name_prefix": {"default": settings.name_prefix},
+                        "sagemaker_input_s3_prefixes": {"default": inputs_},
                         "sagemaker_output_s3_prefixes": {"default": outputs},
                         "training_images": {"default": images}},
            "locals": {API_PARTITION: "aws", API_REGION: "us-east-1", API_ACCOUNT: ACCOUNT,

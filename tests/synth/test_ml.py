@@ -202,6 +202,17 @@ def test_created_execution_role_reads_inputs_writes_outputs_only():
     assert stars == {"Metrics", "ImageToken"}
     assert statements["Metrics"]["Condition"] == {
         "StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/TrainingJobs"}}
+    assert "ReadModels" not in statements and "EndpointLogs" not in statements
+    # Serving deployModelVersion's models too: their artifacts (under the output prefixes, where
+    # training writes them) and this deployment's endpoints' logs, nothing else.
+    hosting = {st["Sid"]: st for st in json.loads(execution_policy(Inputs.literal(s), True))[
+        "Statement"]}
+    assert hosting["ReadModels"]["Resource"] == ["arn:aws:s3:::out-bkt/models/*"]
+    assert hosting["ReadModels"]["Action"] == ["s3:GetObject"]
+    assert hosting["EndpointLogs"]["Resource"] == (
+        "arn:aws:logs:us-east-1:${local.api_account_id}:log-group:"
+        "/aws/sagemaker/Endpoints/mlapi--*")
+    assert set(hosting) - set(statements) == {"ReadModels", "EndpointLogs"}
 
 
 def test_execution_role_is_created_only_when_asked(root_stack, module_stack):
@@ -218,6 +229,18 @@ def test_execution_role_is_created_only_when_asked(root_stack, module_stack):
     assert role["name"] == "mlapi-sagemaker-execution"
     assert root_stack["locals"]["sagemaker_execution_role_arn"].endswith(
         ":role/mlapi-sagemaker-execution")
+
+
+
+def test_the_execution_role_trusts_sagemaker_for_this_deployment_s_jobs_and_hosting(
+        root_stack, schema_ir):
+    trust = json.loads(root_stack["resource"]["aws_iam_role"]["sagemaker_execution"]
+                       ["assume_role_policy"])["Statement"][0]["Condition"]["ArnLike"]
+    arn = "arn:aws:sagemaker:us-east-1:${local.api_account_id}:"
+    kinds = ["training-job"] + (["model", "endpoint-config", "endpoint"] if any(
+        op.kind == "deploy" for op in schema_ir.operations) else [])
+    sources = [f"{arn}{k}/mlapi--*" for k in kinds]
+    assert trust == {"aws:SourceArn": sources[0] if len(sources) == 1 else sources}
 
 
 def test_bedrock_inference_profiles_grant_the_profile_and_its_models_through_it():
