@@ -8,7 +8,8 @@ service, alias it, predict (through the deployment's endpoint), and list the sto
     .venv/bin/python local/demo.py --url http://127.0.0.1:20002/graphql
 
 It signs in as a Cognito user in ml-engineers (create, train, predict) and ml-admins (approve,
-deploy, alias, owner) with a local token (local/jwt_token.py); the API key may only read and addModel.
+deploy, alias, owner) with a local token (local/jwt_token.py); the API key may only read and
+addModel.
 """
 
 from __future__ import annotations
