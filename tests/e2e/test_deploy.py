@@ -221,6 +221,12 @@ def test_a_trained_version_deploys_with_its_job_image_and_others_need_one(graphq
     for _ in range(2):
         graphql.data("query($id: ID!) { getTrainingJob(id: $id) { status } }", {"id": job_id})
     graphql.data(APPROVE, {"m": model, "v": 1})
+    # The job's read failing stops the deploy before anything is stored.
+    failed = graphql.execute(DEPLOY, {"i": deploy_input(model, 1, image=None)},
+                             faults="GetItem@training_jobs=throttle")
+    assert failed.error_types() == ["DynamoDB:ProvisionedThroughputExceededException"]
+    assert failed.http["requests"] == 0
+    assert graphql.data(LIST, {"m": model})["listDeployments"]["items"] == []
     trained = graphql.execute(DEPLOY, {"i": deploy_input(model, 1, image=None)})
     assert trained.errors == [], trained.errors
     assert trained.data["deployModelVersion"]["image"] == IMAGE
