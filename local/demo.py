@@ -1,14 +1,17 @@
 """A walk through the API as a person would do it in the explorer, printed as a transcript.
 
 Create a model, start a training job, refresh it to completion (a version is registered),
-point the version at an endpoint, alias it, predict, list the stored prediction, then score an
-S3 prefix with the aliased version (a batch prediction) and list the model's batch predictions.
+approve the version (with a comment, kept in its history), deploy it to a SageMaker endpoint and
+refresh the deployment until it is in service, alias it, predict (through the deployment's
+endpoint), list the stored prediction, then score an S3 prefix with the aliased version (a
+batch prediction) and list the model's batch predictions.
 
     .venv/bin/python local/demo.py   # the API `make local` serves: LOCAL_PORT
     .venv/bin/python local/demo.py --url http://127.0.0.1:20002/graphql
 
-It signs in as a Cognito user in ml-engineers (create, train, predict) and ml-admins (endpoint,
-alias, owner) with a local token (local/jwt_token.py); the API key may only read and addModel.
+It signs in as a Cognito user in ml-engineers (create, train, predict) and ml-admins (approve,
+deploy, alias, owner) with a local token (local/jwt_token.py); the API key may only read and
+addModel.
 """
 
 from __future__ import annotations
@@ -37,11 +40,15 @@ STEPS = [
     ("query($id: ID!) { getTrainingJob(id: $id) { id status secondaryStatus } }", {"id": True}),
     ("query($id: ID!) { getTrainingJob(id: $id) { id status metrics producedVersion "
      "modelArtifactUri } }", {"id": True}),
-    ("mutation($n: String!) { setModelVersionEndpoint(modelName: $n, version: 1, "
-     "endpointName: \"demo-endpoint\") { version endpointName trainingJobId } }", {}),
     ("mutation($n: String!) { setModelVersionApproval(modelName: $n, version: 1, "
      "approvalStatus: APPROVED, comment: \"metrics reviewed\") { version approvalStatus "
      "approvalHistory { from to changedBy comment } } }", {}),
+    # The trained version deploys with its training job's image; SageMaker creates the endpoint.
+    ("mutation($n: String!) { deployModelVersion(input: {modelName: $n, version: 1, "
+     "instanceType: \"ml.m5.large\"}) { id status endpointName image } }", {}),
+    ("query($id: ID!) { getDeployment(id: $id) { id status } }", {"deployment": True}),
+    ("query($id: ID!) { getDeployment(id: $id) { id status endpointName } }",
+     {"deployment": True}),
     ("mutation($n: String!) { setModelAlias(name: $n, alias: \"prod\", version: 1) "
      "{ name aliases { alias version } } }", {}),
     ("mutation($n: String!) { predict(input: {modelName: $n, alias: \"prod\", "
@@ -70,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     auth = args.token or make_token("demo-user", ["ml-engineers", "ml-admins"])
     name, token, job = f"demo-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex[:8], None
+    deployment = None
     failed = 0
     print(f"# {args.url}\n")
     for query, extra in STEPS:
@@ -79,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
             query = query.replace("$n: String!)", "$n: String!, $t: String)")
         if extra.get("id"):
             variables = {"id": job}
+        if extra.get("deployment"):
+            variables = {"id": deployment}
         body = requests.post(args.url, json={"query": query, "variables": variables},
                              headers={"Authorization": auth}, timeout=30).json()
         print(f"> {query}\n  variables: {json.dumps(variables)}")
@@ -92,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         print()
         failed += bool(body.get("errors"))
         job = job or ((body.get("data") or {}).get("startTrainingJob") or {}).get("id")
+        deployment = deployment or ((body.get("data") or {}).get("deployModelVersion")
+                                    or {}).get("id")
     return 1 if failed else 0
 
 

@@ -11,7 +11,8 @@
 //           TransactGetItems, TransactWriteItems), or an HTTP data-source call
 //           (CreateTrainingJob, DescribeTrainingJob, StopTrainingJob, InvokeEndpoint, InvokeModel,
 //           PutObject: S3, where predict writes long outputs;
-//           CreateModel, CreateTransformJob, DescribeTransformJob, StopTransformJob)
+//           CreateModel, CreateTransformJob, DescribeTransformJob, StopTransformJob,
+//           and the hosting calls listed below HTTP)
 //   @table  only calls on a table whose name ends with this (`@predictions`)
 //   #n      only the n-th matching call of the GraphQL request (1-based; default: every call)
 //   effect  DynamoDB: `throttle` (ProvisionedThroughputExceededException), `unprocessed` (a batch
@@ -31,6 +32,9 @@ const BATCH = new Set(['BatchGetItem', 'BatchPutItem', 'BatchDeleteItem']);
 const CONDITIONAL = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems']);
 const HTTP = new Set(['CreateTrainingJob', 'DescribeTrainingJob', 'StopTrainingJob', 'InvokeEndpoint', 'InvokeModel',
   'PutObject', 'CreateModel', 'CreateTransformJob', 'DescribeTransformJob', 'StopTransformJob']);
+// deployModelVersion, undeployModelVersion and refreshDeployment (SageMaker hosting).
+['CreateModel', 'CreateEndpointConfig', 'CreateEndpoint', 'UpdateEndpoint', 'DescribeEndpoint',
+  'DeleteEndpoint', 'DeleteEndpointConfig', 'DeleteModel'].forEach((a) => HTTP.add(a));
 const HEADER = 'x-local-faults';
 
 class FaultSpecError extends Error {}

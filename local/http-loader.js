@@ -144,7 +144,7 @@ class LocalHttpLoader {
         return s3Error(400, 'InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
       }
       const forward = (t, b) => this.send(payload.method, path, { ...headers, 'X-Amz-Target': t }, b);
-      const filled = await filler.fill({ service: this.service, target, body, forward });
+      const filled = await filler.fill({ service: this.service, target, body, forward, path: payload.resourcePath });
       if (filled) {
         servedBy = filled.servedBy;
         return filled.response;

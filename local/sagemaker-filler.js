@@ -133,11 +133,93 @@ async function transform(target, request, body, forward) {
 const TRANSFORM_TARGETS = new Set(['SageMaker.CreateModel', 'SageMaker.CreateTransformJob',
   'SageMaker.DescribeTransformJob', 'SageMaker.StopTransformJob']);
 
-// Returns {servedBy, response} when the filler answers (itself or by correcting moto), else null.
-async function fill({ service, target, body, forward }) {
-  if (service !== 'sagemaker' || !target || !target.startsWith('SageMaker.')) return null;
-  if (TRANSFORM_TARGETS.has(target)) return transform(target, body ? JSON.parse(body) : {}, body, forward);
-  return sagemaker(target, body, forward);
+// ---- Hosting (deployModelVersion, undeployModelVersion, refreshDeployment) -------------------
+// moto 5.2.5 creates models and endpoint configs as SageMaker does and is kept for them, but its
+// endpoints are InService at once, it overwrites an endpoint created twice, it has no
+// UpdateEndpoint, and its runtime answers any endpoint name, existing or not. Following the API
+// reference (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpoint.html,
+// API_UpdateEndpoint.html, API_DescribeEndpoint.html, API_runtime_InvokeEndpoint.html):
+// - CreateEndpoint: refused (ValidationException) for a name that exists; else moto's, and the
+//   endpoint is Creating.
+// - UpdateEndpoint: refused for an endpoint that does not exist or is not InService, or a config
+//   that does not exist; else the endpoint is Updating: DescribeEndpoint keeps naming the config
+//   it runs and names the new one in PendingDeploymentSummary (blue/green).
+// - DescribeEndpoint: deterministic for tests, as training jobs: the first Describe after a
+//   create or update answers Creating/Updating, the next one InService on the new config.
+// - DeleteEndpoint: moto's (the endpoint is gone at once; SageMaker shows Deleting first).
+// - InvokeEndpoint on an endpoint created here: refused unless it serves (InService, or
+//   Updating on its old config); else the answer names the endpoint and the config serving it
+//   (a model's answer is the container's own), so tests see which deployment served.
+const endpoints = new Map(); // name -> { config, pending, status, describes }
+
+const arn = (kind, name) => `arn:aws:sagemaker:us-east-1:123456789012:${kind}/${name.toLowerCase()}`;
+
+async function hosting(target, request, body, forward) {
+  const name = request.EndpointName;
+  const describe = () => forward('SageMaker.DescribeEndpoint', JSON.stringify({ EndpointName: name }));
+  const known = endpoints.get(name);
+  if (target === 'SageMaker.CreateEndpoint') {
+    if ((await describe()).statusCode === 200) {
+      return { servedBy: 'filler', response: error(400, 'ValidationException', `Cannot create already existing endpoint "${arn('endpoint', name)}".`) };
+    }
+    const out = await forward(target, body);
+    if (out.statusCode === 200) endpoints.set(name, { config: request.EndpointConfigName, pending: null, status: 'Creating', describes: 0 });
+    return { servedBy: 'moto', response: out };
+  }
+  if (target === 'SageMaker.UpdateEndpoint') {
+    if ((await describe()).statusCode !== 200 || !known) {
+      return { servedBy: 'filler', response: error(400, 'ValidationException', `Could not find endpoint "${arn('endpoint', name)}".`) };
+    }
+    if (known.status !== 'InService') {
+      return { servedBy: 'filler', response: error(400, 'ValidationException', `Cannot update in-progress endpoint "${arn('endpoint', name)}".`) };
+    }
+    const config = await forward('SageMaker.DescribeEndpointConfig', JSON.stringify({ EndpointConfigName: request.EndpointConfigName }));
+    if (config.statusCode !== 200) {
+      return { servedBy: 'filler', response: error(400, 'ValidationException', `Could not find endpoint configuration "${arn('endpoint-config', request.EndpointConfigName)}".`) };
+    }
+    Object.assign(known, { pending: request.EndpointConfigName, status: 'Updating', describes: 0 });
+    return { servedBy: 'filler', response: json(200, { EndpointArn: arn('endpoint', name) }) };
+  }
+  if (target === 'SageMaker.DescribeEndpoint') {
+    const out = await describe();
+    if (out.statusCode !== 200 || !known) return { servedBy: 'moto', response: out };
+    known.describes += 1;
+    if (known.status !== 'InService' && known.describes > 1) {
+      Object.assign(known, { config: known.pending || known.config, pending: null, status: 'InService' });
+    }
+    const endpoint = { ...JSON.parse(out.body), EndpointStatus: known.status, EndpointConfigName: known.config };
+    if (known.pending) endpoint.PendingDeploymentSummary = { EndpointConfigName: known.pending, StageStatus: [] };
+    return { servedBy: 'moto+filler', response: json(200, endpoint) };
+  }
+  if (target === 'SageMaker.DeleteEndpoint') {
+    endpoints.delete(name);
+    return { servedBy: 'moto', response: await forward(target, body) };
+  }
+  return null;
 }
 
-module.exports = { fill, jobs, transforms };
+// SageMaker runtime (REST JSON: the error code in X-Amzn-ErrorType), endpoints created here only.
+function invoke(path, body) {
+  const m = /^\/endpoints\/([^/]+)\/invocations/.exec(path || '');
+  const known = m && endpoints.get(decodeURIComponent(m[1]));
+  if (!known) return null;
+  const name = decodeURIComponent(m[1]);
+  if (known.status !== 'InService' && !(known.status === 'Updating' && known.config)) {
+    return { servedBy: 'filler', response: { statusCode: 400, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'ValidationError' }, body: JSON.stringify({ message: `Endpoint ${name} of account 123456789012 not found.` }) } };
+  }
+  const answer = { endpointName: name, endpointConfigName: known.config, input: body ? JSON.parse(body) : null };
+  return { servedBy: 'filler', response: { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer) } };
+}
+
+// Returns {servedBy, response} when the filler answers (itself or by correcting moto), else null.
+async function fill({ service, target, body, forward, path }) {
+  if (service === 'sagemaker' && target && /^SageMaker\.\w+Endpoint$/.test(target)) {
+    return hosting(target, body ? JSON.parse(body) : {}, body, forward);
+  }
+  if (service === 'sagemaker' && TRANSFORM_TARGETS.has(target)) return transform(target, body ? JSON.parse(body) : {}, body, forward);
+  if (service === 'sagemaker' && target && target.startsWith('SageMaker.')) return sagemaker(target, body, forward);
+  if (service === 'sagemaker' && !target) return invoke(path, body);
+  return null;
+}
+
+module.exports = { fill, jobs, transforms, endpoints };

@@ -268,6 +268,9 @@ class Settings:
     # "<name_prefix>-*" that calls refreshTrainingJob with IAM (modules/events.py). Needs
     # authentication_type AWS_IAM (the mutation has no auth directive: the default mode only).
     training_events: bool | None = None
+    # deployModelVersion deploys only APPROVED versions (README: Deployment); false lets any
+    # version deploy (a development stack).
+    deploy_requires_approval: bool = True
     # Where the root stack's state lives (modules have no backend): None is local state in
     # state/<stack>/ at the project root; {"type": "s3", ...} is a locked, encrypted S3 backend.
     backend: dict[str, Any] | None = None

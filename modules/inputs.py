@@ -277,6 +277,8 @@ class Inputs:
             "${alltrue([for a in var.protected_aliases : "
             "can(regex(\"^[A-Za-z0-9_-]{1,64}$\", a))])}",
             "Each protected_aliases entry must be 1-64 letters, digits, '_' or '-'.")
+        var("deploy_requires_approval", "bool", s.deploy_requires_approval,
+            "deployModelVersion deploys only APPROVED versions; false: any version.")
         guardrails.declare(stack, s)
         if s.introspection_enabled is not None:
             optional["introspection_enabled"] = var(

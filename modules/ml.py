@@ -62,6 +62,12 @@ def arns(inputs: Inputs) -> dict[str, str]:
                            f"{inputs.name_prefix}{JOB_DELIMITER}*"),
         "models": f"arn:{p}:sagemaker:{r}:{a}:model/{inputs.name_prefix}{JOB_DELIMITER}*",
         "endpoint": f"arn:{p}:sagemaker:{r}:{a}:endpoint/",
+        # deployModelVersion's SageMaker Models, EndpointConfigs and endpoints (codegen/deploy.py).
+        "hosting": [f"arn:{p}:sagemaker:{r}:{a}:{kind}/{inputs.name_prefix}{JOB_DELIMITER}*"
+                    for kind in ("model", "endpoint-config", "endpoint")],
+        "endpoint_configs": (f"arn:{p}:sagemaker:{r}:{a}:endpoint-config/"
+                             f"{inputs.name_prefix}{JOB_DELIMITER}*"),
+        "endpoints": f"arn:{p}:sagemaker:{r}:{a}:endpoint/{inputs.name_prefix}{JOB_DELIMITER}*",
         # Foundation models have no account in their ARN.
         "foundation_model": f"arn:{p}:bedrock:{r}::foundation-model/",
         "inference_profile": f"arn:{p}:bedrock:{r}:{a}:inference-profile/",
@@ -101,6 +107,8 @@ TTL_LOCAL = "prediction_ttl_seconds"
 # s3://bucket/prefix/ of long prediction outputs, "" for none (templates/vtl/ml/predict_store).
 OUTPUT_URI_LOCAL = "prediction_output_uri"
 PROTECTED_LOCAL = "protected_aliases"
+# "true" while deployModelVersion deploys only APPROVED versions (deploy_requires_approval).
+APPROVAL_LOCAL = "deploy_requires_approval"
 
 
 def ml_locals(scope: Construct, inputs: Inputs) -> dict[str, str]:
@@ -119,6 +127,9 @@ def ml_locals(scope: Construct, inputs: Inputs) -> dict[str, str]:
     # setModelAlias's protected aliases, as the JSON list its template parses.
     values[PROTECTED_LOCAL] = "${jsonencode(var.protected_aliases)}" \
         if inputs.ml_lists_are_variables else json.dumps(list(inputs.settings.protected_aliases))
+    values[APPROVAL_LOCAL] = "${var.deploy_requires_approval}" \
+        if inputs.ml_lists_are_variables \
+        else str(inputs.settings.deploy_requires_approval).lower()
     for name, value in values.items():
         TerraformLocal(scope, name, value).override_logical_id(name)
     return {"name_prefix": inputs.name_prefix, "execution_role_arn": f"${{local.{EXECUTION_ROLE}}}",
@@ -126,12 +137,22 @@ def ml_locals(scope: Construct, inputs: Inputs) -> dict[str, str]:
             "inference_policy": f"${{local.{INFERENCE_LOCAL}}}",
             "prediction_ttl_seconds": f"${{local.{TTL_LOCAL}}}",
             "prediction_output_uri": f"${{local.{OUTPUT_URI_LOCAL}}}",
-            "protected_aliases": f"${{local.{PROTECTED_LOCAL}}}"}
+            "protected_aliases": f"${{local.{PROTECTED_LOCAL}}}",
+            "deploy_requires_approval": f"${{local.{APPROVAL_LOCAL}}}"}
 
 
 # The resource each SageMaker action acts on, by the ARN kind of arns() (training by default).
-ACTION_RESOURCES = {"CreateModel": "models", "CreateTransformJob": "transform_jobs",
-                    "DescribeTransformJob": "transform_jobs", "StopTransformJob": "transform_jobs"}
+# Hosting (deployModelVersion) acts only on this deployment's names: model/, endpoint-config/ and
+# endpoint/ "<name_prefix>--*" (Service Authorization Reference, "Actions, resources, and
+# condition keys for Amazon SageMaker": CreateModel on model, CreateEndpointConfig on
+# endpoint-config, Create/Update/Describe/DeleteEndpoint on endpoint, each resource-level).
+ACTION_RESOURCES = {"CreateModel": "models", "DeleteModel": "models",
+                    "CreateTransformJob": "transform_jobs",
+                    "DescribeTransformJob": "transform_jobs", "StopTransformJob": "transform_jobs",
+                    "CreateEndpointConfig": "endpoint_configs",
+                    "DeleteEndpointConfig": "endpoint_configs",
+                    "CreateEndpoint": "endpoints", "UpdateEndpoint": "endpoints",
+                    "DescribeEndpoint": "endpoints", "DeleteEndpoint": "endpoints"}
 # Create actions: each within its condition keys (guardrails.ACTION_KEYS).
 CREATES = ("sagemaker:CreateTrainingJob", "sagemaker:CreateTransformJob", "sagemaker:CreateModel")
 
@@ -161,7 +182,8 @@ def sagemaker_policy(inputs: Inputs, actions: set[str]) -> dict:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def invoke_policy(inputs: Inputs, source: str, actions: set[str]) -> tuple[str | None, str | None]:
+def invoke_policy(inputs: Inputs, source: str, actions: set[str],
+                  deployed: bool = False) -> tuple[str | None, str | None]:
     """(policy, count expression) of an invoke role: one statement over the configured names.
 
     Literal lists (root stack) give plain JSON, or no policy when empty. Variables (module)
@@ -173,14 +195,16 @@ def invoke_policy(inputs: Inputs, source: str, actions: set[str]) -> tuple[str |
     else:
         names, var, prefix, lower = (inputs.ml_bedrock_model_ids, "bedrock_model_ids",
                                      arns(inputs)["foundation_model"], False)
+    # deployModelVersion's endpoints, "<name_prefix>--*" (names are lower case already).
+    own = [arns(inputs)["hosting"][-1]] if deployed and source == SAGEMAKER_RUNTIME else []
     if not inputs.ml_lists_are_variables:
-        if not names:
+        if not names and not own:
             return None, None
         if source == BEDROCK:
             return json.dumps({"Version": "2012-10-17", "Statement": bedrock_statements(
                 inputs, list(names), sorted(actions))}, sort_keys=True), None
         # SageMaker endpoint ARNs are lower case whatever the endpoint name's case.
-        resources = [prefix + (n.lower() if lower else n) for n in names]
+        resources = [prefix + (n.lower() if lower else n) for n in names] + own
         return json.dumps({"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": sorted(actions), "Resource": resources}]},
             sort_keys=True), None
@@ -190,6 +214,11 @@ def invoke_policy(inputs: Inputs, source: str, actions: set[str]) -> tuple[str |
     if source == BEDROCK:
         return _bedrock_module_policy(inputs, action_list), \
             f"${{length(var.{var}) > 0 ? 1 : 0}}"
+    if own:
+        policy = (f'${{jsonencode({{Version = "2012-10-17", Statement = [{{Effect = "Allow", '
+                  f'Action = [{action_list}], Resource = concat([for n in var.{var} : '
+                  f'"{prefix}${{{name}}}"], ["{own[0]}"])}}]}})}}')
+        return policy, None
     policy = (f'${{jsonencode({{Version = "2012-10-17", Statement = [{{Effect = "Allow", '
               f'Action = [{action_list}], Resource = [for n in var.{var} : '
               f'"{prefix}${{{name}}}"]}}]}})}}')
@@ -267,7 +296,8 @@ class MlDataSources(Construct):
             elif source == S3:
                 policy, count = store_policy(inputs, actions)
             else:
-                policy, count = invoke_policy(inputs, source, actions)
+                policy, count = invoke_policy(inputs, source, actions, deployed=any(
+                    op.kind == "deploy" for op in plan.schema.operations))
             if policy is not None:
                 optional = {"count": Token.as_number(count)} if count else {}
                 named(IamRolePolicy(self, f"policy_{slug}", name=slug, role=role.id,
@@ -291,9 +321,11 @@ class MlDataSources(Construct):
                     },
                 },
             ), slug)
-        # Batch predictions: SageMaker runs their models with the same role.
-        batch = "sagemaker:CreateModel" in http_access(plan).get(SAGEMAKER, set())
-        self.execution_role = ExecutionRole(self, "execution", inputs=inputs, batch=batch) \
+        # SageMaker runs batch predictions' and deployments' models with the same role.
+        batch = "sagemaker:CreateTransformJob" in http_access(plan).get(SAGEMAKER, set())
+        self.execution_role = ExecutionRole(
+            self, "execution", inputs=inputs, batch=batch,
+            hosting=any(op.kind == "deploy" for op in plan.schema.operations)) \
             if SAGEMAKER in self.by_name else None
 
 
@@ -314,9 +346,17 @@ def s3_arn(uri: str, partition: str) -> str:
 TRANSFORM_NAMESPACE = "/aws/sagemaker/TransformJobs"
 
 
-def execution_policy(inputs: Inputs, batch: bool = False) -> str:
+# An endpoint's containers log to /aws/sagemaker/Endpoints/<endpoint name> (SageMaker
+# developer guide, "CreateModel API: Execution Role Permissions").
+ENDPOINTS_LOG_GROUP = "/aws/sagemaker/Endpoints"
+
+
+def execution_policy(inputs: Inputs, batch: bool = False,
+                     hosting: bool = False) -> str:
     """The created execution role's policy: JSON (literal prefixes) or a jsonencode expression
-    (module variables), one statement per kind of access."""
+    (module variables), one statement per kind of access. `hosting`: it also serves
+    deployModelVersion's models, reading their artifacts (under the output prefixes, where
+    training writes them) and logging under this deployment's endpoints."""
     p, r, a = inputs.ml_partition, inputs.ml_region, f"${{local.{API_ACCOUNT}}}"
     namespaces = [TRAINING_NAMESPACE, TRANSFORM_NAMESPACE] if batch else [TRAINING_NAMESPACE]
     logs = [f"arn:{p}:logs:{r}:{a}:log-group:{n}:*" for n in namespaces]
@@ -332,6 +372,12 @@ def execution_policy(inputs: Inputs, batch: bool = False) -> str:
         {"Sid": "ImageToken", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"],
          "Resource": "*"},
     ]
+    if hosting:
+        fixed.append({"Sid": "EndpointLogs", "Effect": "Allow",
+                      "Action": ["logs:CreateLogGroup", "logs:CreateLogStream",
+                                 "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                      "Resource": f"arn:{p}:logs:{r}:{a}:log-group:{ENDPOINTS_LOG_GROUP}/"
+                                  f"{inputs.name_prefix}{JOB_DELIMITER}*"})
     # Images: pull actions on the training policy's repositories only (training_images; AWS's
     # own algorithm images too must be listed there), so IAM bounds the image as well.
     pull = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
@@ -356,7 +402,9 @@ def execution_policy(inputs: Inputs, batch: bool = False) -> str:
             {"Sid": f"ListInput{i}", "Effect": "Allow", "Action": ["s3:ListBucket"],
              "Resource": bucket(u), "Condition": {"StringLike": {"s3:prefix": [key(u)]}}}
             for i, u in enumerate(inputs.ml_input_prefixes)
-        ]
+        ] + ([{"Sid": "ReadModels", "Effect": "Allow", "Action": ["s3:GetObject"],
+               "Resource": [s3_arn(u, p) for u in inputs.ml_output_prefixes]}]
+             if hosting and not batch else [])
         return json.dumps({"Version": "2012-10-17", "Statement": fixed + data + image},
                           sort_keys=True)
     # Module: the same statements from the variables, inside jsonencode(...). The fixed ones
@@ -376,7 +424,10 @@ def execution_policy(inputs: Inputs, batch: bool = False) -> str:
         f"Resource = \"arn:{p}:s3:::${{split(\"/\", trimprefix(u, \"s3://\"))[0]}}\", "
         "Condition = {StringLike = {\"s3:prefix\" = [\"${join(\"/\", slice(split(\"/\", "
         "trimprefix(u, \"s3://\")), 1, length(split(\"/\", trimprefix(u, \"s3://\")))))}*\"]}}"
-        "}], length(local." + REPOSITORIES_LOCAL + ") > 0 ? [{Sid = \"Image\", "
+        "}], " + ("[{Sid = \"ReadModels\", Effect = \"Allow\", Action = [\"s3:GetObject\"], "
+                  f"Resource = [for u in var.sagemaker_output_s3_prefixes : {arn}]}}], "
+                  if hosting and not batch else "")
+        + "length(local." + REPOSITORIES_LOCAL + ") > 0 ? [{Sid = \"Image\", "
         "Effect = \"Allow\", Action = " + json.dumps(pull) + ", Resource = local."
         + REPOSITORIES_LOCAL + "}] : [])})}"
     )
@@ -385,29 +436,31 @@ def execution_policy(inputs: Inputs, batch: bool = False) -> str:
 class ExecutionRole(Construct):
     """The role SageMaker runs training jobs with, created only when asked (count)."""
 
-    def __init__(self, scope: Construct, id_: str, *, inputs: Inputs, batch: bool = False) -> None:
+    def __init__(self, scope: Construct, id_: str, *, inputs: Inputs, batch: bool = False,
+                 hosting: bool = False) -> None:
         super().__init__(scope, id_)
         count = Token.as_number(inputs.expression(inputs.ml_role_count_expr))
-        jobs = arns(inputs)["training_jobs"]
+        # SageMaker, only for this deployment's training jobs and, with batch predictions or
+        # hosting, its transform jobs, models and endpoints (SageMaker Developer Guide,
+        # "Cross-service confused deputy prevention").
+        a = arns(inputs)
+        sources = [a["training_jobs"]] + ([a["transform_jobs"], a["models"]] if batch else []) \
+            + ([x for x in a["hosting"] if not (batch and x == a["models"])] if hosting else [])
         self.role = named(IamRole(
             self, "role",
             count=count,
             name=f"{inputs.name_prefix}-sagemaker-execution",
             description="SageMaker training jobs started by the API: their data, logs, "
                         "metrics and image.",
-            # SageMaker, only for this deployment's training jobs (SageMaker Developer Guide,
-            # "Cross-service confused deputy prevention", training jobs).
-            # Batch predictions: their transform jobs and models too (transform job section).
             assume_role_policy=assume_role_policy(
-                "sagemaker.amazonaws.com",
-                [jobs, arns(inputs)["transform_jobs"], arns(inputs)["models"]] if batch else jobs,
+                "sagemaker.amazonaws.com", sources[0] if len(sources) == 1 else sources,
                 f"${{local.{API_ACCOUNT}}}", like=True),
             tags=inputs.tags,
         ), EXECUTION_ROLE_RESOURCE.split(".")[1])
         named(IamRolePolicy(
             self, "policy", count=count, name="training",
             role=f"${{{EXECUTION_ROLE_RESOURCE}[0].id}}",
-            policy=execution_policy(inputs, batch),
+            policy=execution_policy(inputs, batch, hosting),
         ), EXECUTION_ROLE_RESOURCE.split(".")[1])
 
 

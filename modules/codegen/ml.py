@@ -18,7 +18,7 @@ from .ir import Operation
 if TYPE_CHECKING:  # render imports this module: no cycle at run time
     from .render import Plan, _Renderer
 
-ML_KINDS = ("training", "transform", "predict")
+ML_KINDS = ("training", "transform", "predict", "deploy")
 # The mutation an EventBridge rule calls on SageMaker job state changes (modules/events.py).
 MUTATION = "refreshTrainingJob"
 
@@ -106,12 +106,18 @@ PLACEHOLDERS = {
     "prediction_output_uri": "s3://<bucket>/<prefix>/",
     # Aliases that take only an approved version (setting protected_aliases), as JSON.
     "protected_aliases": '["prod"]',
+    # deployModelVersion deploys only APPROVED versions while true (a VTL boolean literal).
+    "deploy_requires_approval": "true",
 }
 
 
 def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
     from .render import Access
 
+    if op.kind == "deploy":  # SageMaker hosting: modules/codegen/deploy.py
+        from .deploy import operation as deploy
+        deploy(r, op, ctx)
+        return
     e = op.entity
     model, versions = op.options["model"], op.options["versions"]
     counter = next((o.counter[1] for o in r.schema.operations

@@ -30,6 +30,7 @@ from graphql.language import Visitor, visit
 from graphql.validation.validate import validate_sdl
 
 from .docs import inherit
+from .deploy import DEPLOY_ACTIONS
 from .ir import (
     AUTH_MODES,
     AUTH_OPERATIONS,
@@ -568,6 +569,8 @@ class _Builder:
                           "versions": self._target(d, args["versions"])}
             if "jobs" in args:  # @transform: the training jobs that give a version its image
                 op.options["jobs"] = self._target(d, args["jobs"])
+        if kind == "deploy":
+            self._deploy_options(op, d, args)
         op.auth = self._auth(f.ast_node, entity, auth_operation(kind, root, op.options))
         if op.auth.owner_field and (kind not in ("get", "list", "create", "update", "delete")
                                     or op.via):
@@ -728,6 +731,25 @@ class _Builder:
                                 f"{enum.name}", f"use values of {enum.name}")
                 out[args["of"]] = History(fname, args["of"], args["reason"], required)
         return out
+    def _deploy_options(self, op: Operation, d: DirectiveNode, args: dict) -> None:
+        """@deploy: a known action; `start` names the training jobs (a trained version's image);
+        the table's `status` is an enum with @transitions, which refresh follows."""
+        if args["action"] not in DEPLOY_ACTIONS:
+            raise _fail(d, f"@deploy action {args['action']!r} is unknown",
+                        f"use one of {', '.join(DEPLOY_ACTIONS)}")
+        if args["action"] == "start":
+            if not args.get("jobs"):
+                raise _fail(d, "@deploy(action: \"start\") has no jobs",
+                            "name the training jobs' type: jobs: \"TrainingJob\"")
+            op.options["jobs"] = self._target(d, args["jobs"])
+        status = self.gql.type_map[op.entity.type_name].fields.get("status")
+        enum = _named(status.type) if status is not None else None
+        edges = _directives(enum.ast_node, "transitions") \
+            if isinstance(enum, GraphQLEnumType) else []
+        if not edges:
+            raise _fail(d, f"@deploy needs {op.entity.type_name}.status, an enum with "
+                        "@transitions", "add status: <Enum>! whose enum has @transitions")
+        op.options["transitions"] = self._transitions(enum, edges[0])
 
     def _transitions(self, enum: GraphQLEnumType, directive: DirectiveNode) -> dict:
         allowed: dict[str, list[str]] = {}

@@ -102,7 +102,22 @@ REQUESTS = {
                             lambda f: {"id": f["batch"]}),
     "refreshBatchPrediction": ("mutation($id: ID!) { refreshBatchPrediction(id: $id) { id } }",
                                lambda f: {"id": f["batch"]}),
+    "getDeployment": ("query($id: ID!) { getDeployment(id: $id) { id } }",
+                      lambda f: {"id": f["deployment"]}),
+    "listDeployments": ("query($m: String!) { listDeployments(modelName: $m) { items { id } } }",
+                        lambda f: {"m": f["model"]}),
+    "deployModelVersion": ("mutation($i: DeployModelVersionInput!) { deployModelVersion(input: "
+                           "$i) { id } }", lambda f: {"i": deploy_input(f["model"])}),
+    "undeployModelVersion": ("mutation($m: String!) { undeployModelVersion(modelName: $m) "
+                             "{ id } }", lambda f: {"m": f["model"]}),
+    "refreshDeployment": ("mutation($id: ID!) { refreshDeployment(id: $id) { id } }",
+                          lambda f: {"id": f["deployment"]}),
 }
+
+
+def deploy_input(model: str) -> dict:
+    """Version 2 of the fixture's model: approved, deployable."""
+    return {"modelName": model, "version": 2, "image": IMAGE, "instanceType": "ml.m5.large"}
 
 
 @pytest.fixture(scope="module")
@@ -221,11 +236,20 @@ def fixture(graphql: GraphQLClient, tables, owner_sub: str) -> dict:
                               UpdateExpression="SET #c = :c",
                               ExpressionAttributeNames={"#c": "caller"},
                               ExpressionAttributeValues={":c": {"S": owner_sub}})
+    # Version 2 approved and deployed, its endpoint in service (two reads of the deployment).
+    graphql.data("mutation($m: String!) { registerModelVersion(input: {modelName: $m, "
+                 "artifactUri: \"s3://a/m2.tgz\"}) { version } }", {"m": name})
+    graphql.data("mutation($m: String!) { setModelVersionApproval(modelName: $m, version: 2, "
+                 "approvalStatus: APPROVED) { version } }", {"m": name})
+    deployment = graphql.data(REQUESTS["deployModelVersion"][0], {"i": deploy_input(name)}
+                              )["deployModelVersion"]["id"]
+    for _ in range(2):
+        graphql.data("query($id: ID!) { getDeployment(id: $id) { id } }", {"id": deployment})
     revision = graphql.data("query($n: String!) { getModel(name: $n) { revision } }",
                             {"n": name})["getModel"]["revision"]
     return {"model": name, "bare_model": f"{name}-bare", "owner": owner_sub, "revision": revision,
             "final_job": final, "pending_job": pending, "running_job": running,
-            "prediction": prediction, "batch": batch}
+            "prediction": prediction, "batch": batch, "deployment": deployment}
 
 
 def test_every_operation_has_a_request(schema):

@@ -18,6 +18,10 @@ def test_demo_session_runs_without_errors(local_runtime, capsys):
     assert len(costs) == len(demo.STEPS), out
     # A version is approved before the protected alias prod points at it.
     assert '"approvalStatus": "APPROVED"' in out
+    # Approved, deployed, in service: predict goes to the deployment's endpoint.
+    assert '"status": "IN_SERVICE"' in out
+    predicted = next(line for line in out.splitlines() if line.startswith('< {"data": {"predict"'))
+    assert '"endpointName": "mlapi--demo-' in predicted, predicted
     assert re.search(r'DynamoDB \{"(PutItem|TransactWriteItems)": 1\}', costs[0]), costs[0]
     assert '"SageMaker.CreateTrainingJob": 1' in costs[1], costs[1]
 

@@ -196,6 +196,7 @@ def _requests() -> dict[str, Callable]:
     r["stopBatchPrediction"] = lambda g: (
         f"mutation($id: ID!) {{ stopBatchPrediction(id: $id) {{ {JOB} }} }}",
         {"id": _batch(g, _model(g))})
+    _deploy_requests(r)
     return r
 
 
@@ -209,6 +210,55 @@ def _batch(g, name: str) -> str:
     _version(g, name)
     return g.data("mutation($i: StartBatchPredictionInput!) { startBatchPrediction(input: $i) "
                   "{ id } }", {"i": _batch_input(name, image=IMAGE)})["startBatchPrediction"]["id"]
+
+
+def _deployed(g, name: str, version: int = 1, serving: bool = False) -> str:
+    """A deployment of an approved version (its id); `serving`: read until IN_SERVICE."""
+    g.data("mutation($n: String!, $v: Int!) { setModelVersionApproval(modelName: $n, "
+           "version: $v, approvalStatus: APPROVED) { version } }", {"n": name, "v": version})
+    d = g.data("mutation($i: DeployModelVersionInput!) { deployModelVersion(input: $i) { id } }",
+               {"i": {"modelName": name, "version": version, "image": IMAGE,
+                      "instanceType": "ml.m5.large"}})["deployModelVersion"]["id"]
+    for _ in range(2 if serving else 0):
+        g.data("query($id: ID!) { getDeployment(id: $id) { id } }", {"id": d})
+    return d
+
+
+def _creating(g) -> str:
+    """A deployment whose next read finds its endpoint InService (one read done)."""
+    name = _model(g)
+    _version(g, name)
+    d = _deployed(g, name)
+    g.data("query($id: ID!) { getDeployment(id: $id) { id } }", {"id": d})
+    return d
+
+
+def _deploy_requests(r: dict) -> None:
+    """deployModelVersion (create and update), undeployModelVersion, and the refresh that takes
+    a deployment IN_SERVICE (its transaction)."""
+    deploy = ("mutation($i: DeployModelVersionInput!) { deployModelVersion(input: $i) "
+              "{ id status } }")
+    approve = ("mutation($n: String!) { setModelVersionApproval(modelName: $n, version: 1, "
+               "approvalStatus: APPROVED) { version } }")
+    r["deployModelVersion(create)"] = lambda g: (deploy, {
+        "i": {"modelName": (n := _model(g)), "version": 1, "image": IMAGE,
+              "instanceType": "ml.m5.large"},
+        "_": _version(g, n), "__": g.data(approve, {"n": n})})
+    r["deployModelVersion(update)"] = lambda g: (deploy, {
+        "i": {"modelName": (n := _model(g)), "version": 2, "image": IMAGE,
+              "instanceType": "ml.m5.large"},
+        "_": _version(g, n), "__": _deployed(g, n, 1, serving=True),
+        "___": _version(g, n),
+        "____": g.data(approve.replace("version: 1", "version: 2"), {"n": n})})
+    r["undeployModelVersion"] = lambda g: (
+        "mutation($n: String!) { undeployModelVersion(modelName: $n) { id status } }",
+        {"n": (n := _model(g)), "_": _version(g, n), "__": _deployed(g, n, serving=True)})
+    r["getDeployment(in service)"] = lambda g: (
+        "query($id: ID!) { getDeployment(id: $id) { id status model { name } } }",
+        {"id": _creating(g)})
+    r["listDeployments"] = lambda g: (
+        "query($n: String!) { listDeployments(modelName: $n) { items { id model { name } } } }",
+        {"n": (n := _model(g)), "_": _version(g, n), "__": _deployed(g, n)})
 
 
 REQUESTS = _requests()

@@ -110,12 +110,14 @@ def test_module_execution_policy_equals_the_literal_one(hardened_stack, console)
                         sagemaker_output_s3_prefixes=tuple(outputs),
                         training_images=tuple(images))
     # The schema's batch predictions widen it (their logs, the artifacts they load).
-    batch = "sagemaker:CreateModel" in http_access(
+    batch = "sagemaker:CreateTransformJob" in http_access(
         render(load(ROOT / settings.schema_path), lambda e: e.table)).get("SageMaker", set())
-    literal = json.loads(execution_policy(Inputs.literal(settings), batch).replace(
+    hosting = any(op.kind == "deploy" for op in load(ROOT / settings.schema_path).operations)
+    literal = json.loads(execution_policy(Inputs.literal(settings), batch, hosting).replace(
         f"${{local.{API_ACCOUNT}}}", ACCOUNT))
     policy = hardened_stack["resource"]["aws_iam_role_policy"]["sagemaker_execution"]["policy"]
-    doc = {"variable": {"sagemaker_input_s3_prefixes": {"default": inputs_},
+    doc = {"variable": {"name_prefix": {"default": settings.name_prefix},
+                        "sagemaker_input_s3_prefixes": {"default": inputs_},
                         "sagemaker_output_s3_prefixes": {"default": outputs},
                         "training_images": {"default": images}},
            "locals": {API_PARTITION: "aws", API_REGION: "us-east-1", API_ACCOUNT: ACCOUNT,
@@ -130,6 +132,8 @@ def test_module_execution_policy_equals_the_literal_one(hardened_stack, console)
 
 @pytest.mark.parametrize("resource, variable, values", [
     ("ds_sagemaker_runtime", "sagemaker_endpoint_names", ["Ep-A", "ep-b"]),
+    # deployModelVersion's own endpoints only.
+    ("ds_sagemaker_runtime", "sagemaker_endpoint_names", []),
     ("ds_bedrock", "bedrock_model_ids", ["anthropic.x:1", "amazon.y-v2"]),
     # Inference profiles: the profile, and the models it routes to only through it.
     ("ds_bedrock", "bedrock_model_ids", ["anthropic.x:1", "us.anthropic.y:0", "global.z.w:1"]),
@@ -140,11 +144,14 @@ def test_module_invoke_policies_equal_the_literal_ones(module_stack, console, re
     settings = Settings(**{variable: tuple(values)})
     source = "SageMakerRuntime" if variable == "sagemaker_endpoint_names" else "Bedrock"
     # The actions predict's templates send, as the synth derives them.
-    actions = http_access(render(load(ROOT / settings.schema_path), lambda e: e.table))[source]
-    literal, _ = invoke_policy(Inputs.literal(settings), source, actions)
+    schema = load(ROOT / settings.schema_path)
+    actions = http_access(render(schema, lambda e: e.table))[source]
+    literal, _ = invoke_policy(Inputs.literal(settings), source, actions, deployed=any(
+        op.kind == "deploy" for op in schema.operations))
     expected = json.loads(literal.replace(f"${{local.{API_ACCOUNT}}}", ACCOUNT))
     policy = module_stack["resource"]["aws_iam_role_policy"][resource]["policy"]
-    doc = {"variable": {variable: {"default": values}},
+    doc = {"variable": {variable: {"default": values},
+                        "name_prefix": {"default": settings.name_prefix}},
            "locals": {API_PARTITION: "aws", API_REGION: "us-east-1", API_ACCOUNT: ACCOUNT,
                       "policy": policy}}
     assert console(doc, "jsondecode(local.policy)") == expected

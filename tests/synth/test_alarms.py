@@ -17,7 +17,7 @@ MAX_ALARM_QUERIES = 10
 def _alarms(stack: dict) -> dict:
     return {name: body for rtype in ALARM_TYPES
             for name, body in stack["resource"].get(rtype, {}).items()
-            if name not in REFRESH_EVENTS}
+            if name not in REFRESH_EVENTS | {"endpoint_state", "refresh_deployment"}}
 
 
 # The refresh rules and targets of modules/events.py: not alarms.

@@ -119,3 +119,44 @@ def test_transform_job_state_changes_refresh_batch_predictions(hardened_stack, m
     policy = res["aws_iam_role_policy"][f"events_{kind.slug}_jobs"]
     assert json.loads(policy["policy"])["Statement"][0]["Resource"].endswith(
         "/types/Mutation/fields/refreshBatchPrediction")
+
+
+# --- deployments: the same switch, SageMaker endpoint state changes (modules/deploy_events.py) --
+
+def test_the_endpoint_rule_rides_the_training_events_switch(root_stack, module_stack,
+                                                           hardened_stack, schema_ir):
+    deploys = any(op.kind == "deploy" for op in schema_ir.operations)
+    for stack in (root_stack, module_stack):
+        assert "endpoint_state" not in stack["resource"]["aws_cloudwatch_event_rule"]
+        assert "events_deployments" not in stack["resource"]["aws_iam_role"]
+    assert ("endpoint_state" in hardened_stack["resource"]["aws_cloudwatch_event_rule"]) == \
+        deploys
+
+
+def test_the_endpoint_rule_matches_the_api_s_endpoints_and_refreshes_the_deployment(
+        hardened_stack):
+    rule = hardened_stack["resource"]["aws_cloudwatch_event_rule"]["endpoint_state"]
+    assert json.loads(rule["event_pattern"]) == {
+        "source": ["aws.sagemaker"],
+        "detail-type": ["SageMaker Endpoint State Change"],
+        "detail": {"EndpointName": [{"prefix": "${var.name_prefix}--"}]},
+    }
+    target = hardened_stack["resource"]["aws_cloudwatch_event_target"]["refresh_deployment"]
+    assert target["rule"] == "${aws_cloudwatch_event_rule.endpoint_state.name}"
+    assert target["role_arn"] == "${aws_iam_role.events_deployments.arn}"
+    # A deployment's id is the name of the EndpointConfig it created, which the event names.
+    assert target["input_transformer"] == {"input_paths": {"id": "$.detail.EndpointConfigName"},
+                                           "input_template": '{"id": <id>}'}
+    op = parse(target["appsync_target"]["graphql_operation"]).definitions[0]
+    field = op.selection_set.selections[0]
+    assert field.name.value == "refreshDeployment"
+    assert {"id", "status", "failureReason"} <= {s.name.value
+                                                 for s in field.selection_set.selections}
+    role = hardened_stack["resource"]["aws_iam_role"]["events_deployments"]
+    assert json.loads(role["assume_role_policy"])["Statement"][0]["Condition"]["ArnEquals"] == {
+        "aws:SourceArn": "${aws_cloudwatch_event_rule.endpoint_state.arn}"}
+    policy = hardened_stack["resource"]["aws_iam_role_policy"]["events_deployments"]
+    assert json.loads(policy["policy"])["Statement"] == [{
+        "Effect": "Allow", "Action": "appsync:GraphQL",
+        "Resource": "${aws_appsync_graphql_api.api.arn}/types/Mutation/fields/refreshDeployment",
+    }]

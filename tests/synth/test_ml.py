@@ -7,7 +7,9 @@ import json
 
 import pytest
 
-from modules.codegen.ml import HTTP_SOURCES, JOB_DELIMITER
+from modules.codegen.deploy import HOSTING_ACTIONS
+from modules.codegen.ml import HTTP_SOURCES, JOB_DELIMITER, http_access
+from modules.codegen.render import render
 from modules.config import ConfigError, Settings
 from modules.guardrails import ACTION_KEYS, conditions, image_prefix
 from modules.inputs import Inputs
@@ -38,13 +40,27 @@ def test_every_stack_signs_each_http_source_for_its_service(root_stack, module_s
 
 
 def test_sagemaker_role_allows_jobs_under_the_prefix_and_passes_only_the_execution_role(
-        root_stack):
+        root_stack, schema_ir):
     policy = json.loads(root_stack["resource"]["aws_iam_role_policy"]["ds_sagemaker"]["policy"])
     arn = "arn:aws:sagemaker:us-east-1:${local.api_account_id}:"
     jobs, transforms = f"{arn}training-job/mlapi--*", f"{arn}transform-job/mlapi--*"
     models = f"{arn}model/mlapi--*"
     settings = Settings.load(ROOT / "cdktf.json")
+    # deployModelVersion's hosting calls, only on this deployment's names (codegen/deploy.py).
+    hosting = sorted(a for a in http_access(render(schema_ir, lambda e: e.table))["SageMaker"]
+                     if a in HOSTING_ACTIONS)
+    assert hosting == sorted(HOSTING_ACTIONS)
+    # Grouped by the resource each acts on; CreateModel is a create, with its condition keys.
+    kinds = {"EndpointConfig": "endpoint-config", "Endpoint": "endpoint", "Model": "model"}
+    by_arn: dict[str, list[str]] = {}
+    for action in hosting:
+        if action != "sagemaker:CreateModel":
+            kind = next(k for suffix, k in kinds.items() if action.endswith(suffix))
+            by_arn.setdefault(f"{arn}{kind}/mlapi--*", []).append(action)
     assert policy["Statement"] == [
+        {"Effect": "Allow", "Action": sorted(actions), "Resource": resource}
+        for resource, actions in sorted(by_arn.items())
+    ] + [
         {"Effect": "Allow", "Action": ["sagemaker:DescribeTrainingJob",
                                        "sagemaker:StopTrainingJob"], "Resource": jobs},
         {"Effect": "Allow", "Action": ["sagemaker:DescribeTransformJob",
@@ -136,18 +152,29 @@ def test_one_deployment_s_job_grant_matches_no_other_deployment_s_jobs():
         Settings(name_prefix="mlapi--dev")
 
 
-def test_invoke_roles_have_no_policy_without_configured_names(root_stack, module_stack):
+def test_invoke_roles_have_no_policy_without_configured_names(root_stack, module_stack,
+                                                             schema_ir):
     settings = Settings.load(ROOT / "cdktf.json")
     policies = root_stack["resource"]["aws_iam_role_policy"]
-    assert ("ds_sagemaker_runtime" in policies) == bool(settings.sagemaker_endpoint_names)
+    deploys = any(op.kind == "deploy" for op in schema_ir.operations)
+    # The runtime may always invoke deployModelVersion's own endpoints, "<name_prefix>--*".
+    assert ("ds_sagemaker_runtime" in policies) == \
+        (bool(settings.sagemaker_endpoint_names) or deploys)
     assert ("ds_bedrock" in policies) == bool(settings.bedrock_model_ids)
     inputs = Inputs.literal(Settings())
     assert invoke_policy(inputs, "SageMakerRuntime", {"sagemaker:InvokeEndpoint"}) == (None, None)
     assert invoke_policy(inputs, "Bedrock", {"bedrock:InvokeModel"}) == (None, None)
+    own = "arn:aws:sagemaker:us-east-1:${local.api_account_id}:endpoint/mlapi--*"
+    assert json.loads(invoke_policy(inputs, "SageMakerRuntime", {"sagemaker:InvokeEndpoint"},
+                                    deployed=True)[0])["Statement"] == [{
+        "Effect": "Allow", "Action": ["sagemaker:InvokeEndpoint"], "Resource": [own]}]
     module = module_stack["resource"]["aws_iam_role_policy"]
-    assert module["ds_sagemaker_runtime"]["count"] == (
-        "${length(var.sagemaker_endpoint_names) > 0 ? 1 : 0}")
-    assert "for n in var.sagemaker_endpoint_names" in module["ds_sagemaker_runtime"]["policy"]
+    runtime = module["ds_sagemaker_runtime"]
+    assert runtime.get("count") == (
+        None if deploys else "${length(var.sagemaker_endpoint_names) > 0 ? 1 : 0}")
+    assert "for n in var.sagemaker_endpoint_names" in runtime["policy"]
+    if deploys:
+        assert ":endpoint/${var.name_prefix}--*" in runtime["policy"]
 
 
 def test_invoke_policies_name_exactly_the_configured_endpoints_and_models():
@@ -192,6 +219,17 @@ def test_created_execution_role_reads_inputs_writes_outputs_only():
     assert stars == {"Metrics", "ImageToken"}
     assert statements["Metrics"]["Condition"] == {
         "StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/TrainingJobs"}}
+    assert "ReadModels" not in statements and "EndpointLogs" not in statements
+    # Serving deployModelVersion's models too: their artifacts (under the output prefixes, where
+    # training writes them) and this deployment's endpoints' logs, nothing else.
+    hosting = {st["Sid"]: st for st in json.loads(execution_policy(Inputs.literal(s), True))[
+        "Statement"]}
+    assert hosting["ReadModels"]["Resource"] == ["arn:aws:s3:::out-bkt/models/*"]
+    assert hosting["ReadModels"]["Action"] == ["s3:GetObject"]
+    assert hosting["EndpointLogs"]["Resource"] == (
+        "arn:aws:logs:us-east-1:${local.api_account_id}:log-group:"
+        "/aws/sagemaker/Endpoints/mlapi--*")
+    assert set(hosting) - set(statements) == {"ReadModels", "EndpointLogs"}
 
 
 def test_execution_role_is_created_only_when_asked(root_stack, module_stack):
@@ -208,6 +246,18 @@ def test_execution_role_is_created_only_when_asked(root_stack, module_stack):
     assert role["name"] == "mlapi-sagemaker-execution"
     assert root_stack["locals"]["sagemaker_execution_role_arn"].endswith(
         ":role/mlapi-sagemaker-execution")
+
+
+
+def test_the_execution_role_trusts_sagemaker_for_this_deployment_s_jobs_and_hosting(
+        root_stack, schema_ir):
+    trust = json.loads(root_stack["resource"]["aws_iam_role"]["sagemaker_execution"]
+                       ["assume_role_policy"])["Statement"][0]["Condition"]["ArnLike"]
+    arn = "arn:aws:sagemaker:us-east-1:${local.api_account_id}:"
+    kinds = ["training-job"] + (["model", "endpoint-config", "endpoint"] if any(
+        op.kind == "deploy" for op in schema_ir.operations) else [])
+    sources = [f"{arn}{k}/mlapi--*" for k in kinds]
+    assert trust == {"aws:SourceArn": sources[0] if len(sources) == 1 else sources}
 
 
 def test_bedrock_inference_profiles_grant_the_profile_and_its_models_through_it():
