@@ -29,8 +29,8 @@ from graphql import (
 from graphql.language import Visitor, visit
 from graphql.validation.validate import validate_sdl
 
-from .docs import inherit
 from .deploy import DEPLOY_ACTIONS
+from .docs import inherit
 from .ir import (
     AUTH_MODES,
     AUTH_OPERATIONS,

@@ -222,8 +222,8 @@ def test_created_execution_role_reads_inputs_writes_outputs_only():
     assert "ReadModels" not in statements and "EndpointLogs" not in statements
     # Serving deployModelVersion's models too: their artifacts (under the output prefixes, where
     # training writes them) and this deployment's endpoints' logs, nothing else.
-    hosting = {st["Sid"]: st for st in json.loads(execution_policy(Inputs.literal(s), True))[
-        "Statement"]}
+    hosting = {st["Sid"]: st for st in json.loads(
+        execution_policy(Inputs.literal(s), hosting=True))["Statement"]}
     assert hosting["ReadModels"]["Resource"] == ["arn:aws:s3:::out-bkt/models/*"]
     assert hosting["ReadModels"]["Action"] == ["s3:GetObject"]
     assert hosting["EndpointLogs"]["Resource"] == (
@@ -254,8 +254,12 @@ def test_the_execution_role_trusts_sagemaker_for_this_deployment_s_jobs_and_host
     trust = json.loads(root_stack["resource"]["aws_iam_role"]["sagemaker_execution"]
                        ["assume_role_policy"])["Statement"][0]["Condition"]["ArnLike"]
     arn = "arn:aws:sagemaker:us-east-1:${local.api_account_id}:"
-    kinds = ["training-job"] + (["model", "endpoint-config", "endpoint"] if any(
-        op.kind == "deploy" for op in schema_ir.operations) else [])
+    # Batch predictions' transform jobs and the models they run; deployments' models, endpoint
+    # configs and endpoints (one model/ entry for both).
+    ops = {op.kind for op in schema_ir.operations}
+    kinds = ["training-job"] + (["transform-job", "model"] if "transform" in ops else []) + \
+        [k for k in ("model", "endpoint-config", "endpoint")
+         if "deploy" in ops and not (k == "model" and "transform" in ops)]
     sources = [f"{arn}{k}/mlapi--*" for k in kinds]
     assert trust == {"aws:SourceArn": sources[0] if len(sources) == 1 else sources}
 
