@@ -116,8 +116,8 @@ REQUESTS = {
 
 
 def deploy_input(model: str) -> dict:
-    """Version 2 of the fixture's model: approved, deployable."""
-    return {"modelName": model, "version": 2, "image": IMAGE, "instanceType": "ml.m5.large"}
+    """Version 3 of the fixture's model: approved, deployable."""
+    return {"modelName": model, "version": 3, "image": IMAGE, "instanceType": "ml.m5.large"}
 
 
 @pytest.fixture(scope="module")
@@ -202,7 +202,7 @@ def _tables(runtime):
 
 def fixture(graphql: GraphQLClient, tables, owner_sub: str) -> dict:
     """Fresh items for one call: a model owned by `owner_sub` with a version (endpoint, alias
-    prod, so approved) and a pending version 2, a bare model, a final, a pending and a running
+    prod, so approved), a pending version 2 and a deployed version 3, a bare model, a final, a pending and a running
     job, a prediction of `owner_sub` and a running batch prediction."""
     name = f"az-{uuid.uuid4().hex[:10]}"
     graphql.data("mutation($n: String!, $o: String!) { createModel(input: {name: $n, owner: $o})"
@@ -236,10 +236,10 @@ def fixture(graphql: GraphQLClient, tables, owner_sub: str) -> dict:
                               UpdateExpression="SET #c = :c",
                               ExpressionAttributeNames={"#c": "caller"},
                               ExpressionAttributeValues={":c": {"S": owner_sub}})
-    # Version 2 approved and deployed, its endpoint in service (two reads of the deployment).
+    # Version 3 approved and deployed, its endpoint in service (two reads of the deployment).
     graphql.data("mutation($m: String!) { registerModelVersion(input: {modelName: $m, "
                  "artifactUri: \"s3://a/m2.tgz\"}) { version } }", {"m": name})
-    graphql.data("mutation($m: String!) { setModelVersionApproval(modelName: $m, version: 2, "
+    graphql.data("mutation($m: String!) { setModelVersionApproval(modelName: $m, version: 3, "
                  "approvalStatus: APPROVED) { version } }", {"m": name})
     deployment = graphql.data(REQUESTS["deployModelVersion"][0], {"i": deploy_input(name)}
                               )["deployModelVersion"]["id"]

@@ -101,6 +101,9 @@ def test_by_alias_runs_the_version_its_training_job_produced(graphql, model):
     graphql.data(get, {"id": job})
     trained = graphql.data(get, {"id": job})["getTrainingJob"]
     assert trained["status"] == "COMPLETED"
+    # prod is a protected alias (protected_aliases): it takes an approved version only.
+    graphql.data("mutation($n: String!) { setModelVersionApproval(modelName: $n, version: 1, "
+                 "approvalStatus: APPROVED) { version } }", {"n": model})
     graphql.data('mutation($n: String!) { setModelAlias(name: $n, alias: "prod", version: 1) '
                  "{ name } }", {"n": model})
     given = batch_input(model, alias="prod")
