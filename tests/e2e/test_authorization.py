@@ -202,8 +202,8 @@ def _tables(runtime):
 
 def fixture(graphql: GraphQLClient, tables, owner_sub: str) -> dict:
     """Fresh items for one call: a model owned by `owner_sub` with a version (endpoint, alias
-    prod, so approved), a pending version 2 and a deployed version 3, a bare model, a final, a pending and a running
-    job, a prediction of `owner_sub` and a running batch prediction."""
+    prod, so approved), a pending version 2 and a deployed version 3, a bare model, a final, a
+    pending and a running job, a prediction of `owner_sub` and a running batch prediction."""
     name = f"az-{uuid.uuid4().hex[:10]}"
     graphql.data("mutation($n: String!, $o: String!) { createModel(input: {name: $n, owner: $o})"
                  " { name } }", {"n": name, "o": owner_sub})
