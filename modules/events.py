@@ -1,5 +1,6 @@
 """SageMaker training job state changes call refreshTrainingJob through EventBridge (and
-transform job state changes refreshBatchPrediction, when the schema has it: KINDS).
+transform job state changes refreshBatchPrediction, endpoint state changes refreshDeployment,
+when the schema has them: KINDS).
 
 An EventBridge rule on the default bus matches SageMaker's "SageMaker Training Job State
 Change" events for jobs named "<name_prefix>--*" (the API names every job it starts so: the
@@ -28,6 +29,7 @@ from .aws import (
     IamRole,
     IamRolePolicy,
 )
+from .codegen.deploy import MUTATION as DEPLOY_MUTATION
 from .codegen.ml import JOB_DELIMITER, MUTATION, TRANSFORM_MUTATION, refresh_operation
 from .inputs import API_ACCOUNT, API_PARTITION, API_REGION, Inputs
 from .naming import named
@@ -37,13 +39,28 @@ DETAIL_TYPE = "SageMaker Training Job State Change"
 
 @dataclass(frozen=True)
 class EventKind:
-    """One kind of SageMaker job whose state changes call a status mutation."""
+    """One kind of SageMaker resource whose state changes call a status mutation."""
 
     detail_type: str
-    name_field: str  # the job's name in the event's detail (our id)
+    name_field: str  # the resource's name in the event's detail (the rule matches its prefix)
     mutation: str
     slug: str  # of Terraform names: "<slug>_job_state", "events_<slug>_jobs"
     target: str  # the target's id and Terraform name, with '-' for '_'
+    # The detail field holding the id the mutation takes (default: name_field, a job's id).
+    id_field: str = ""
+    # Terraform names of the rule and role (with '-' for '_' their AWS names after the prefix),
+    # and the rule's description; defaults from the slug, for jobs.
+    rule: str = ""
+    role: str = ""
+    description: str = ""
+
+    @property
+    def rule_id(self) -> str:
+        return self.rule or f"{self.slug}_job_state"
+
+    @property
+    def role_id(self) -> str:
+        return self.role or f"events_{self.slug}_jobs"
 
 
 KINDS = {
@@ -53,6 +70,16 @@ KINDS = {
     # EventBridge": transform job state change).
     "transform": EventKind("SageMaker Transform Job State Change", "TransformJobName",
                            TRANSFORM_MUTATION, "transform", "refresh-batch-prediction"),
+    # Deployments: the event carries the EndpointConfigName the endpoint runs (SageMaker
+    # Developer Guide, "Events that Amazon SageMaker AI sends to Amazon EventBridge", endpoint
+    # state change), and a deployment's id is its EndpointConfig's name. A deployment an event
+    # does not name (an update SageMaker rolled back reports the old config) is refreshed when
+    # it is read.
+    "deploy": EventKind("SageMaker Endpoint State Change", "EndpointName", DEPLOY_MUTATION,
+                        "endpoint", "refresh-deployment", id_field="EndpointConfigName",
+                        rule="endpoint_state", role="events_deployments",
+                        description="SageMaker endpoints of the API changed state: refresh "
+                                    "deployments."),
 }
 
 
@@ -78,30 +105,32 @@ class TrainingEvents(Construct):
                  sdl: str, kind: EventKind = KINDS["training"]) -> None:
         super().__init__(scope, id_)
         prefix, slug, mutation = inputs.name_prefix, kind.slug, kind.mutation
+        name = kind.name_field
         self.rule = named(CloudwatchEventRule(
             self, "rule",
-            name=f"{prefix}-{slug}-job-state",
-            description=f"SageMaker {slug} jobs of the API changed state: refresh them.",
+            name=f"{prefix}-{kind.rule_id.replace('_', '-')}",
+            description=kind.description
+            or f"SageMaker {slug} jobs of the API changed state: refresh them.",
             event_pattern=event_pattern(prefix, kind),
             tags=inputs.tags,
-        ), f"{slug}_job_state")
+        ), kind.rule_id)
         self.role = named(IamRole(
             self, "role",
-            name=f"{prefix}-events-{slug}-jobs",
+            name=f"{prefix}-{kind.role_id.replace('_', '-')}",
             description=f"EventBridge calls Mutation.{mutation} of the API, nothing else.",
             # EventBridge on behalf of this rule only (confused-deputy prevention).
             assume_role_policy=assume_role_policy(
-                "events.amazonaws.com", f"${{aws_cloudwatch_event_rule.{slug}_job_state.arn}}",
+                "events.amazonaws.com", f"${{aws_cloudwatch_event_rule.{kind.rule_id}.arn}}",
                 f"${{local.{API_ACCOUNT}}}"),
             tags=inputs.tags,
-        ), f"events_{slug}_jobs")
+        ), kind.role_id)
         named(IamRolePolicy(
             self, "policy", name="appsync", role=self.role.id,
             policy=json.dumps({"Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow", "Action": "appsync:GraphQL",
                 "Resource": f"{api.arn}/types/Mutation/fields/{mutation}",
             }]}, sort_keys=True),
-        ), f"events_{slug}_jobs")
+        ), kind.role_id)
         # EventBridge names the API by its GraphQL endpoint: the host's first label.
         url_id = ('${element(split(".", element(split("//", '
                   'aws_appsync_graphql_api.api.uris["GRAPHQL"]), 1)), 0)}')
@@ -112,8 +141,8 @@ class TrainingEvents(Construct):
             arn=(f"arn:${{local.{API_PARTITION}}}:appsync:${{local.{API_REGION}}}:"
                  f"${{local.{API_ACCOUNT}}}:endpoints/graphql-api/{url_id}"),
             role_arn=self.role.arn,
-            # The job name is the job's id; a string placeholder is inserted quoted.
-            input_transformer={"input_paths": {"id": f"$.detail.{kind.name_field}"},
+            # A string placeholder is inserted quoted.
+            input_transformer={"input_paths": {"id": f"$.detail.{kind.id_field or name}"},
                                "input_template": '{"id": <id>}'},
             appsync_target={"graphql_operation": refresh_operation(sdl, mutation)},
         ), kind.target.replace("-", "_"))

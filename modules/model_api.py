@@ -10,7 +10,6 @@ from .api import GraphqlApi
 from .codegen.ir import Schema
 from .codegen.render import Plan, render
 from .data_sources import DataSources
-from .deploy_events import DeploymentEvents
 from .events import KINDS, TrainingEvents, supports
 from .inputs import Inputs
 from .ml import MlDataSources, ml_locals
@@ -48,9 +47,9 @@ class ModelApi(Construct):
             kind=transform) if inputs.training_events and supports(schema.appsync_sdl,
                                                                     transform) else None
         # The same switch: SageMaker endpoint state changes refresh deployments.
-        self.deployment_events = DeploymentEvents(
+        self.deployment_events = TrainingEvents(
             self, "deployment_events", inputs=inputs, api=self.graphql.api,
-            sdl=schema.appsync_sdl) if inputs.training_events and any(
+            sdl=schema.appsync_sdl, kind=KINDS["deploy"]) if inputs.training_events and any(
                 op.kind == "deploy" for op in schema.operations) else None
         self.alarms = Alarms(self, "alarms", inputs=inputs, api=self.graphql.api, schema=schema,
                              tables=self.tables.by_type)

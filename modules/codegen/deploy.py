@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # render imports this module through ml: no cycle at run time
     from .render import _Renderer
 
 DEPLOY_ACTIONS = ("start", "undeploy", "refresh")
-# The mutation an EventBridge rule calls on SageMaker endpoint state changes (deploy_events.py).
+# The mutation an EventBridge rule calls on SageMaker endpoint state changes (events.py).
 MUTATION = "refreshDeployment"
 # What the SageMaker data source's role may do on this deployment's hosting resources
 # (modules/ml.py scopes them to model/, endpoint-config/ and endpoint/ "<name_prefix>--*").

@@ -17,12 +17,11 @@ MAX_ALARM_QUERIES = 10
 def _alarms(stack: dict) -> dict:
     return {name: body for rtype in ALARM_TYPES
             for name, body in stack["resource"].get(rtype, {}).items()
-            if name not in REFRESH_EVENTS | {"endpoint_state", "refresh_deployment"}}
+            if name not in REFRESH_EVENTS}
 
 
 # The refresh rules and targets of modules/events.py: not alarms.
-REFRESH_EVENTS = {n for k in KINDS.values()
-                  for n in (f"{k.slug}_job_state", k.target.replace("-", "_"))}
+REFRESH_EVENTS = {n for k in KINDS.values() for n in (k.rule_id, k.target.replace("-", "_"))}
 
 
 def test_one_throttling_alarm_per_table_and_the_api_alarms(module_stack, schema_ir):

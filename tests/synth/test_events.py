@@ -121,7 +121,7 @@ def test_transform_job_state_changes_refresh_batch_predictions(hardened_stack, m
         "/types/Mutation/fields/refreshBatchPrediction")
 
 
-# --- deployments: the same switch, SageMaker endpoint state changes (modules/deploy_events.py) --
+# --- deployments: the same switch, SageMaker endpoint state changes (modules/events.py) --
 
 def test_the_endpoint_rule_rides_the_training_events_switch(root_stack, module_stack,
                                                            hardened_stack, schema_ir):
