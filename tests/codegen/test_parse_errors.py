@@ -311,6 +311,12 @@ def test_a_fields_constraint_is_the_rule_of_every_write_of_it(tmp_path):
      "@hasMany on Owner.items references (sku)"),
 ], ids=["unknown directive", "wrong hasMany link"])
 def test_synth_with_a_bad_schema_writes_nothing(tmp_path, text, line, says):
+    result = synth_refused(tmp_path, text)
+    assert f"{tmp_path / 'domain.graphql'}:{line}: {says}" in result.stderr
+
+
+def synth_refused(tmp_path, text: str) -> subprocess.CompletedProcess:
+    """`main.py` on `text` as the schema (in tmp_path): it must exit 2 and write nothing."""
     path = tmp_path / "domain.graphql"
     path.write_text(text)
     config = tmp_path / "config.json"
@@ -320,9 +326,9 @@ def test_synth_with_a_bad_schema_writes_nothing(tmp_path, text, line, says):
     result = subprocess.run([sys.executable, "main.py"], cwd=ROOT, env=env,
                             capture_output=True, text=True)
     assert result.returncode == 2, result.stderr
-    assert f"{path}:{line}: {says}" in result.stderr
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json", "domain.graphql"]
+    return result
 
 
 def test_training_events_on_a_schema_without_the_refresh_mutation_writes_nothing(tmp_path):
