@@ -85,27 +85,42 @@ def _scalars(type_name: str) -> str:
                     and is_leaf_type(get_named_type(d.type)))
 
 
+def _get_of(op):
+    """The type's @get, to read back what a write answered (skips when there is none)."""
+    get = next((o for o in IR.operations if o.parent == "Query" and o.entity is op.entity
+                and o.field == f"get{op.entity.type_name}"), None)
+    if get is None:
+        pytest.skip(f"{op.entity.type_name} has no @get to compare with")
+    return get
+
+
+def _selecting(query: str, fields: str) -> str:
+    """The mutation `query` with its result's selection replaced by `fields`."""
+    return query.split("{", 1)[0] + "{ " + query.split("{", 1)[1].split("{", 1)[0] + \
+        "{ " + fields + " } }"
+
+
+def _stored(graphql, get, answered: dict, fields: str) -> dict:
+    """`fields` of the item `answered` names, as the @get `get` reads it."""
+    key = {k: answered[k] for k in get.entity.key.names}
+    header = ", ".join(f"${k}: {GQL.get_type('Query').fields[get.field].args[k].type}"
+                       for k in key)
+    call = ", ".join(f"{k}: ${k}" for k in key)
+    return graphql.data(f"query({header}) {{ {get.field}({call}) {{ {fields} }} }}",
+                        key)[get.field]
+
+
 @pytest.mark.parametrize("op", [o for o in IR.operations if o.kind == "create"
                                 and any(n == o.field for n in REQUESTS)],
                          ids=lambda o: o.field)
 def test_a_create_answers_the_item_it_stored(graphql, op):
     """The answer is built by the resolver, not read back: it must equal what a get reads."""
-    get = next((o for o in IR.operations if o.parent == "Query" and o.entity is op.entity
-                and o.field == f"get{op.entity.type_name}"), None)
-    if get is None:
-        pytest.skip(f"{op.entity.type_name} has no @get to compare with")
+    get = _get_of(op)
     query, variables = REQUESTS[op.field](graphql)
     fields = _scalars(op.entity.type_name)
-    query = query.split("{", 1)[0] + "{ " + query.split("{", 1)[1].split("{", 1)[0] + \
-        "{ " + fields + " } }"
+    query = _selecting(query, fields)
     answered = graphql.data(query, variables)[op.field]
-    key = {k: answered[k] for k in op.entity.key.names}
-    header = ", ".join(f"${k}: {GQL.get_type('Query').fields[get.field].args[k].type}"
-                       for k in key)
-    call = ", ".join(f"{k}: ${k}" for k in key)
-    stored = graphql.data(f"query({header}) {{ {get.field}({call}) {{ {fields} }} }}",
-                          key)[get.field]
-    assert answered == stored
+    assert answered == _stored(graphql, get, answered, fields)
 
 
 MEMBERSHIP_UPDATES = [op for op in IR.operations if op.kind == "update"
@@ -116,10 +131,7 @@ MEMBERSHIP_UPDATES = [op for op in IR.operations if op.kind == "update"
 def test_an_update_of_a_membership_list_answers_the_item_it_stored(graphql, op):
     """A transaction returns keys only: selecting just what the update wrote, the answer is
     built by the resolver in one request, and it must equal what a get reads."""
-    get = next((o for o in IR.operations if o.parent == "Query" and o.entity is op.entity
-                and o.field == f"get{op.entity.type_name}"), None)
-    if get is None:
-        pytest.skip(f"{op.entity.type_name} has no @get to compare with")
+    get = _get_of(op)
     for name in [n for n in REQUESTS if n.startswith(op.field + "(")]:
         query, variables = REQUESTS[name](graphql)
         given = variables.get("i", variables)
@@ -128,19 +140,12 @@ def test_an_update_of_a_membership_list_answers_the_item_it_stored(graphql, op):
     else:
         pytest.skip(f"no call of {op.field} in test_error_branches.REQUESTS changes a list")
     fields = " ".join(sorted(written(op, given) & set(GQL.get_type(op.entity.type_name).fields)))
-    query = query.split("{", 1)[0] + "{ " + query.split("{", 1)[1].split("{", 1)[0] + \
-        "{ " + fields + " } }"
+    query = _selecting(query, fields)
     res = _run(graphql, lambda _g: (query, variables))
     assert res.errors == [], res.errors
     assert res.dynamodb["byOperation"] == {"TransactWriteItems": 1}
     answered = res.data[op.field]
-    key = {k: answered[k] for k in op.entity.key.names}
-    header = ", ".join(f"${k}: {GQL.get_type('Query').fields[get.field].args[k].type}"
-                       for k in key)
-    call = ", ".join(f"{k}: ${k}" for k in key)
-    stored = graphql.data(f"query({header}) {{ {get.field}({call}) {{ {fields} }} }}",
-                          key)[get.field]
-    assert answered == stored
+    assert answered == _stored(graphql, get, answered, fields)
 
 
 CONDITIONAL_WRITES = [(op, name) for op, name in CASES if op.kind in ("update", "delete")]
