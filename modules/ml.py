@@ -141,18 +141,22 @@ def ml_locals(scope: Construct, inputs: Inputs) -> dict[str, str]:
             "deploy_requires_approval": f"${{local.{APPROVAL_LOCAL}}}"}
 
 
-# The resource each SageMaker action acts on, by the ARN kind of arns() (training by default).
+# The resources each SageMaker action acts on, by the ARN kinds of arns() (training by default).
 # Hosting (deployModelVersion) acts only on this deployment's names: model/, endpoint-config/ and
-# endpoint/ "<name_prefix>--*" (Service Authorization Reference, "Actions, resources, and
-# condition keys for Amazon SageMaker": CreateModel on model, CreateEndpointConfig on
-# endpoint-config, Create/Update/Describe/DeleteEndpoint on endpoint, each resource-level).
-ACTION_RESOURCES = {"CreateModel": "models", "DeleteModel": "models",
-                    "CreateTransformJob": "transform_jobs",
-                    "DescribeTransformJob": "transform_jobs", "StopTransformJob": "transform_jobs",
-                    "CreateEndpointConfig": "endpoint_configs",
-                    "DeleteEndpointConfig": "endpoint_configs",
-                    "CreateEndpoint": "endpoints", "UpdateEndpoint": "endpoints",
-                    "DescribeEndpoint": "endpoints", "DeleteEndpoint": "endpoints"}
+# endpoint/ "<name_prefix>--*". Service Authorization Reference, "Actions, resources, and
+# condition keys for Amazon SageMaker": CreateModel on model*, CreateEndpointConfig on
+# endpoint-config*, Describe/DeleteEndpoint on endpoint*, and CreateEndpoint and UpdateEndpoint
+# on both endpoint* and endpoint-config* (the config they deploy is a required resource too:
+# granting only endpoint/ is AccessDenied on AWS).
+ACTION_RESOURCES = {"CreateModel": ("models",), "DeleteModel": ("models",),
+                    "CreateTransformJob": ("transform_jobs",),
+                    "DescribeTransformJob": ("transform_jobs",),
+                    "StopTransformJob": ("transform_jobs",),
+                    "CreateEndpointConfig": ("endpoint_configs",),
+                    "DeleteEndpointConfig": ("endpoint_configs",),
+                    "CreateEndpoint": ("endpoints", "endpoint_configs"),
+                    "UpdateEndpoint": ("endpoints", "endpoint_configs"),
+                    "DescribeEndpoint": ("endpoints",), "DeleteEndpoint": ("endpoints",)}
 # Create actions: each within its condition keys (guardrails.ACTION_KEYS).
 CREATES = ("sagemaker:CreateTrainingJob", "sagemaker:CreateTransformJob", "sagemaker:CreateModel")
 
@@ -160,12 +164,18 @@ CREATES = ("sagemaker:CreateTrainingJob", "sagemaker:CreateTransformJob", "sagem
 def sagemaker_policy(inputs: Inputs, actions: set[str]) -> dict:
     a = arns(inputs)
 
-    def resource(action: str) -> str:
-        return a[ACTION_RESOURCES.get(action.split(":")[1], "training_jobs")]
+    def resource(action: str) -> str | list[str]:
+        """One ARN, or the list of every resource type the action requires."""
+        kinds = ACTION_RESOURCES.get(action.split(":")[1], ("training_jobs",))
+        return a[kinds[0]] if len(kinds) == 1 else sorted(a[k] for k in kinds)
 
     rest = actions - set(CREATES)
-    statements = [{"Effect": "Allow", "Action": sorted(x for x in rest if resource(x) == arn),
-                   "Resource": arn} for arn in sorted({resource(x) for x in rest})]
+    # One statement per resource (or list of them), its actions sorted: single ARNs first.
+    by_resource: dict[str, list[str]] = {}
+    for action in rest:
+        by_resource.setdefault(json.dumps(resource(action)), []).append(action)
+    statements = [{"Effect": "Allow", "Action": sorted(acts), "Resource": json.loads(arn)}
+                  for arn, acts in sorted(by_resource.items())]
     for create in (c for c in CREATES if c in actions):
         # The training policy again, in IAM: a template that forgot a check cannot widen it.
         statements.append({"Effect": "Allow", "Action": [create], "Resource": resource(create),

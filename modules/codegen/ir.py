@@ -288,9 +288,13 @@ class Schema:
     entities: dict[str, Entity]
     operations: list[Operation]
     relations: list[Relation]
+    # What AppSync receives: every description, enum values' folded into their enum's
+    # (docs.fold_enum_values).
     appsync_sdl: str
     # Subscription fields: name -> who may subscribe (read of the type it returns)
     subscriptions: dict[str, Auth] = field(default_factory=dict)
+    # The same SDL with each enum value's own description: what the documentation check reads.
+    documented_sdl: str = ""
 
     @property
     def tables(self) -> list:

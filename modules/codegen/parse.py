@@ -30,7 +30,7 @@ from graphql.language import Visitor, visit
 from graphql.validation.validate import validate_sdl
 
 from .deploy import DEPLOY_ACTIONS
-from .docs import inherit
+from .docs import fold_enum_values, inherit
 from .ir import (
     AUTH_MODES,
     AUTH_OPERATIONS,
@@ -199,7 +199,8 @@ class _Builder:
         subscriptions = self._subscriptions()
         # Arguments and input fields that repeat a field take its description (README).
         sdl = inherit(self._appsync_sdl(operations, subscriptions), operations)
-        return Schema(self.name, self.entities, operations, relations, sdl, subscriptions)
+        return Schema(self.name, self.entities, operations, relations, fold_enum_values(sdl),
+                      subscriptions, documented_sdl=sdl)
 
     def _subscriptions(self) -> dict[str, Auth]:
         type_ = self.gql.type_map.get("Subscription")

@@ -77,7 +77,7 @@ def descriptions(sdl: str) -> dict[str, str | None]:
 def test_the_schema_describes_every_item_of_the_api(schema_ir):
     """The real schema: every item of the derived SDL (whatever types it holds) is described,
     and graphql-core's own introspection model sees each description."""
-    assert undocumented(schema_ir.appsync_sdl) == []
+    assert undocumented(schema_ir.documented_sdl) == []
     check_descriptions(schema_ir)  # what synth runs
     aws = "\n".join(f"scalar {s}" for s in ("AWSDateTime", "AWSJSON", "AWSDate", "AWSTime",
                                              "AWSTimestamp", "AWSEmail", "AWSURL", "AWSPhone",
@@ -85,7 +85,7 @@ def test_the_schema_describes_every_item_of_the_api(schema_ir):
     directives = "\n".join(
         f"directive @{d} on OBJECT | FIELD_DEFINITION" for d in
         ("aws_api_key", "aws_iam", "aws_oidc", "aws_lambda"))
-    built = build_schema(schema_ir.appsync_sdl + aws + "\n" + directives + "\n"
+    built = build_schema(schema_ir.documented_sdl + aws + "\n" + directives + "\n"
                          "directive @aws_cognito_user_pools(cognito_groups: [String]) on "
                          "OBJECT | FIELD_DEFINITION\n"
                          "directive @aws_subscribe(mutations: [String]) on FIELD_DEFINITION\n")
@@ -100,7 +100,7 @@ def test_the_schema_describes_every_item_of_the_api(schema_ir):
 
 def test_a_described_schema_passes(tmp_path):
     schema = described(tmp_path)
-    assert undocumented(schema.appsync_sdl) == []
+    assert undocumented(schema.documented_sdl) == []
     check_descriptions(schema)
 
 
@@ -114,11 +114,33 @@ def test_arguments_and_input_fields_take_the_described_fields_text(tmp_path):
     assert sdl["Mutation.removeThing(expectedRevision)"] == GENERATED["expectedRevision"]
 
 
+def test_appsync_gets_enum_value_descriptions_in_their_enum_s(schema_ir, tmp_path):
+    """No value of an enum carries a description in what AppSync receives (it permits them on
+    the enum only, docs.fold_enum_values); the enum's description ends with each value's text,
+    in order; everything else is as documented."""
+    for schema in (schema_ir, described(tmp_path)):
+        folded = descriptions(schema.appsync_sdl)
+        documented = descriptions(schema.documented_sdl)
+        enums = [d for d in parse(schema.documented_sdl).definitions
+                 if d.kind == "enum_type_definition"]
+        assert enums, "the schema has an enum"
+        for enum in enums:
+            name = enum.name.value
+            said = [(v.name.value, documented[f"{name}.{v.name.value}"]) for v in enum.values]
+            assert all(folded[f"{name}.{v}"] is None for v, _ in said), name
+            listed = " ".join(f"{v}: {text}" for v, text in said)
+            assert folded[name] == f"{documented[name]} Values: {listed}", name
+        others = {p for p in documented if p.split(".")[0] not in {e.name.value for e in enums}}
+        assert {p: folded[p] for p in others} == {p: documented[p] for p in others}
+    assert descriptions(described(tmp_path).appsync_sdl)["Kind"] == (
+        "How a thing is kept. Values: HOT: Kept hot. COLD: Kept cold.")
+
+
 def test_a_field_of_another_type_gives_no_text(tmp_path):
     """`size: String` is not Thing's `size: Int`: its description would not be about it."""
     text = DESCRIBED.replace('  "Its size, stated in kilobytes."\n  size: Int\n',
                              "  size: String\n")
-    assert undocumented(described(tmp_path, text).appsync_sdl) == ["NewThing.size"]
+    assert undocumented(described(tmp_path, text).documented_sdl) == ["NewThing.size"]
 
 
 # One item of each kind without a description: (the description to cut, the item's path).
@@ -136,7 +158,7 @@ def test_an_undocumented_item_is_named_at_its_line(tmp_path, cut, path):
     assert DESCRIBED.count(cut) == 1
     line = DESCRIBED[:DESCRIBED.index(cut)].count("\n") + 1  # the item moves up into it
     schema = described(tmp_path, DESCRIBED.replace(cut, ""))
-    assert undocumented(schema.appsync_sdl) == [path]
+    assert undocumented(schema.documented_sdl) == [path]
     with pytest.raises(ValueError) as err:
         check_descriptions(schema)
     assert f"{schema.source}:{line}: {path}\n" in str(err.value)
@@ -146,12 +168,12 @@ def test_an_undocumented_item_is_named_at_its_line(tmp_path, cut, path):
 def test_a_comment_is_no_description(tmp_path):
     schema = described(tmp_path, DESCRIBED.replace('  "Its size, in bytes."\n',
                                                    "  # Its size, in bytes.\n"))
-    assert undocumented(schema.appsync_sdl) == ["Thing.size"]
+    assert undocumented(schema.documented_sdl) == ["Thing.size"]
 
 
 def test_an_argument_without_a_field_to_take_from_is_undocumented(tmp_path):
     text = DESCRIBED.replace("getThing(name: String!)", "getThing(name: String!, at: Int)")
-    assert undocumented(described(tmp_path, text).appsync_sdl) == ["Query.getThing(at)"]
+    assert undocumented(described(tmp_path, text).documented_sdl) == ["Query.getThing(at)"]
 
 
 def test_a_description_terraform_would_interpolate_is_refused(tmp_path):
@@ -178,7 +200,7 @@ def test_the_bench_schema_is_described(tmp_path):
 
     path = tmp_path / "bench.graphql"
     path.write_text(gen_schema.schema(2))
-    assert undocumented(load(path).appsync_sdl) == []
+    assert undocumented(load(path).documented_sdl) == []
 
 
 def test_a_block_string_reaches_appsync_as_a_plain_string(tmp_path):
@@ -189,10 +211,10 @@ def test_a_block_string_reaches_appsync_as_a_plain_string(tmp_path):
 
 
 def test_an_item_the_codegen_adds_is_held_to_the_rule(tmp_path):
-    """The check reads what AppSync receives: an item with no line in the user's file is named
-    as the codegen's."""
+    """The check reads what AppSync receives (before enum values' texts are folded into their
+    enum's): an item with no line in the user's file is named as the codegen's."""
     schema = described(tmp_path)
-    added = dataclasses.replace(schema, appsync_sdl=schema.appsync_sdl + '"Added."\n'
+    added = dataclasses.replace(schema, documented_sdl=schema.documented_sdl + '"Added."\n'
                                 "type Added { count: Int }\n")
     with pytest.raises(ValueError) as err:
         check_descriptions(added)

@@ -200,56 +200,110 @@ def _tables(runtime):
     return snapshot
 
 
-def fixture(graphql: GraphQLClient, tables, owner_sub: str) -> dict:
-    """Fresh items for one call: a model owned by `owner_sub` with a version (endpoint, alias
-    prod, so approved), a pending version 2 and a deployed version 3, a bare model, a final, a
-    pending and a running job, a prediction of `owner_sub` and a running batch prediction."""
-    name = f"az-{uuid.uuid4().hex[:10]}"
-    graphql.data("mutation($n: String!, $o: String!) { createModel(input: {name: $n, owner: $o})"
-                 " { name } }", {"n": name, "o": owner_sub})
-    graphql.data("mutation($n: String!) { createModel(input: {name: $n}) { name } }",
-                 {"n": f"{name}-bare"})
-    graphql.data("mutation($m: String!) { registerModelVersion(input: {modelName: $m, "
-                 "artifactUri: \"s3://a/m.tgz\", endpointName: \"ep-local\"}) { version } }",
-                 {"m": name})
-    graphql.data("mutation($m: String!) { setModelVersionApproval(modelName: $m, version: 1, "
-                 "approvalStatus: APPROVED) { version } }", {"m": name})
-    graphql.data("mutation($m: String!) { setModelAlias(name: $m, alias: \"prod\", version: 1) "
-                 "{ name } }", {"m": name})
-    # Version 2 waits for a decision (version 1 is approved: a decision is final).
-    graphql.data("mutation($m: String!) { registerModelVersion(input: {modelName: $m, "
-                 "artifactUri: \"s3://a/m.tgz\"}) { version } }", {"m": name})
-    job = "mutation($m: String!) { createTrainingJob(input: {modelName: $m}) { id } }"
-    final = graphql.data(job, {"m": name})["createTrainingJob"]["id"]
-    graphql.data("mutation($id: ID!, $m: String!) { updateTrainingJob(input: {id: $id, "
-                 "modelName: $m, status: FAILED}) { id } }", {"id": final, "m": name})
-    pending = graphql.data(job, {"m": name})["createTrainingJob"]["id"]
-    running = graphql.data(REQUESTS["startTrainingJob"][0],
-                           {"i": start_input(name)})["startTrainingJob"]["id"]
-    batch = graphql.data(REQUESTS["startBatchPrediction"][0],
-                         {"i": batch_input(name)})["startBatchPrediction"]["id"]
-    prediction = graphql.data("mutation($m: String!) { recordPrediction(input: {modelName: $m, "
-                              "input: \"{}\"}) { id } }", {"m": name})["recordPrediction"]["id"]
-    # The prediction's caller is the owner (as if it had called predict itself).
-    table = next(n for n in tables.names if n.endswith("-predictions"))
-    tables.client.update_item(TableName=table, Key={"id": {"S": prediction}},
-                              UpdateExpression="SET #c = :c",
-                              ExpressionAttributeNames={"#c": "caller"},
-                              ExpressionAttributeValues={":c": {"S": owner_sub}})
-    # Version 3 approved and deployed, its endpoint in service (two reads of the deployment).
-    graphql.data("mutation($m: String!) { registerModelVersion(input: {modelName: $m, "
-                 "artifactUri: \"s3://a/m2.tgz\"}) { version } }", {"m": name})
-    graphql.data("mutation($m: String!) { setModelVersionApproval(modelName: $m, version: 3, "
-                 "approvalStatus: APPROVED) { version } }", {"m": name})
-    deployment = graphql.data(REQUESTS["deployModelVersion"][0], {"i": deploy_input(name)}
-                              )["deployModelVersion"]["id"]
-    for _ in range(2):
-        graphql.data("query($id: ID!) { getDeployment(id: $id) { id } }", {"id": deployment})
-    revision = graphql.data("query($n: String!) { getModel(name: $n) { revision } }",
-                            {"n": name})["getModel"]["revision"]
-    return {"model": name, "bare_model": f"{name}-bare", "owner": owner_sub, "revision": revision,
-            "final_job": final, "pending_job": pending, "running_job": running,
-            "prediction": prediction, "batch": batch, "deployment": deployment}
+# What an operation's request needs beyond the keys its variables read (see REQUESTS).
+NEEDS = {
+    "deployModelVersion": ("version3",),   # deploy_input: version 3, approved
+    "undeployModelVersion": ("deployment",),
+    "listPredictions": ("prediction",),    # an owner-only caller must see its own
+}
+
+
+class Fixture(dict):
+    """Fresh items for one call, each part built the first time a request reads one of its
+    keys (a part costs up to a dozen requests; most operations read one or two).
+
+    Always: a model owned by `owner_sub` with version 1 (endpoint, approved, alias prod) and a
+    pending version 2. Parts: the bare model; a final and a pending job; a running job; a
+    prediction of `owner_sub`; a running batch prediction; version 3 approved (`version3`) and
+    deployed, its endpoint in service (`deployment`). `revision` is read when asked for, so it
+    is the model's revision after every part built before it."""
+
+    def __init__(self, graphql: GraphQLClient, tables, owner_sub: str) -> None:
+        super().__init__(owner=owner_sub)
+        self.graphql, self.tables = graphql, tables
+        self.parts = {"bare_model": self._bare, "final_job": self._jobs,
+                      "pending_job": self._jobs, "running_job": self._running,
+                      "prediction": self._prediction, "batch": self._batch,
+                      "version3": self._version3, "deployment": self._deployment,
+                      "revision": self._revision}
+        self._model()
+
+    def need(self, *keys: str) -> Fixture:
+        for key in keys:
+            self[key]
+        return self
+
+    def __missing__(self, key: str):
+        self.parts[key]()
+        return dict.__getitem__(self, key)
+
+    def _data(self, query: str, variables: dict) -> dict:
+        return self.graphql.data(query, variables)
+
+    def _model(self) -> None:
+        name = self["model"] = f"az-{uuid.uuid4().hex[:10]}"
+        self._data("mutation($n: String!, $o: String!) { createModel(input: {name: $n, "
+                   "owner: $o}) { name } }", {"n": name, "o": self["owner"]})
+        self._data("mutation($m: String!) { registerModelVersion(input: {modelName: $m, "
+                   "artifactUri: \"s3://a/m.tgz\", endpointName: \"ep-local\"}) { version } }",
+                   {"m": name})
+        self._data("mutation($m: String!) { setModelVersionApproval(modelName: $m, version: 1, "
+                   "approvalStatus: APPROVED) { version } }", {"m": name})
+        self._data("mutation($m: String!) { setModelAlias(name: $m, alias: \"prod\", "
+                   "version: 1) { name } }", {"m": name})
+        # Version 2 waits for a decision (version 1 is approved: a decision is final).
+        self._data("mutation($m: String!) { registerModelVersion(input: {modelName: $m, "
+                   "artifactUri: \"s3://a/m.tgz\"}) { version } }", {"m": name})
+
+    def _bare(self) -> None:
+        self["bare_model"] = f"{self['model']}-bare"
+        self._data("mutation($n: String!) { createModel(input: {name: $n}) { name } }",
+                   {"n": self["bare_model"]})
+
+    def _jobs(self) -> None:
+        job = "mutation($m: String!) { createTrainingJob(input: {modelName: $m}) { id } }"
+        final = self["final_job"] = self._data(job, {"m": self["model"]})["createTrainingJob"]["id"]
+        self._data("mutation($id: ID!, $m: String!) { updateTrainingJob(input: {id: $id, "
+                   "modelName: $m, status: FAILED}) { id } }", {"id": final, "m": self["model"]})
+        self["pending_job"] = self._data(job, {"m": self["model"]})["createTrainingJob"]["id"]
+
+    def _running(self) -> None:
+        self["running_job"] = self._data(REQUESTS["startTrainingJob"][0], {
+            "i": start_input(self["model"])})["startTrainingJob"]["id"]
+
+    def _batch(self) -> None:
+        self["batch"] = self._data(REQUESTS["startBatchPrediction"][0], {
+            "i": batch_input(self["model"])})["startBatchPrediction"]["id"]
+
+    def _prediction(self) -> None:
+        made = self._data("mutation($m: String!) { recordPrediction(input: {modelName: $m, "
+                          "input: \"{}\"}) { id } }", {"m": self["model"]})
+        prediction = self["prediction"] = made["recordPrediction"]["id"]
+        # The prediction's caller is the owner (as if it had called predict itself).
+        table = next(n for n in self.tables.names if n.endswith("-predictions"))
+        self.tables.client.update_item(TableName=table, Key={"id": {"S": prediction}},
+                                       UpdateExpression="SET #c = :c",
+                                       ExpressionAttributeNames={"#c": "caller"},
+                                       ExpressionAttributeValues={":c": {"S": self["owner"]}})
+
+    def _version3(self) -> None:
+        self._data("mutation($m: String!) { registerModelVersion(input: {modelName: $m, "
+                   "artifactUri: \"s3://a/m2.tgz\"}) { version } }", {"m": self["model"]})
+        self._data("mutation($m: String!) { setModelVersionApproval(modelName: $m, version: 3, "
+                   "approvalStatus: APPROVED) { version } }", {"m": self["model"]})
+        self["version3"] = 3
+
+    def _deployment(self) -> None:
+        self.need("version3")
+        deployment = self._data(REQUESTS["deployModelVersion"][0], {
+            "i": deploy_input(self["model"])})["deployModelVersion"]["id"]
+        for _ in range(2):  # two reads of the deployment: its endpoint in service
+            self._data("query($id: ID!) { getDeployment(id: $id) { id } }", {"id": deployment})
+        self["deployment"] = deployment
+
+    def _revision(self) -> None:
+        self["revision"] = self._data("query($n: String!) { getModel(name: $n) { revision } }",
+                                      {"n": self["model"]})["getModel"]["revision"]
 
 
 def test_every_operation_has_a_request(schema):
@@ -274,19 +328,29 @@ def test_authorization_matrix(field, schema, kinds, clients, graphql, tables):
 def check_operation(schema, field, kinds, clients, graphql, tables) -> None:
     op = next(o for o in schema.operations if o.field == field)
     query, variables = REQUESTS[field]
-    shared = fixture(graphql, tables, clients.owner_sub)
+
+    def request(f: Fixture) -> dict:
+        """The variables, every part they or the operation need built first (so a refused
+        call is measured against a snapshot taken after the fixture's own writes)."""
+        return variables(f.need(*NEEDS.get(field, ())))
+
+    shared = request(Fixture(graphql, tables, clients.owner_sub))
+    expect = {c.label: allowed(op.auth, c, op.kind == "list") for c in kinds}
+    refused = [c for c in kinds if expect[c.label] == NO]
+    # One snapshot around every refused caller: any change by any of them fails.
+    before = tables()
+    for caller in refused:
+        res = clients.clients[caller.label].execute(query, shared)
+        assert res.error_types() == ["Unauthorized"], (caller.label, res.errors)
+        assert (res.data or {}).get(field) is None, caller.label
+    assert tables() == before, f"{[c.label for c in refused]}: a refused {field} changed an item"
     for caller in kinds:
-        expected = allowed(op.auth, caller, op.kind == "list")
-        client = clients.clients[caller.label]
+        expected = expect[caller.label]
         if expected == NO:
-            before = tables()
-            res = client.execute(query, variables(shared))
-            assert res.error_types() == ["Unauthorized"], (caller.label, res.errors)
-            assert (res.data or {}).get(field) is None, caller.label
-            assert tables() == before, f"{caller.label}: a refused {field} changed an item"
             continue
-        f = shared if op.auth.operation == "read" else fixture(graphql, tables, clients.owner_sub)
-        res = client.execute(query, variables(f))
+        fresh = shared if op.auth.operation == "read" else request(
+            Fixture(graphql, tables, clients.owner_sub))
+        res = clients.clients[caller.label].execute(query, fresh)
         assert res.errors == [], (caller.label, res.errors)
         assert res.data[field] is not None, caller.label
         if expected == OWN:  # an owner-only caller lists its own items only
@@ -314,7 +378,7 @@ def test_only_admins_change_an_owner(graphql, clients, kinds, tables):
     owner = clients.clients[next(c.label for c in kinds if c.owns
                                  and c.mode == "AMAZON_COGNITO_USER_POOLS")]
     admin = clients.clients[next(c.label for c in kinds if "ml-admins" in c.groups)]
-    f = fixture(graphql, tables, clients.owner_sub)
+    f = Fixture(graphql, tables, clients.owner_sub)
     give = ("mutation($n: String!, $r: Int!) { updateModel(input: {name: $n, expectedRevision: "
             "$r, owner: \"someone-else\"}) { owner revision } }")
     before = tables()
@@ -332,7 +396,7 @@ def test_an_owner_check_is_the_write_s_condition_under_concurrency(graphql, clie
                                  and c.mode == "AMAZON_COGNITO_USER_POOLS")]
     admin = clients.clients[next(c.label for c in kinds if "ml-admins" in c.groups)]
     for _ in range(5):
-        f = fixture(graphql, tables, clients.owner_sub)
+        f = Fixture(graphql, tables, clients.owner_sub)
         vars_ = {"n": f["model"], "r": f["revision"]}
         with ThreadPoolExecutor(2) as pool:
             give = pool.submit(admin.execute, "mutation($n: String!, $r: Int!) { updateModel("

@@ -50,21 +50,25 @@ def test_sagemaker_role_allows_jobs_under_the_prefix_and_passes_only_the_executi
     hosting = sorted(a for a in http_access(render(schema_ir, lambda e: e.table))["SageMaker"]
                      if a in HOSTING_ACTIONS)
     assert hosting == sorted(HOSTING_ACTIONS)
-    # Grouped by the resource each acts on; CreateModel is a create, with its condition keys.
-    kinds = {"EndpointConfig": "endpoint-config", "Endpoint": "endpoint", "Model": "model"}
-    by_arn: dict[str, list[str]] = {}
+    # Grouped by the resources each acts on; CreateModel is a create, with its condition keys.
+    # The resource types each requires (Service Authorization Reference for SageMaker): an
+    # endpoint's create and update also name the endpoint-config they deploy.
+    required = {"CreateEndpoint": ("endpoint", "endpoint-config"),
+                "UpdateEndpoint": ("endpoint", "endpoint-config"),
+                "DescribeEndpoint": ("endpoint",), "DeleteEndpoint": ("endpoint",),
+                "CreateEndpointConfig": ("endpoint-config",),
+                "DeleteEndpointConfig": ("endpoint-config",), "DeleteModel": ("model",)}
+    by_arn: dict[str, list[str]] = {
+        json.dumps(jobs): ["sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob"],
+        json.dumps(transforms): ["sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob"]}
     for action in hosting:
         if action != "sagemaker:CreateModel":
-            kind = next(k for suffix, k in kinds.items() if action.endswith(suffix))
-            by_arn.setdefault(f"{arn}{kind}/mlapi--*", []).append(action)
-    assert policy["Statement"] == [
-        {"Effect": "Allow", "Action": sorted(actions), "Resource": resource}
+            arns = sorted(f"{arn}{kind}/mlapi--*" for kind in required[action.split(":")[1]])
+            by_arn.setdefault(json.dumps(arns[0] if len(arns) == 1 else arns), []).append(action)
+    assert policy["Statement"] == [  # single resources first, each group's actions sorted
+        {"Effect": "Allow", "Action": sorted(actions), "Resource": json.loads(resource)}
         for resource, actions in sorted(by_arn.items())
     ] + [
-        {"Effect": "Allow", "Action": ["sagemaker:DescribeTrainingJob",
-                                       "sagemaker:StopTrainingJob"], "Resource": jobs},
-        {"Effect": "Allow", "Action": ["sagemaker:DescribeTransformJob",
-                                       "sagemaker:StopTransformJob"], "Resource": transforms},
         # The training policy again, in IAM (guardrails.conditions is checked below).
         {"Effect": "Allow", "Action": ["sagemaker:CreateTrainingJob"], "Resource": jobs,
          "Condition": conditions(settings)},
