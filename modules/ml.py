@@ -146,8 +146,8 @@ def ml_locals(scope: Construct, inputs: Inputs) -> dict[str, str]:
 # endpoint/ "<name_prefix>--*". Service Authorization Reference, "Actions, resources, and
 # condition keys for Amazon SageMaker": CreateModel on model*, CreateEndpointConfig on
 # endpoint-config*, Describe/DeleteEndpoint on endpoint*, and CreateEndpoint and UpdateEndpoint
-# on both endpoint* and endpoint-config* (the config they deploy is a required resource too:
-# granting only endpoint/ is AccessDenied on AWS).
+# on both endpoint* and endpoint-config* (the config they deploy is a required resource too, as
+# AWS CDK's SageMakerUpdateEndpoint task grants).
 ACTION_RESOURCES = {"CreateModel": ("models",), "DeleteModel": ("models",),
                     "CreateTransformJob": ("transform_jobs",),
                     "DescribeTransformJob": ("transform_jobs",),
