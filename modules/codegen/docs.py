@@ -1,4 +1,5 @@
-"""Every item of the schema AppSync receives carries a GraphQL description.
+"""Every item of the schema AppSync receives carries a GraphQL description (an enum value's is
+folded into its enum's: fold_enum_values).
 
 Introspection (`__schema`, `__type`) and the explorer's docs show descriptions, never `#`
 comments, which the parser drops. An argument or input field that only repeats a field of the
@@ -181,7 +182,7 @@ def undocumented(sdl: str) -> list[str]:
 def check_descriptions(schema: Schema) -> None:
     """Raise ValueError listing every item of the derived SDL without a description (or with
     one Terraform would interpolate), each at its line in the user's schema file."""
-    sdl, source = schema.documented_sdl, schema.source
+    sdl, source = schema.documented_sdl or schema.appsync_sdl, schema.source
     domain = parse(Source(Path(source).read_text(), source))
     lines = {path: node.loc.source.get_location(node.loc.start).line
              for path, node in items(domain) if node.loc is not None}

@@ -36,7 +36,7 @@ def start_input(model: str) -> dict:
             "instanceType": "ml.m5.large"}
 
 
-# One request per operation, built from a fixture `f` (fresh items, see `fixture`). The
+# One request per operation, built from a fixture `f` (fresh items, see `Fixture`). The
 # expectations are not here: they come from the schema's rules.
 REQUESTS = {
     "getModel": ("query($n: String!) { getModel(name: $n) { name } }",
@@ -205,6 +205,10 @@ NEEDS = {
     "deployModelVersion": ("version3",),   # deploy_input: version 3, approved
     "undeployModelVersion": ("deployment",),
     "listPredictions": ("prediction",),    # an owner-only caller must see its own
+    # A list an allowed caller reads must hold an item (see check_operation).
+    "listTrainingJobs": ("final_job",),
+    "listBatchPredictions": ("batch",),
+    "listDeployments": ("deployment",),
 }
 
 
@@ -309,6 +313,7 @@ class Fixture(dict):
 def test_every_operation_has_a_request(schema):
     """A new operation needs its request here; its expectations come from its @auth rules."""
     assert {op.field for op in schema.operations} == set(REQUESTS)
+    assert set(NEEDS) <= set(REQUESTS), "NEEDS names an operation REQUESTS does not have"
 
 
 def test_every_operation_has_rules_and_the_api_key_keeps_the_seed(schema):
@@ -357,6 +362,8 @@ def check_operation(schema, field, kinds, clients, graphql, tables) -> None:
             items = res.data[field]["items"]
             assert all(i["caller"] == clients.owner_sub for i in items), caller.label
             assert (len(items) == 1) == caller.owns, (caller.label, items)
+        elif op.kind == "list":  # the fixture's items, each type's auth directives read
+            assert res.data[field]["items"], (caller.label, f"{field} listed nothing")
 
 
 def test_identity_is_recorded_from_the_caller_never_from_input(graphql, clients, kinds):
