@@ -87,7 +87,7 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
                        "deploy/start_job.res", (Access("GetItem", jobs.type_name),),
                        jobs=jobs, **ctx),
             r.function(f"{fn}_existing", e.type_name, "deploy/start_existing.req",
-                       "deploy/start_existing.res", (get,), **ctx),
+                       "ml/start_existing.res", (get,), job={"noun": "deployment"}, **ctx),
             # One transaction: the deployment (PENDING) and the model's endpoint name.
             r.function(f"{fn}_put", e.type_name, "deploy/start_put.req",
                        "deploy/start_put.res", (Access("PutItem", e.type_name), update_model),
