@@ -145,7 +145,9 @@ def graphql(endpoint: str, api_key: str | None, query: str, variables: dict | No
     with urllib.request.urlopen(req, timeout=60) as resp:
         doc = json.loads(resp.read())
         headers = resp.headers
-    cost = (doc.get("extensions") or {}).get("dynamodb") or {}
+    extensions = doc.get("extensions") or {}
+    # DynamoDB's account, with the HTTP data sources' calls (SageMaker, Bedrock, S3) beside it.
+    cost = dict(extensions.get("dynamodb") or {}, http=(extensions.get("http") or {}))
     requests = cost.get("requests", headers.get("x-dynamodb-requests"))
     items = cost.get("itemsRead", headers.get("x-dynamodb-items-read"))
     if requests is None:
@@ -296,6 +298,91 @@ def writes(ids: dict) -> list[tuple[str, str, dict]]:
         ("deleteModel", 'mutation { deleteModel(name: "bench-add", expectedRevision: 1) '
          "{ name } }", {}),
     ]
+
+
+# Inside the training and inference policies of cdktf.json (what the local runtime serves).
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/team-ml/xgboost:1"
+TRAIN = {"algorithmImage": IMAGE, "inputUri": "s3://data/train/", "outputUri": "s3://data/out/",
+         "instanceType": "ml.m5.large"}
+M_START = "mutation($i: StartTrainingJobInput!) { startTrainingJob(input: $i) { id status } }"
+M_PREDICT = "mutation($i: PredictInput!) { predict(input: $i) { id } }"
+M_BATCH = ("mutation($i: StartBatchPredictionInput!) { startBatchPrediction(input: $i) "
+           "{ id status } }")
+M_DEPLOY = ("mutation($i: DeployModelVersionInput!) { deployModelVersion(input: $i) "
+            "{ id status } }")
+
+
+def calls(rt: Runtime) -> list[tuple]:
+    """(operation, mutation, variables, what its requests are[, a step before it]) for the
+    mutations that call SageMaker or Bedrock, run in this order on a model of their own (setup
+    steps are not measured). Amplify generates no such mutation: nothing to compare with."""
+    m = "bench-ml"
+
+    def serving() -> None:  # two reads take the deployment IN_SERVICE (sagemaker-filler.js)
+        for _ in range(2):
+            rt.q('query { getDeployment(id: "mlapi--bench2") { status } }')
+
+    rt.q(M_CREATE, i={"name": m, "owner": "bench-ml"})
+    rt.q(M_VERSION, i={"modelName": m, "artifactUri": "s3://data/out/model.tar.gz",
+                       "endpointName": "bench-endpoint"})
+    rt.q(f'mutation {{ setModelVersionApproval(modelName: "{m}", version: 1, '
+         "approvalStatus: APPROVED) { version } }")
+    rt.q(f'mutation {{ setModelAlias(name: "{m}", alias: "prod", version: 1) {{ name }} }}')
+    deploy = {"modelName": m, "alias": "prod", "image": IMAGE, "instanceType": "ml.m5.large"}
+    return [
+        ("startTrainingJob", M_START, {"i": {"modelName": m, **TRAIN, "clientToken": "bench1"}},
+         "a transaction (the model exists; PENDING), CreateTrainingJob, the outcome"),
+        ("startTrainingJob (retried clientToken)", M_START,
+         {"i": {"modelName": m, **TRAIN, "clientToken": "bench1"}},
+         "the cancelled transaction, a GetItem of the first job"),
+        ("predict (alias, the version's own endpoint)", M_PREDICT,
+         {"i": {"modelName": m, "alias": "prod", "input": "{}"}},
+         "the model, the version, InvokeEndpoint, the put"),
+        ("startBatchPrediction (alias)", M_BATCH,
+         {"i": {"modelName": m, "alias": "prod", "image": IMAGE, "inputUri": "s3://data/train/",
+                "outputUri": "s3://data/out/", "instanceType": "ml.m5.large"}},
+         "the model, the version, a transaction (the version exists; PENDING), CreateModel, "
+         "CreateTransformJob, the outcome"),
+        ("deployModelVersion (alias)", M_DEPLOY, {"i": {**deploy, "clientToken": "bench2"}},
+         "the model, the version, a transaction (PENDING; the endpoint's name), 4 SageMaker "
+         "calls, the outcome"),
+        ("deployModelVersion (retried clientToken)", M_DEPLOY,
+         {"i": {**deploy, "clientToken": "bench2"}},
+         "the model, the version, the cancelled transaction, a GetItem of the first"),
+        ("predict (alias, served by its deployment)", M_PREDICT,
+         {"i": {"modelName": m, "alias": "prod", "input": "{}"}},
+         "the model (it names the endpoint), InvokeEndpoint, the put", serving),
+    ]
+
+
+def call_lines(rt: Runtime) -> tuple[list[str], set[str]]:
+    """The table of the mutations that call SageMaker or Bedrock, and the operations it ran."""
+    lines = [
+        "### Mutations that call SageMaker or Bedrock",
+        "",
+        "They store before the call and after it (PENDING, then the outcome), so none can be one "
+        "request; Amplify has no such mutation to compare with. $: AppSync and DynamoDB only "
+        "(SageMaker's and Bedrock's own prices excluded).",
+        "",
+        "| operation | DynamoDB requests | round trips | items read | service calls "
+        "| $ per million operations | the requests |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    covered = set()
+    for label, mutation, variables, what, *before in calls(rt):
+        covered.add(label.split(" ")[0])
+        try:
+            for step in before:
+                step()
+            data, requests, items, c = rt.call(mutation, variables)
+        except RuntimeError as err:
+            lines.append(f"| {label} | error: {err} | | | | | |")
+            continue
+        ours = Cost(requests, int(c.get("roundTrips", requests)), items,
+                    float(c.get("readUnits", 0)), float(c.get("writeUnits", 0)))
+        lines.append(f"| {label} | {ours.requests} | {ours.trips} | {ours.items} "
+                     f"| {c['http'].get('requests', 0)} | {ours.dollars():.2f} | {what} |")
+    return lines, covered
 
 
 # -- Amplify's cost for the same response --------------------------------------------------
@@ -456,12 +543,15 @@ def resolver_lines(rt: Runtime) -> list[str]:
             notes.append(f"- {name}, Amplify: {why} (two GraphQL operations).")
         lines.append(row(label, "-", "-", ours, theirs))
     lines += ["", *notes, "", *PRICE_NOTES, ""]
+    print("resolvers: SageMaker and Bedrock mutations", file=sys.stderr)
+    ml_lines, ml_covered = call_lines(rt)
+    covered |= ml_covered
     lines.append("Rows where ours is above Amplify's (requests, round trips or $): "
                  + (", ".join(above) if above else "none") + ".")
     if failed:
         lines += ["", "Errors from the local runtime:", "", *(f"- {f}" for f in failed)]
     missing = sorted(set(ops) - covered)
-    lines += ["", *AMPLIFY_MODEL]
+    lines += ["", *AMPLIFY_MODEL, "", *ml_lines]
     if missing:
         lines += ["", f"Not measured (no query written for them in bench/resolvers.py): "
                   f"{', '.join(missing)}."]

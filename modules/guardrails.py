@@ -1,6 +1,6 @@
 """The training policy: what startTrainingJob may ask of SageMaker, enforced twice.
 
-1. The resolver (templates/vtl/ml/start_model.req) reads the policy from the Terraform local
+1. The resolver (templates/vtl/ml/start_put.req) reads the policy from the Terraform local
    `training_policy` and refuses an out-of-policy request with a ValidationError naming the
    setting that refused it, before anything is stored or called.
 2. IAM: the SageMaker data source's role may call CreateTrainingJob only under the condition

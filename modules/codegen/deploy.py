@@ -86,12 +86,13 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
             r.function(f"{fn}_job", jobs.type_name, "deploy/start_job.req",
                        "deploy/start_job.res", (Access("GetItem", jobs.type_name),),
                        jobs=jobs, **ctx),
-            r.function(f"{fn}_existing", e.type_name, "deploy/start_existing.req",
-                       "ml/start_existing.res", (get,), job={"noun": "deployment"}, **ctx),
             # One transaction: the deployment (PENDING) and the model's endpoint name.
             r.function(f"{fn}_put", e.type_name, "deploy/start_put.req",
                        "deploy/start_put.res", (Access("PutItem", e.type_name), update_model),
                        **ctx),
+            # Only when the put found the id taken (a retried clientToken): read the first.
+            r.function(f"{fn}_existing", e.type_name, "ml/start_existing.req",
+                       "ml/start_existing.res", (get,), job={"noun": "deployment"}, **ctx),
             sagemaker(f"{fn}_describe", "start_describe", ["sagemaker:DescribeEndpoint"],
                       "deploy/start_describe.res"),
             sagemaker(f"{fn}_create_model", "start_create_model", ["sagemaker:CreateModel"]),

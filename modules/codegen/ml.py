@@ -162,14 +162,14 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
         steps = _transform_start(r, op, ctx, fn, http)
     elif action == "start":
         stored = [a.name for a in op.args if a.name in e.attributes and a.name not in e.key.names]
+        # 2 DynamoDB requests: one transaction stores the job PENDING (the model must exist),
+        # one UpdateItem records SageMaker's answer; a retry's put fails, and _existing reads.
         steps = [
-            r.function(f"{fn}_model", model.type_name, "ml/start_model.req",
-                       "ml/start_model.res", (get_model,),
+            r.function(f"{fn}_put", e.type_name, "ml/start_put.req", "ml/start_put.res",
+                       (put_job, Access("ConditionCheck", model.type_name)), stored_args=stored,
                        default_runtime=DEFAULT_MAX_RUNTIME_SECONDS, **ctx),
             r.function(f"{fn}_existing", e.type_name, "ml/start_existing.req",
                        "ml/start_existing.res", (get_job,), **ctx),
-            r.function(f"{fn}_put", e.type_name, "ml/start_put.req", "ml/start_put.res",
-                       (put_job,), stored_args=stored, **ctx),
             http(f"{fn}_create", "start_create", SAGEMAKER, sagemaker,
                  "ml/start_create.res", volume_gb=VOLUME_SIZE_GB),
             r.function(f"{fn}_record", e.type_name, "ml/start_record.req",
@@ -223,7 +223,8 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
 
 def _transform_start(r: _Renderer, op: Operation, ctx: dict, fn: str, http) -> list[str]:
     """startBatchPrediction: the version (given, the alias's, else the latest), its artifact and
-    image, then as a training start (existing, put, record) with two SageMaker calls between:
+    image, then as a training start (put, existing on a retry, record) with two SageMaker calls
+    between:
     CreateModel (a SageMaker Model named as the job, of the version's artifact and image) and
     CreateTransformJob."""
     from .render import Access
@@ -240,10 +241,11 @@ def _transform_start(r: _Renderer, op: Operation, ctx: dict, fn: str, http) -> l
         r.function(f"{fn}_image", jobs.type_name, "ml/transform_image.req",
                    "ml/transform_image.res", (Access("GetItem", jobs.type_name),),
                    jobs=jobs, **ctx),
+        r.function(f"{fn}_put", e.type_name, "ml/start_put.req", "ml/start_put.res",
+                   (Access("PutItem", e.type_name), Access("ConditionCheck", versions.type_name)),
+                   stored_args=stored, **ctx),
         r.function(f"{fn}_existing", e.type_name, "ml/start_existing.req",
                    "ml/start_existing.res", (Access("GetItem", e.type_name),), **ctx),
-        r.function(f"{fn}_put", e.type_name, "ml/start_put.req", "ml/start_put.res",
-                   (Access("PutItem", e.type_name),), stored_args=stored, **ctx),
         http(f"{fn}_sagemaker_model", "transform_sagemaker_model", SAGEMAKER,
              "sagemaker:CreateModel", "ml/start_create.res", arn_param="ModelArn",
              arn_stash="modelArn"),

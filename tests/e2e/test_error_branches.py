@@ -68,6 +68,11 @@ def _job(g, name: str, **fields) -> str:
                   {"i": i})["startTrainingJob"]["id"]
 
 
+def _token() -> str:
+    """A clientToken (1-36 lower-case letters and digits)."""
+    return uuid.uuid4().hex[:12]
+
+
 def _prediction(g, name: str) -> str:
     return g.data("mutation($i: RecordPredictionInput!) { recordPrediction(input: $i) { id } }",
                   {"i": {"modelName": name, "input": "{}"}})["recordPrediction"]["id"]
@@ -163,6 +168,11 @@ def _requests() -> dict[str, Callable]:
         "mutation($i: StartTrainingJobInput!) { startTrainingJob(input: $i) { id } }",
         {"i": {"modelName": _model(g), "algorithmImage": IMAGE, "inputUri": "s3://data/train/",
                "outputUri": "s3://data/out/", "instanceType": "ml.m5.large"}})
+    # A retried clientToken: the put finds the id taken; the first job is read and answered.
+    start = r["startTrainingJob"]
+    r["startTrainingJob(retry)"] = lambda g: (
+        (q := start(g))[0], {"i": (i := {**q[1]["i"], "clientToken": _token()}),
+                             "_": g.data(q[0], {"i": i})})
     r["stopTrainingJob"] = lambda g: (
         f"mutation($id: ID!) {{ stopTrainingJob(id: $id) {{ {JOB} }} }}",
         {"id": _job(g, _model(g))})
@@ -170,6 +180,11 @@ def _requests() -> dict[str, Callable]:
         "mutation($i: PredictInput!) { predict(input: $i) { id } }",
         {"i": {"modelName": (n := _model(g)), "input": "{}",
                "version": _version(g, n, endpointName="ep-local")}})
+    # The version the model's own deployment serves: the model read names the endpoint.
+    r["predict(deployed)"] = lambda g: (
+        "mutation($i: PredictInput!) { predict(input: $i) { id } }",
+        {"i": {"modelName": (n := _model(g)), "input": "{}", "version": _version(g, n)},
+         "_": _deployed(g, n, serving=True)})
     r["predict(bedrock)"] = lambda g: (
         "mutation($i: PredictInput!) { predict(input: $i) { id } }",
         {"i": {"modelName": (n := _model(g, inference="BEDROCK")), "input": "{}",
@@ -182,6 +197,10 @@ def _requests() -> dict[str, Callable]:
         "mutation($i: StartBatchPredictionInput!) { startBatchPrediction(input: $i) { id } }",
         {"i": _batch_input((n := _model(g)),
                            _=_version(g, n, trainingJobId=_job(g, n)))})
+    batch = r["startBatchPrediction"]
+    r["startBatchPrediction(retry)"] = lambda g: (
+        (q := batch(g))[0], {"i": (i := {**q[1]["i"], "clientToken": _token()}),
+                             "_": g.data(q[0], {"i": i})})
     r["getBatchPrediction"] = lambda g: (
         f"query($id: ID!) {{ getBatchPrediction(id: $id) {{ {JOB} }} }}",
         {"id": _batch(g, _model(g))})
@@ -250,6 +269,9 @@ def _deploy_requests(r: dict) -> None:
         "_": _version(g, n), "__": _deployed(g, n, 1, serving=True),
         "___": _version(g, n),
         "____": g.data(approve.replace("version: 1", "version: 2"), {"n": n})})
+    r["deployModelVersion(retry)"] = lambda g: (
+        (q := r["deployModelVersion(create)"](g))[0],
+        {"i": (i := {**q[1]["i"], "clientToken": _token()}), "_": g.data(q[0], {"i": i})})
     r["undeployModelVersion"] = lambda g: (
         "mutation($n: String!) { undeployModelVersion(modelName: $n) { id status } }",
         {"n": (n := _model(g)), "_": _version(g, n), "__": _deployed(g, n, serving=True)})

@@ -56,7 +56,9 @@ def test_start_stores_the_job_in_progress_with_its_arn(graphql, model):
     # One call from AppSync (the filler's own look-up at moto is not an AppSync call).
     assert res.http["byCall"] == {"SageMaker.CreateTrainingJob": 1}
     assert ("SageMaker.CreateTrainingJob", "moto") in served(res)
-    assert res.dynamodb["byOperation"] == {"GetItem": 2, "PutItem": 1, "UpdateItem": 1}
+    # One transaction stores it PENDING (the model must exist), one UpdateItem records the ARN.
+    assert res.dynamodb["byOperation"] == {"TransactWriteItems": 1, "UpdateItem": 1}
+    assert res.dynamodb["roundTrips"] == 2
 
 
 def test_refresh_to_completion_registers_a_version_with_lineage(graphql, model):

@@ -77,6 +77,44 @@ def test_a_write_costs_at_most_its_bound(graphql, op, name):
     assert res.dynamodb["roundTrips"] == res.dynamodb["requests"]
 
 
+# Mutations that call SageMaker or Bedrock store before the call and after it (PENDING, then
+# the outcome), so they cannot be one request; each read is there for what the call needs.
+STARTS = [(op, name) for op in IR.operations
+          if op.kind == "predict" or (op.kind in ("training", "transform", "deploy")
+                                      and op.options.get("action") == "start")
+          for name in REQUESTS if name == op.field or name.startswith(op.field + "(")]
+
+
+def start_bound(op, variables: dict) -> tuple[int, str]:
+    """(most DynamoDB requests, why) for a start or predict that succeeds (a retry too: its
+    put fails, and one read of the first job stands for the record)."""
+    given = variables.get("i", variables)
+    if op.kind == "predict":
+        return 3, "the model (alias, latest, serving version), the version, the put"
+    if op.kind == "training":
+        return 2, "one transaction (the model must exist; the job PENDING), then the outcome"
+    # The version's training job is read only for its image, when none is given.
+    return 4 + (not given.get("image")), \
+        "the model, the version, [its job's image], the put (PENDING), the outcome"
+
+
+def test_every_start_of_the_schema_has_a_call():
+    covered = {op.field for op, _ in STARTS}
+    assert covered, "no start or predict found in the schema: STARTS reads the wrong kinds"
+    missing = [op.field for op in IR.operations if op.kind == "predict" and op.field not in covered]
+    assert not missing, f"no working call in test_error_branches.REQUESTS for {missing}"
+
+
+@pytest.mark.parametrize("op, name", STARTS, ids=[n for _, n in STARTS])
+def test_a_start_costs_at_most_its_bound(graphql, op, name):
+    query, variables = REQUESTS[name](graphql)
+    res = _run(graphql, lambda _g: (query, variables))
+    assert res.errors == [], res.errors
+    most, why = start_bound(op, variables)
+    assert res.dynamodb["requests"] <= most, (name, why, res.dynamodb["byOperation"])
+    assert res.dynamodb["roundTrips"] == res.dynamodb["requests"]
+
+
 def _scalars(type_name: str) -> str:
     fields = GQL.get_type(type_name).fields
     entity = IR.entities[type_name]
