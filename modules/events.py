@@ -74,7 +74,8 @@ KINDS = {
     # Developer Guide, "Events that Amazon SageMaker AI sends to Amazon EventBridge", endpoint
     # state change), and a deployment's id is its EndpointConfig's name. A deployment an event
     # does not name (an update SageMaker rolled back reports the old config) is refreshed when
-    # it is read.
+    # it is read; the one an update replaced is marked REPLACED by the refresh that takes its
+    # successor IN_SERVICE (templates/vtl/deploy/refresh_retire.req).
     "deploy": EventKind("SageMaker Endpoint State Change", "EndpointName", DEPLOY_MUTATION,
                         "endpoint", "refresh-deployment", id_field="EndpointConfigName",
                         rule="endpoint_state", role="events_deployments",

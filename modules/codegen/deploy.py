@@ -124,7 +124,7 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
         # One set of functions serves every refreshing field (a read and the status mutation).
         fn = f"{e.type_name}_refresh"
         if any(f.name == f"{fn}_read" for f in r.functions):
-            steps = [f"{fn}_{s}" for s in ("read", "describe", "write")]
+            steps = [f"{fn}_{s}" for s in ("read", "describe", "write", "retire")]
         else:
             steps = [
                 r.function(f"{fn}_read", e.type_name, "deploy/refresh_read.req",
@@ -134,6 +134,9 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
                 # IN_SERVICE also makes the deployment the model's serving one (a transaction).
                 r.function(f"{fn}_write", e.type_name, "deploy/refresh_write.req",
                            "deploy/refresh_write.res", (update, update_model), **ctx),
+                # Going IN_SERVICE marks REPLACED the deployment this one replaces.
+                r.function(f"{fn}_retire", e.type_name, "deploy/refresh_retire.req",
+                           "deploy/refresh_retire.res", (update,), **ctx),
             ]
     r.pipeline(op.parent, op.field, steps)
 

@@ -22,8 +22,8 @@ import pytest
 from tests.e2e.test_ml import IMAGE, served
 
 DEPLOYMENT = ("id modelName version alias status endpointName endpointConfigName "
-              "sagemakerModelName image instanceType instanceCount failureReason createdBy "
-              "updatedBy revision")
+              "sagemakerModelName image instanceType instanceCount failureReason replaces "
+              "createdBy updatedBy revision")
 DEPLOY = (f"mutation($i: DeployModelVersionInput!) {{ deployModelVersion(input: $i) "
           f"{{ {DEPLOYMENT} }} }}")
 GET = f"query($id: ID!) {{ getDeployment(id: $id) {{ {DEPLOYMENT} }} }}"
@@ -69,8 +69,10 @@ def in_service(graphql, deployment: dict) -> dict:
     done = graphql.execute(GET, {"id": deployment["id"]})
     assert done.errors == [], done.errors
     assert done.data["getDeployment"]["status"] == "IN_SERVICE"
-    # The deployment and the model's serving version in one transaction.
-    assert done.dynamodb["byOperation"] == {"GetItem": 1, "TransactWriteItems": 1}
+    # The deployment and the model's serving version in one transaction, then the deployment
+    # it replaces (if any) marked REPLACED.
+    marks = {"UpdateItem": 1} if deployment["replaces"] else {}
+    assert done.dynamodb["byOperation"] == {"GetItem": 1, "TransactWriteItems": 1, **marks}
     return done.data["getDeployment"]
 
 
@@ -127,13 +129,19 @@ def test_a_second_version_updates_the_endpoint_blue_green(graphql, model):
     assert res.errors == [], res.errors
     two = res.data["deployModelVersion"]
     assert two["status"] == "UPDATING" and two["version"] == second and two["alias"] == "prod"
+    assert one["replaces"] is None and two["replaces"] == one["id"]
     assert two["endpointName"] == one["endpointName"]
     assert res.http["byCall"]["SageMaker.UpdateEndpoint"] == 1
     assert ("SageMaker.UpdateEndpoint", "filler") in served(res)
     # During the update the old fleet serves the first version.
     during = predict(graphql, model, version=first).data["predict"]
     assert json.loads(during["output"])["endpointConfigName"] == one["id"]
+    # The second going IN_SERVICE marks the first REPLACED: so it is listed, never read since
+    # (on AWS no EventBridge event reaches it after the update: refresh_retire.req).
     in_service(graphql, two)
+    listed = graphql.data(LIST, {"m": model})["listDeployments"]["items"]
+    assert [(i["version"], i["status"]) for i in listed] == [(second, "IN_SERVICE"),
+                                                             (first, "REPLACED")]
     after = predict(graphql, model, alias="prod").data["predict"]
     assert after["version"] == second
     assert json.loads(after["output"])["endpointConfigName"] == two["id"]

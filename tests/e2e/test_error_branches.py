@@ -252,6 +252,18 @@ def _creating(g) -> str:
     return d
 
 
+def _replacing(g) -> str:
+    """A second deployment whose next read finds it InService, the first serving (one read
+    done): that read marks the first REPLACED."""
+    name = _model(g)
+    _version(g, name)
+    _deployed(g, name, 1, serving=True)
+    _version(g, name)
+    d = _deployed(g, name, 2)
+    g.data("query($id: ID!) { getDeployment(id: $id) { id } }", {"id": d})
+    return d
+
+
 def _deploy_requests(r: dict) -> None:
     """deployModelVersion (create and update), undeployModelVersion, and the refresh that takes
     a deployment IN_SERVICE (its transaction)."""
@@ -278,6 +290,9 @@ def _deploy_requests(r: dict) -> None:
     r["getDeployment(in service)"] = lambda g: (
         "query($id: ID!) { getDeployment(id: $id) { id status model { name } } }",
         {"id": _creating(g)})
+    r["getDeployment(replacing)"] = lambda g: (
+        "query($id: ID!) { getDeployment(id: $id) { id status replaces } }",
+        {"id": _replacing(g)})
     r["listDeployments"] = lambda g: (
         "query($n: String!) { listDeployments(modelName: $n) { items { id model { name } } } }",
         {"n": (n := _model(g)), "_": _version(g, n), "__": _deployed(g, n)})
