@@ -195,6 +195,8 @@ def test_one_client_token_starts_one_job(graphql, model):
     retry = graphql.execute(START, {"i": start_input(model, clientToken=token)})
     assert retry.errors == [] and retry.data["startTrainingJob"]["id"] == first["id"]
     assert retry.http["requests"] == 0
+    # Its transaction finds the id taken (nothing written), then the first job is read.
+    assert retry.dynamodb["byOperation"] == {"TransactWriteItems": 1, "GetItem": 1}
     jobs = graphql.data("query($m: String!) { listTrainingJobs(modelName: $m) { items { id } } }",
                         {"m": model})["listTrainingJobs"]["items"]
     assert jobs == [{"id": f"mlapi--{token}"}]

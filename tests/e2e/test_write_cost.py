@@ -79,17 +79,21 @@ def test_a_write_costs_at_most_its_bound(graphql, op, name):
 
 # Mutations that call SageMaker or Bedrock store before the call and after it (PENDING, then
 # the outcome), so they cannot be one request; each read is there for what the call needs.
-STARTS = [(op, name) for op in IR.operations
-          if op.kind == "predict" or (op.kind in ("training", "transform", "deploy")
-                                      and op.options.get("action") == "start")
+START_OPS = [op for op in IR.operations
+             if op.kind == "predict" or (op.kind in ("training", "transform", "deploy")
+                                         and op.options.get("action") == "start")]
+STARTS = [(op, name) for op in START_OPS
           for name in REQUESTS if name == op.field or name.startswith(op.field + "(")]
 
 
-def start_bound(op, variables: dict) -> tuple[int, str]:
+def start_bound(op, variables: dict, serving: int | None = None) -> tuple[int, str]:
     """(most DynamoDB requests, why) for a start or predict that succeeds (a retry too: its
-    put fails, and one read of the first job stands for the record)."""
+    put fails, and one read of the first job stands for the record). `serving`: the version
+    the model's own deployment serves, if any."""
     given = variables.get("i", variables)
     if op.kind == "predict":
+        if serving is not None and given.get("version") == serving:
+            return 2, "the model (it names the endpoint serving the version), the put"
         return 3, "the model (alias, latest, serving version), the version, the put"
     if op.kind == "training":
         return 2, "one transaction (the model must exist; the job PENDING), then the outcome"
@@ -99,18 +103,26 @@ def start_bound(op, variables: dict) -> tuple[int, str]:
 
 
 def test_every_start_of_the_schema_has_a_call():
+    assert START_OPS, "no start or predict found in the schema: START_OPS reads the wrong kinds"
     covered = {op.field for op, _ in STARTS}
-    assert covered, "no start or predict found in the schema: STARTS reads the wrong kinds"
-    missing = [op.field for op in IR.operations if op.kind == "predict" and op.field not in covered]
+    missing = [op.field for op in START_OPS if op.field not in covered]
     assert not missing, f"no working call in test_error_branches.REQUESTS for {missing}"
 
 
 @pytest.mark.parametrize("op, name", STARTS, ids=[n for _, n in STARTS])
 def test_a_start_costs_at_most_its_bound(graphql, op, name):
     query, variables = REQUESTS[name](graphql)
+    serving = None
+    if op.kind == "predict":  # the version the model's own deployment serves
+        model = op.options["model"]
+        get = next(o for o in IR.operations if o.parent == "Query" and o.entity is model
+                   and o.kind == "get")
+        serving = graphql.data(
+            f"query($k: String!) {{ {get.field}({model.key.hash}: $k) {{ servingVersion }} }}",
+            {"k": variables["i"]["modelName"]})[get.field]["servingVersion"]
     res = _run(graphql, lambda _g: (query, variables))
     assert res.errors == [], res.errors
-    most, why = start_bound(op, variables)
+    most, why = start_bound(op, variables, serving)
     assert res.dynamodb["requests"] <= most, (name, why, res.dynamodb["byOperation"])
     assert res.dynamodb["roundTrips"] == res.dynamodb["requests"]
 
