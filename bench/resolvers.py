@@ -360,8 +360,9 @@ def call_lines(rt: Runtime) -> tuple[list[str], set[str]]:
     lines = [
         "### Mutations that call SageMaker or Bedrock",
         "",
-        "They store before the call and after it (PENDING, then the outcome), so none can be one "
-        "request; Amplify has no such mutation to compare with. $: AppSync and DynamoDB only "
+        "A start stores before the call and after it (PENDING, then the outcome), predict reads "
+        "the model before its call and stores after it, so none can be one request; Amplify has "
+        "no such mutation to compare with. $: AppSync and DynamoDB only "
         "(SageMaker's and Bedrock's own prices excluded).",
         "",
         "| operation | DynamoDB requests | round trips | items read | service calls "

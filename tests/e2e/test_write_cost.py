@@ -77,8 +77,9 @@ def test_a_write_costs_at_most_its_bound(graphql, op, name):
     assert res.dynamodb["roundTrips"] == res.dynamodb["requests"]
 
 
-# Mutations that call SageMaker or Bedrock store before the call and after it (PENDING, then
-# the outcome), so they cannot be one request; each read is there for what the call needs.
+# Mutations that call SageMaker or Bedrock cannot be one request: a start stores before the call
+# and after it (PENDING, then the outcome), predict reads the model before its call and stores
+# after it; each read is there for what the call needs.
 START_OPS = [op for op in IR.operations
              if op.kind == "predict" or (op.kind in ("training", "transform", "deploy")
                                          and op.options.get("action") == "start")]
