@@ -120,9 +120,10 @@ class Cost:
     units, and the GraphQL operations a client sends for it."""
 
     def __init__(self, requests: int, trips: int, items: int, rru: float, wru: float,
-                 operations: int = 1) -> None:
+                 operations: int = 1, calls: int = 0) -> None:
         self.requests, self.trips, self.items = requests, trips, items
         self.rru, self.wru, self.operations = rru, wru, operations
+        self.calls = calls  # HTTP data-source calls (SageMaker, Bedrock, S3)
 
     def dollars(self) -> float:
         """US dollars per million operations."""
@@ -190,7 +191,8 @@ class Runtime:
     def cost(self, query: str, **variables) -> tuple[dict, Cost]:
         data, requests, items, c = self.call(query, variables)
         return data, Cost(requests, int(c.get("roundTrips", requests)), items,
-                          float(c.get("readUnits", 0)), float(c.get("writeUnits", 0)))
+                          float(c.get("readUnits", 0)), float(c.get("writeUnits", 0)),
+                          calls=int(c["http"].get("requests", 0)))
 
     def table_sizes(self) -> dict[str, tuple[int, int]]:
         """Items and approximate bytes of every table (for Amplify's Scan cost)."""
@@ -375,14 +377,12 @@ def call_lines(rt: Runtime) -> tuple[list[str], set[str]]:
         try:
             for step in before:
                 step()
-            data, requests, items, c = rt.call(mutation, variables)
+            _, ours = rt.cost(mutation, **variables)
         except RuntimeError as err:
             lines.append(f"| {label} | error: {err} | | | | | |")
             continue
-        ours = Cost(requests, int(c.get("roundTrips", requests)), items,
-                    float(c.get("readUnits", 0)), float(c.get("writeUnits", 0)))
         lines.append(f"| {label} | {ours.requests} | {ours.trips} | {ours.items} "
-                     f"| {c['http'].get('requests', 0)} | {ours.dollars():.2f} | {what} |")
+                     f"| {ours.calls} | {ours.dollars():.2f} | {what} |")
     return lines, covered
 
 

@@ -68,9 +68,14 @@ def _job(g, name: str, **fields) -> str:
                   {"i": i})["startTrainingJob"]["id"]
 
 
-def _token() -> str:
-    """A clientToken (1-36 lower-case letters and digits)."""
-    return uuid.uuid4().hex[:12]
+def _retried(setup: Callable) -> Callable:
+    """`setup`'s start with a clientToken, sent once first: the measured call is the retry,
+    whose put finds the id taken (the first job is read and answered)."""
+    def retry(g):
+        query, variables = setup(g)
+        i = {**variables["i"], "clientToken": uuid.uuid4().hex[:12]}  # 1-36 of [a-z0-9]
+        return query, {"i": i, "_": g.data(query, {"i": i})}
+    return retry
 
 
 def _prediction(g, name: str) -> str:
@@ -168,11 +173,7 @@ def _requests() -> dict[str, Callable]:
         "mutation($i: StartTrainingJobInput!) { startTrainingJob(input: $i) { id } }",
         {"i": {"modelName": _model(g), "algorithmImage": IMAGE, "inputUri": "s3://data/train/",
                "outputUri": "s3://data/out/", "instanceType": "ml.m5.large"}})
-    # A retried clientToken: the put finds the id taken; the first job is read and answered.
-    start = r["startTrainingJob"]
-    r["startTrainingJob(retry)"] = lambda g: (
-        (q := start(g))[0], {"i": (i := {**q[1]["i"], "clientToken": _token()}),
-                             "_": g.data(q[0], {"i": i})})
+    r["startTrainingJob(retry)"] = _retried(r["startTrainingJob"])
     r["stopTrainingJob"] = lambda g: (
         f"mutation($id: ID!) {{ stopTrainingJob(id: $id) {{ {JOB} }} }}",
         {"id": _job(g, _model(g))})
@@ -197,10 +198,7 @@ def _requests() -> dict[str, Callable]:
         "mutation($i: StartBatchPredictionInput!) { startBatchPrediction(input: $i) { id } }",
         {"i": _batch_input((n := _model(g)),
                            _=_version(g, n, trainingJobId=_job(g, n)))})
-    batch = r["startBatchPrediction"]
-    r["startBatchPrediction(retry)"] = lambda g: (
-        (q := batch(g))[0], {"i": (i := {**q[1]["i"], "clientToken": _token()}),
-                             "_": g.data(q[0], {"i": i})})
+    r["startBatchPrediction(retry)"] = _retried(r["startBatchPrediction"])
     r["getBatchPrediction"] = lambda g: (
         f"query($id: ID!) {{ getBatchPrediction(id: $id) {{ {JOB} }} }}",
         {"id": _batch(g, _model(g))})
@@ -243,23 +241,15 @@ def _deployed(g, name: str, version: int = 1, serving: bool = False) -> str:
     return d
 
 
-def _creating(g) -> str:
-    """A deployment whose next read finds its endpoint InService (one read done)."""
+def _creating(g, replacing: bool = False) -> str:
+    """A deployment whose next read finds its endpoint InService (one read done); `replacing`:
+    the model's second, the first serving (that read marks the first REPLACED)."""
     name = _model(g)
     _version(g, name)
-    d = _deployed(g, name)
-    g.data("query($id: ID!) { getDeployment(id: $id) { id } }", {"id": d})
-    return d
-
-
-def _replacing(g) -> str:
-    """A second deployment whose next read finds it InService, the first serving (one read
-    done): that read marks the first REPLACED."""
-    name = _model(g)
-    _version(g, name)
-    _deployed(g, name, 1, serving=True)
-    _version(g, name)
-    d = _deployed(g, name, 2)
+    if replacing:
+        _deployed(g, name, 1, serving=True)
+        _version(g, name)
+    d = _deployed(g, name, 2 if replacing else 1)
     g.data("query($id: ID!) { getDeployment(id: $id) { id } }", {"id": d})
     return d
 
@@ -281,9 +271,7 @@ def _deploy_requests(r: dict) -> None:
         "_": _version(g, n), "__": _deployed(g, n, 1, serving=True),
         "___": _version(g, n),
         "____": g.data(approve.replace("version: 1", "version: 2"), {"n": n})})
-    r["deployModelVersion(retry)"] = lambda g: (
-        (q := r["deployModelVersion(create)"](g))[0],
-        {"i": (i := {**q[1]["i"], "clientToken": _token()}), "_": g.data(q[0], {"i": i})})
+    r["deployModelVersion(retry)"] = _retried(r["deployModelVersion(create)"])
     r["undeployModelVersion"] = lambda g: (
         "mutation($n: String!) { undeployModelVersion(modelName: $n) { id status } }",
         {"n": (n := _model(g)), "_": _version(g, n), "__": _deployed(g, n, serving=True)})
@@ -292,7 +280,7 @@ def _deploy_requests(r: dict) -> None:
         {"id": _creating(g)})
     r["getDeployment(replacing)"] = lambda g: (
         "query($id: ID!) { getDeployment(id: $id) { id status replaces } }",
-        {"id": _replacing(g)})
+        {"id": _creating(g, replacing=True)})
     r["listDeployments"] = lambda g: (
         "query($n: String!) { listDeployments(modelName: $n) { items { id model { name } } } }",
         {"n": (n := _model(g)), "_": _version(g, n), "__": _deployed(g, n)})
