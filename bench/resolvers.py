@@ -115,15 +115,30 @@ WHY_ABOVE = {
 }
 
 
+# The runtime names the HTTP calls without an X-Amz-Target by method and path.
+HTTP_CALLS = {"POST /endpoints/{name}/invocations": "InvokeEndpoint",
+              "POST /model/{name}/invoke": "InvokeModel"}
+
+
 class Cost:
     """What one operation costs: DynamoDB requests, sequential round trips, items read, request
     units, and the GraphQL operations a client sends for it."""
 
     def __init__(self, requests: int, trips: int, items: int, rru: float, wru: float,
-                 operations: int = 1, calls: int = 0) -> None:
+                 operations: int = 1, calls: int = 0, by_operation: dict | None = None,
+                 by_call: dict | None = None) -> None:
         self.requests, self.trips, self.items = requests, trips, items
         self.rru, self.wru, self.operations = rru, wru, operations
         self.calls = calls  # HTTP data-source calls (SageMaker, Bedrock, S3)
+        # What the runtime counted: DynamoDB operation -> count, HTTP call -> count.
+        self.by_operation, self.by_call = by_operation or {}, by_call or {}
+
+    def counted(self) -> str:
+        """e.g. "GetItem 1, UpdateItem 1; DescribeTrainingJob 1"."""
+        dynamodb = [f"{k} {v}" for k, v in sorted(self.by_operation.items())]
+        http = [f"{HTTP_CALLS.get(k, k.removeprefix('SageMaker.'))} {v}"
+                for k, v in sorted(self.by_call.items())]
+        return "; ".join(x for x in (", ".join(dynamodb), ", ".join(http)) if x)
 
     def dollars(self) -> float:
         """US dollars per million operations."""
@@ -192,7 +207,8 @@ class Runtime:
         data, requests, items, c = self.call(query, variables)
         return data, Cost(requests, int(c.get("roundTrips", requests)), items,
                           float(c.get("readUnits", 0)), float(c.get("writeUnits", 0)),
-                          calls=int(c["http"].get("requests", 0)))
+                          calls=int(c["http"].get("requests", 0)),
+                          by_operation=c.get("byOperation"), by_call=c["http"].get("byCall"))
 
     def table_sizes(self) -> dict[str, tuple[int, int]]:
         """Items and approximate bytes of every table (for Amplify's Scan cost)."""
@@ -290,6 +306,9 @@ def writes(ids: dict) -> list[tuple[str, str, dict]]:
          'version: 1, endpointName: "bench-endpoint") { version } }', {}),
         ("setModelAlias", f'mutation {{ setModelAlias(name: "{m}", alias: "prod", version: 1) '
          "{ name } }", {}),
+        # The other aliases are not known to the write: the model is read back.
+        ("setModelAlias { aliases }", f'mutation {{ setModelAlias(name: "{m}", alias: "beta", '
+         "version: 1) { name aliases { alias version } } }", {}),
         ("removeModelAlias", f'mutation {{ removeModelAlias(name: "{m}", alias: "prod") '
          "{ name } }", {}),
         ("createTrainingJob", M_JOB, {"i": {"modelName": m}}),
@@ -312,25 +331,46 @@ M_BATCH = ("mutation($i: StartBatchPredictionInput!) { startBatchPrediction(inpu
            "{ id status } }")
 M_DEPLOY = ("mutation($i: DeployModelVersionInput!) { deployModelVersion(input: $i) "
             "{ id status } }")
+M_REFRESH_JOB = "mutation($id: ID!) { refreshTrainingJob(id: $id) { id status } }"
+M_STOP_JOB = "mutation($id: ID!) { stopTrainingJob(id: $id) { id status } }"
+M_GET_JOB = "query($id: ID!) { getTrainingJob(id: $id) { id status } }"
+M_GET_BATCH = "query($id: ID!) { getBatchPrediction(id: $id) { id status } }"
+M_STOP_BATCH = "mutation($id: ID!) { stopBatchPrediction(id: $id) { id status } }"
+M_REFRESH_BATCH = "mutation($id: ID!) { refreshBatchPrediction(id: $id) { id status } }"
+M_REFRESH_DEPLOY = "mutation($id: ID!) { refreshDeployment(id: $id) { id status } }"
+M_GET_DEPLOY = "query($id: ID!) { getDeployment(id: $id) { id status } }"
+M_UNDEPLOY = "mutation($m: String!) { undeployModelVersion(modelName: $m) { id status } }"
+BATCH = {"alias": "prod", "image": IMAGE, "inputUri": "s3://data/train/",
+         "outputUri": "s3://data/out/", "instanceType": "ml.m5.large"}
+
+
+ML_MODEL = "bench-ml"  # the model of calls(), made by it
+# Run after calls(): its model's batch predictions and deployments.
+ML_LISTS = [
+    (op, f'{{ {op}(modelName: "{ML_MODEL}") {{ items {{ id status model {{ name }} }} }} }}')
+    for op in ("listBatchPredictions", "listDeployments")]
 
 
 def calls(rt: Runtime) -> list[tuple]:
     """(operation, mutation, variables, what its requests are[, a step before it]) for the
-    mutations that call SageMaker or Bedrock, run in this order on a model of their own (setup
+    operations that call SageMaker or Bedrock, run in this order on a model of their own (setup
     steps are not measured). Amplify generates no such mutation: nothing to compare with."""
-    m = "bench-ml"
+    from main import load_settings
+
+    m, p = ML_MODEL, load_settings().name_prefix  # p: the jobs' ids begin "<prefix>--"
 
     def serving() -> None:  # two reads take the deployment IN_SERVICE (sagemaker-filler.js)
         for _ in range(2):
-            rt.q('query { getDeployment(id: "mlapi--bench2") { status } }')
+            rt.q(f'query {{ getDeployment(id: "{p}--bench2") {{ status }} }}')
 
-    rt.q(M_CREATE, i={"name": m, "owner": "bench-ml"})
+    rt.q(M_CREATE, i={"name": m, "owner": m})
     rt.q(M_VERSION, i={"modelName": m, "artifactUri": "s3://data/out/model.tar.gz",
                        "endpointName": "bench-endpoint"})
     rt.q(f'mutation {{ setModelVersionApproval(modelName: "{m}", version: 1, '
          "approvalStatus: APPROVED) { version } }")
     rt.q(f'mutation {{ setModelAlias(name: "{m}", alias: "prod", version: 1) {{ name }} }}')
     deploy = {"modelName": m, "alias": "prod", "image": IMAGE, "instanceType": "ml.m5.large"}
+    BATCH.update(modelName=m)
     return [
         ("startTrainingJob", M_START, {"i": {"modelName": m, **TRAIN, "clientToken": "bench1"}},
          "a transaction (the model exists; PENDING), CreateTrainingJob, the outcome"),
@@ -340,9 +380,7 @@ def calls(rt: Runtime) -> list[tuple]:
         ("predict (alias, the version's own endpoint)", M_PREDICT,
          {"i": {"modelName": m, "alias": "prod", "input": "{}"}},
          "the model, the version, InvokeEndpoint, the put"),
-        ("startBatchPrediction (alias)", M_BATCH,
-         {"i": {"modelName": m, "alias": "prod", "image": IMAGE, "inputUri": "s3://data/train/",
-                "outputUri": "s3://data/out/", "instanceType": "ml.m5.large"}},
+        ("startBatchPrediction (alias)", M_BATCH, {"i": BATCH},
          "the model, the version, a transaction (the version exists; PENDING), CreateModel, "
          "CreateTransformJob, the outcome"),
         ("deployModelVersion (alias)", M_DEPLOY, {"i": {**deploy, "clientToken": "bench2"}},
@@ -354,22 +392,60 @@ def calls(rt: Runtime) -> list[tuple]:
         ("predict (alias, served by its deployment)", M_PREDICT,
          {"i": {"modelName": m, "alias": "prod", "input": "{}"}},
          "the model (it names the endpoint), InvokeEndpoint, the put", serving),
+        # What SageMaker's state changes and the operators do next.
+        ("refreshTrainingJob (InProgress)", M_REFRESH_JOB, {"id": f"{p}--bench1"},
+         "the job, DescribeTrainingJob, the new status"),
+        ("stopTrainingJob", M_STOP_JOB, {"id": f"{p}--bench1"},
+         "the job, StopTrainingJob, STOPPING"),
+        ("refreshTrainingJob (Stopped)", M_REFRESH_JOB, {"id": f"{p}--bench1"},
+         "the job, DescribeTrainingJob, the final status"),
+        ("refreshTrainingJob (Completed, registers a version)", M_REFRESH_JOB,
+         {"id": f"{p}--bench3"},
+         "the job, DescribeTrainingJob, the final status, the model's version counter, the "
+         "version and the job's link in one transaction",
+         lambda: [rt.q(M_START, i={"modelName": m, **TRAIN, "clientToken": "bench3",
+                                   "registerVersion": True}),
+                  rt.q(M_REFRESH_JOB, id=f"{p}--bench3")]),
+        ("getTrainingJob (running: refreshed)", M_GET_JOB, {"id": f"{p}--bench4"},
+         "the job (consistent), DescribeTrainingJob, what changed",
+         lambda: rt.q(M_START, i={"modelName": m, **TRAIN, "clientToken": "bench4"})),
+        ("getBatchPrediction (InProgress: unchanged)", M_GET_BATCH, {"id": f"{p}--bench5"},
+         "the job (consistent), DescribeTransformJob; nothing changed, nothing written",
+         lambda: rt.q(M_BATCH, i={**BATCH, "clientToken": "bench5"})),
+        ("stopBatchPrediction", M_STOP_BATCH, {"id": f"{p}--bench5"},
+         "the job, StopTransformJob, STOPPING"),
+        ("refreshBatchPrediction (Stopped)", M_REFRESH_BATCH, {"id": f"{p}--bench5"},
+         "the job, DescribeTransformJob, the final status"),
+        ("refreshDeployment (in service, replacing the first)", M_REFRESH_DEPLOY,
+         {"id": f"{p}--bench6"},
+         "the deployment, DescribeEndpoint, the deployment and the model in one transaction, "
+         "the replaced deployment REPLACED",
+         lambda: [rt.q(M_DEPLOY, i={**deploy, "clientToken": "bench6"}),
+                  rt.q(M_REFRESH_DEPLOY, id=f"{p}--bench6")]),
+        ("getDeployment (IN_SERVICE)", M_GET_DEPLOY, {"id": f"{p}--bench6"},
+         "the deployment (consistent), DescribeEndpoint; nothing changed, nothing written"),
+        ("undeployModelVersion", M_UNDEPLOY, {"m": m},
+         "the model, its deployments (Query), DeleteEndpoint, DeleteEndpointConfig, "
+         "DeleteModel, the deployments DELETING in one transaction"),
     ]
 
 
 def call_lines(rt: Runtime) -> tuple[list[str], set[str]]:
-    """The table of the mutations that call SageMaker or Bedrock, and the operations it ran."""
+    """The table of the operations that call SageMaker or Bedrock, and the operations it ran."""
     lines = [
-        "### Mutations that call SageMaker or Bedrock",
+        "### Operations that call SageMaker or Bedrock",
         "",
         "A start stores before the call and after it (PENDING, then the outcome), predict reads "
-        "the model before its call and stores after it, so none can be one request; Amplify has "
-        "no such mutation to compare with. $: AppSync and DynamoDB only "
-        "(SageMaker's and Bedrock's own prices excluded).",
+        "the model before its call and stores after it, and a refresh, stop or get of a job "
+        "reads the job before its call and stores what changed after it, so none can be one "
+        "request; Amplify generates no such operation to compare with. In the order run, each "
+        "on what the rows above left (local/sagemaker-filler.js: a job is InProgress on its "
+        "first Describe, finished on the next). $: AppSync and DynamoDB only (SageMaker's and "
+        "Bedrock's own prices excluded).",
         "",
         "| operation | DynamoDB requests | round trips | items read | service calls "
-        "| $ per million operations | the requests |",
-        "|---|---|---|---|---|---|---|",
+        "| $ per million operations | the requests, in order | counted by the runtime |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     covered = set()
     for label, mutation, variables, what, *before in calls(rt):
@@ -379,10 +455,10 @@ def call_lines(rt: Runtime) -> tuple[list[str], set[str]]:
                 step()
             _, ours = rt.cost(mutation, **variables)
         except RuntimeError as err:
-            lines.append(f"| {label} | error: {err} | | | | | |")
+            lines.append(f"| {label} | error: {err} | | | | | | |")
             continue
         lines.append(f"| {label} | {ours.requests} | {ours.trips} | {ours.items} "
-                     f"| {ours.calls} | {ours.dollars():.2f} | {what} |")
+                     f"| {ours.calls} | {ours.dollars():.2f} | {what} | {ours.counted()} |")
     return lines, covered
 
 
@@ -513,7 +589,7 @@ def resolver_lines(rt: Runtime) -> list[str]:
                 f"| {ours.trips} / {theirs.trips} | {ours.items} / {theirs.items} "
                 f"| {ours.dollars():.2f} / {theirs.dollars():.2f} | {why} |")
 
-    for label, size, query in reads(ids):
+    def read(label: str, size: int | None, query: str) -> None:
         name = label.split("(")[0]
         covered.add(name)
         selection = query.split(") ", 1)[1].rsplit("}", 1)[0].strip()  # the field's { ... }
@@ -522,16 +598,21 @@ def resolver_lines(rt: Runtime) -> list[str]:
         except RuntimeError as err:
             failed.append(f"{label} ({size or 1}): {err}")
             lines.append(f"| {label} | {size or 1} | `{selection}` | error (below) | | | | |")
-            continue
+            return
+        if size is None and ops[name].kind == "list":  # as many as there are
+            size = len(data[name]["items"])
         theirs = amplify_cost(schema, ops[name], data, tables, settings.name_prefix)
         via = ops[name].via
         if via and f"({via.key.hash}:" in query:  # by a @membership element (a tag)
             WHY_ABOVE[label] = scan_break_even(
                 ours, tables[f"{settings.name_prefix}-{ops[name].entity.table}"])
         lines.append(row(label, str(size or 1), f"`{selection}`", ours, theirs))
+
+    for label, size, query in reads(ids):
+        read(label, size, query)
     notes = []
     for label, mutation, variables in writes(ids):
-        name = label.split("(")[0]
+        name = label.split("(")[0].split(" ")[0]
         covered.add(name)
         try:
             _, ours = rt.cost(mutation, **variables)
@@ -540,13 +621,19 @@ def resolver_lines(rt: Runtime) -> list[str]:
             lines.append(f"| {label} | - | - | error (below) | | | | |")
             continue
         theirs, why = AMPLIFY_WRITES.get(name, (AMPLIFY_WRITE, ""))
-        if why:
-            notes.append(f"- {name}, Amplify: {why} (two GraphQL operations).")
+        note = f"- {name}, Amplify: {why} (two GraphQL operations)."
+        if why and note not in notes:
+            notes.append(note)
         lines.append(row(label, "-", "-", ours, theirs))
-    lines += ["", *notes, "", *PRICE_NOTES, ""]
-    print("resolvers: SageMaker and Bedrock mutations", file=sys.stderr)
+    print("resolvers: SageMaker and Bedrock operations", file=sys.stderr)
     ml_lines, ml_covered = call_lines(rt)
     covered |= ml_covered
+    # The lists of what those operations made (their model's batch predictions, deployments),
+    # against tables that now hold them.
+    tables = rt.table_sizes()
+    for label, query in ML_LISTS:
+        read(label, None, query)
+    lines += ["", *notes, "", *PRICE_NOTES, ""]
     lines.append("Rows where ours is above Amplify's (requests, round trips or $): "
                  + (", ".join(above) if above else "none") + ".")
     if failed:

@@ -185,19 +185,15 @@ class _Renderer:
             self.delete(op, ctx)
         elif op.kind == "setAlias":
             target = op.target
-            aliases = self._aliases_field(e)
-            # Read the version, then one UpdateItem answering the model: 2 requests, as
-            # Amplify's getModelVersion + updateModel (README: DynamoDB requests).
-            check = self.function(
-                f"{fn}_check", target.type_name, "set_alias_check.req", "set_alias_check.res",
-                (Access("GetItem", target.type_name),), target=target,
-                target_key_args=[e.key.hash, target.key.range], **ctx)
+            # One TransactWriteItems: a ConditionCheck on the version, the model's UpdateItem
+            # (README: DynamoDB requests); read back only for a field the write did not set.
             write = self.function(
-                f"{fn}_write", e.type_name, "set_alias.req", "item.res",
-                (Access("UpdateItem", e.type_name),), target=target, aliases_field=aliases,
-                conditional_message=f"{e.type_name} not found", conditional_type="NotFound",
-                **ctx)
-            self.pipeline(op.parent, op.field, [check, write])
+                f"{fn}_write", e.type_name, "set_alias.req", "set_alias.res",
+                (Access("ConditionCheck", target.type_name),
+                 Access("UpdateItem", e.type_name)),
+                target=target, target_key_args=[e.key.hash, target.key.range],
+                aliases_field=self._aliases_field(e), **ctx)
+            self.pipeline(op.parent, op.field, [write, self._refetch(fn, e)])
         elif op.kind == "removeAlias":
             self.unit(op.parent, op.field, e.type_name, "remove_alias.req", "item.res",
                       (Access("UpdateItem", e.type_name),), aliases_field=self._aliases_field(e),

@@ -415,15 +415,24 @@ def test_aliases_point_at_existing_versions_only(graphql):
     res = graphql.execute(set_alias, {"n": name, "a": "canary", "v": 1})
     assert res.data["setModelAlias"] == {"aliases": [{"alias": "canary", "version": 1}],
                                          "revision": 2}
-    # The version read (it exists), then one UpdateItem answering the model.
-    assert res.dynamodb["byOperation"] == {"GetItem": 1, "UpdateItem": 1}
+    # One transaction (the version's check, the model's update); the model is read back for
+    # what the write does not know (the other aliases, the revision).
+    assert res.dynamodb["byOperation"] == {"TransactWriteItems": 1, "GetItem": 1}
+    # Selecting only what it wrote: the one request.
+    res = graphql.execute('mutation($n: String!) { setModelAlias(name: $n, alias: "beta", '
+                          "version: 1) { name updatedAt } }", {"n": name})
+    assert res.errors == [], res.errors
+    assert res.dynamodb["byOperation"] == {"TransactWriteItems": 1}
+    assert res.data["setModelAlias"]["updatedAt"] == graphql.data(
+        "query($n: String!) { getModel(name: $n) { updatedAt } }", {"n": name}
+    )["getModel"]["updatedAt"]
     assert only_error(graphql.execute(set_alias, {"n": name, "a": "canary", "v": 2})) == (
         "NotFound", "ModelVersion not found")
     assert only_error(graphql.execute(set_alias, {"n": name, "a": "bad alias", "v": 1}))[0] \
         == "ValidationError"
     removed = graphql.data('mutation($n: String!) { removeModelAlias(name: $n, alias: "canary") '
                            "{ aliases { alias } } }", {"n": name})
-    assert removed["removeModelAlias"]["aliases"] == []
+    assert removed["removeModelAlias"]["aliases"] == [{"alias": "beta"}]
     missing = graphql.execute('mutation { removeModelAlias(name: "ghost", alias: "x") '
                               "{ name } }")
     assert only_error(missing) == ("NotFound", "Model not found")

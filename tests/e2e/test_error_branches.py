@@ -152,6 +152,10 @@ def _requests() -> dict[str, Callable]:
     r["setModelAlias"] = lambda g: (
         'mutation($n: String!) { setModelAlias(name: $n, alias: "prod", version: 1) { name } }',
         {"n": (n := _model(g)), "_": _approved(g, n)})
+    # The other aliases are not known to the write: the transaction is followed by a GetItem.
+    r["setModelAlias(read back)"] = lambda g: (
+        'mutation($n: String!) { setModelAlias(name: $n, alias: "prod", version: 1) '
+        "{ name aliases { alias version } } }", {"n": (n := _model(g)), "_": _approved(g, n)})
     r["removeModelAlias"] = lambda g: (
         'mutation($n: String!) { removeModelAlias(name: $n, alias: "prod") { name } }',
         {"n": (n := _model(g)), "_": _approved(g, n),

@@ -49,9 +49,11 @@ def bound(op, query: str, variables: dict) -> tuple[int, str]:
         return (1, "one conditional DeleteItem") if not lookups else (
             2 + len(lookups), "read, one Query per link, the transaction")
     if op.kind == "setAlias":
-        # The target must exist, and version numbers can have gaps (README: the give-back), so
-        # nothing on the model proves it: read it (GetItem), then one UpdateItem (ALL_NEW).
-        return 2, "GetItem (the version exists; approved for a protected alias), then UpdateItem"
+        # One transaction: a ConditionCheck on the version, the model's UpdateItem. It knows
+        # the key and the time it wrote; any other field is read back.
+        if selected(query) - {"__typename"} <= {op.entity.key.hash, "updatedAt"}:
+            return 1, "TransactWriteItems (the version's check, the model), answered as written"
+        return 2, "TransactWriteItems (the version's check, the model), then GetItem"
     return 1, "one write"
 
 
