@@ -370,7 +370,7 @@ def calls(rt: Runtime) -> list[tuple]:
          "approvalStatus: APPROVED) { version } }")
     rt.q(f'mutation {{ setModelAlias(name: "{m}", alias: "prod", version: 1) {{ name }} }}')
     deploy = {"modelName": m, "alias": "prod", "image": IMAGE, "instanceType": "ml.m5.large"}
-    BATCH.update(modelName=m)
+    batch = {**BATCH, "modelName": m}
     return [
         ("startTrainingJob", M_START, {"i": {"modelName": m, **TRAIN, "clientToken": "bench1"}},
          "a transaction (the model exists; PENDING), CreateTrainingJob, the outcome"),
@@ -380,7 +380,7 @@ def calls(rt: Runtime) -> list[tuple]:
         ("predict (alias, the version's own endpoint)", M_PREDICT,
          {"i": {"modelName": m, "alias": "prod", "input": "{}"}},
          "the model, the version, InvokeEndpoint, the put"),
-        ("startBatchPrediction (alias)", M_BATCH, {"i": BATCH},
+        ("startBatchPrediction (alias)", M_BATCH, {"i": batch},
          "the model, the version, a transaction (the version exists; PENDING), CreateModel, "
          "CreateTransformJob, the outcome"),
         ("deployModelVersion (alias)", M_DEPLOY, {"i": {**deploy, "clientToken": "bench2"}},
@@ -411,7 +411,7 @@ def calls(rt: Runtime) -> list[tuple]:
          lambda: rt.q(M_START, i={"modelName": m, **TRAIN, "clientToken": "bench4"})),
         ("getBatchPrediction (InProgress: unchanged)", M_GET_BATCH, {"id": f"{p}--bench5"},
          "the job (consistent), DescribeTransformJob; nothing changed, nothing written",
-         lambda: rt.q(M_BATCH, i={**BATCH, "clientToken": "bench5"})),
+         lambda: rt.q(M_BATCH, i={**batch, "clientToken": "bench5"})),
         ("stopBatchPrediction", M_STOP_BATCH, {"id": f"{p}--bench5"},
          "the job, StopTransformJob, STOPPING"),
         ("refreshBatchPrediction (Stopped)", M_REFRESH_BATCH, {"id": f"{p}--bench5"},
@@ -560,7 +560,8 @@ def resolver_lines(rt: Runtime) -> list[str]:
     seeded = sum(count for count, _ in tables.values())
     lines = [
         f"Each read below runs once per result size on seeded data ({seeded} items in "
-        f"{len(tables)} tables); counts come from the runtime's "
+        f"{len(tables)} tables; the lists of batch predictions and deployments run last, on the "
+        "model of the SageMaker table below); counts come from the runtime's "
         "per-request DynamoDB accounting, so they do not depend on the machine.",
         "",
         "Each cell is ours / Amplify's. Round trips: the DynamoDB calls that wait for one "
@@ -596,8 +597,8 @@ def resolver_lines(rt: Runtime) -> list[str]:
         try:  # a failing operation is a result to report, not a reason to stop the bench
             data, ours = rt.cost(query)
         except RuntimeError as err:
-            failed.append(f"{label} ({size or 1}): {err}")
-            lines.append(f"| {label} | {size or 1} | `{selection}` | error (below) | | | | |")
+            failed.append(f"{label}: {err}")
+            lines.append(f"| {label} | - | `{selection}` | error (below) | | | | |")
             return
         if size is None and ops[name].kind == "list":  # as many as there are
             size = len(data[name]["items"])
@@ -606,7 +607,8 @@ def resolver_lines(rt: Runtime) -> list[str]:
         if via and f"({via.key.hash}:" in query:  # by a @membership element (a tag)
             WHY_ABOVE[label] = scan_break_even(
                 ours, tables[f"{settings.name_prefix}-{ops[name].entity.table}"])
-        lines.append(row(label, str(size or 1), f"`{selection}`", ours, theirs))
+        lines.append(row(label, str(1 if size is None else size), f"`{selection}`", ours,
+                         theirs))
 
     for label, size, query in reads(ids):
         read(label, size, query)

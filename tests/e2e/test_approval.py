@@ -255,7 +255,9 @@ def test_another_alias_takes_any_version(graphql, protected):
 def test_concurrent_alias_sets_never_lose_one_nor_admit_an_unapproved_version(
         local_runtime, graphql, protected):
     """At once: a protected alias to an approved and to a pending version, and other aliases
-    to both. Each other alias is kept; the protected alias names the approved version only."""
+    to both. Each other alias is kept; the protected alias names the approved version only.
+    (The local runtime runs the four transactions one after the other; on AWS DynamoDB may
+    cancel one with TransactionConflict, an error to retry: README, Approval.)"""
     alias = protected[0]
     for _ in range(3):
         name, good = version_in(graphql, PROTECTED_VALUE)

@@ -428,6 +428,12 @@ def test_aliases_point_at_existing_versions_only(graphql):
     )["getModel"]["updatedAt"]
     assert only_error(graphql.execute(set_alias, {"n": name, "a": "canary", "v": 2})) == (
         "NotFound", "ModelVersion not found")
+    # A protected alias too: no version, not the version's state, is what is wrong.
+    assert only_error(graphql.execute(set_alias, {"n": name, "a": "prod", "v": 2})) == (
+        "NotFound", "ModelVersion not found")
+    # No model (so no version either): the model is named.
+    assert only_error(graphql.execute(set_alias, {"n": unique("ghost"), "a": "canary",
+                                                  "v": 1})) == ("NotFound", "Model not found")
     assert only_error(graphql.execute(set_alias, {"n": name, "a": "bad alias", "v": 1}))[0] \
         == "ValidationError"
     removed = graphql.data('mutation($n: String!) { removeModelAlias(name: $n, alias: "canary") '
