@@ -20,7 +20,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from local.harness import IAM_AUTH, LocalRuntime
+from local.harness import HTTP_ACTIONS, IAM_AUTH, LocalRuntime
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
@@ -115,11 +115,6 @@ WHY_ABOVE = {
 }
 
 
-# The runtime names the HTTP calls without an X-Amz-Target by method and path.
-HTTP_CALLS = {"POST /endpoints/{name}/invocations": "InvokeEndpoint",
-              "POST /model/{name}/invoke": "InvokeModel"}
-
-
 class Cost:
     """What one operation costs: DynamoDB requests, sequential round trips, items read, request
     units, and the GraphQL operations a client sends for it."""
@@ -136,7 +131,7 @@ class Cost:
     def counted(self) -> str:
         """e.g. "GetItem 1, UpdateItem 1; DescribeTrainingJob 1"."""
         dynamodb = [f"{k} {v}" for k, v in sorted(self.by_operation.items())]
-        http = [f"{HTTP_CALLS.get(k, k.removeprefix('SageMaker.'))} {v}"
+        http = [f"{HTTP_ACTIONS.get(k, k.removeprefix('SageMaker.'))} {v}"
                 for k, v in sorted(self.by_call.items())]
         return "; ".join(x for x in (", ".join(dynamodb), ", ".join(http)) if x)
 

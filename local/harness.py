@@ -25,6 +25,11 @@ IAM_AUTH = {"Authorization": "AWS4-HMAC-SHA256 Credential=AKIALOCALCALLER/202601
                              "appsync/aws4_request, SignedHeaders=host, Signature=0"}
 IAM_ARN = "arn:aws:sts::123456789012:assumed-role/local-caller/session"
 
+# The runtime's stats name an HTTP call by its X-Amz-Target ("SageMaker.CreateTrainingJob"), or
+# by method and path when it has none: these are the API actions those paths are.
+HTTP_ACTIONS = {"POST /endpoints/{name}/invocations": "InvokeEndpoint",
+                "POST /model/{name}/invoke": "InvokeModel"}
+
 
 def runtime_env() -> dict[str, str]:
     """The caller's environment less what would make a runtime keep state: not a LOCAL_DATA_DIR

@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import pytest
 
+from local.harness import HTTP_ACTIONS
 from modules.codegen import load
 from tests.conftest import ROOT
 
@@ -312,8 +313,7 @@ def _faults_for(res) -> list[str]:
                 rules.append(f"{op}#{n}=conflict:1")
     for call in res.http.get("byCall", {}):
         action = call.removeprefix("SageMaker.")
-        action = {"POST /endpoints/{name}/invocations": "InvokeEndpoint",
-                  "POST /model/{name}/invoke": "InvokeModel"}.get(action, action)
+        action = HTTP_ACTIONS.get(action, action)
         rules += [f"{action}#1=500", f"{action}#1=timeout"]
     return rules
 
