@@ -117,21 +117,27 @@ function checkValues(values) {
   for (const v of Object.values(values || {})) valueSize(v, 0);
 }
 
-// What a concurrent writer that won causes (fault `conflict`): the condition fails, as DynamoDB
-// reports it (a transaction: cancelled, ConditionalCheckFailed for that item, None for the others).
-function conflicted(payload, index) {
-  if (payload.operation !== 'TransactWriteItems') {
-    return appsyncError({ name: 'ConditionalCheckFailedException', message: 'The conditional request failed' }, null);
-  }
+// What a concurrent writer causes, as DynamoDB reports it (a transaction: cancelled, with the
+// reason for that item and None for the others). Fault `conflict`: a writer that won, so the
+// condition fails. Fault `txconflict`: another request's transaction holds the item at that
+// moment ("Transaction conflict handling in DynamoDB", developer guide: a single-item write
+// fails with TransactionConflictException, a transaction is cancelled with TransactionConflict).
+const CONFLICTS = {
+  conflict: { name: 'ConditionalCheckFailedException', code: 'ConditionalCheckFailed', message: 'The conditional request failed' },
+  txconflict: { name: 'TransactionConflictException', code: 'TransactionConflict', message: 'Transaction is ongoing for the item' },
+};
+function conflicted(payload, index, effect) {
+  const { name, code, message } = CONFLICTS[effect];
+  if (payload.operation !== 'TransactWriteItems') return appsyncError({ name, message }, null);
   const items = payload.transactItems || [];
-  const codes = items.map((_, i) => (i === index ? 'ConditionalCheckFailed' : 'None'));
+  const codes = items.map((_, i) => (i === index ? code : 'None'));
   const err = appsyncError({
     name: 'TransactionCanceledException',
     message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${codes.join(', ')}]`,
   });
   err.appsyncResult = {
     keys: null,
-    cancellationReasons: codes.map((type) => ({ type, message: type === 'None' ? null : 'The conditional request failed' })),
+    cancellationReasons: codes.map((type) => ({ type, message: type === 'None' ? null : message })),
   };
   err.extensions.data = err.appsyncResult;
   return err;
@@ -235,9 +241,9 @@ class LocalDynamoDBLoader {
       stats.record(API_OPERATION[payload.operation] || payload.operation, 0);
       throw appsyncError(THROTTLED);
     }
-    if (fault && fault.effect === 'conflict') {
+    if (fault && CONFLICTS[fault.effect]) {
       stats.record(payload.operation, 0);
-      throw conflicted(payload, fault.index);
+      throw conflicted(payload, fault.index, fault.effect);
     }
     try {
       return await handler.call(this, payload, fault);

@@ -19,7 +19,10 @@
 //           leaves every key or item unprocessed) or `unprocessed:<k>` (the last k of each table),
 //           `conflict` (a concurrent writer won: a conditional PutItem/UpdateItem/DeleteItem fails
 //           its condition; a TransactWriteItems is cancelled with ConditionalCheckFailed for its
-//           item `conflict:<i>`, 0-based, default 0);
+//           item `conflict:<i>`, 0-based, default 0), `txconflict` (another request's
+//           transaction held the item at that moment: a PutItem/UpdateItem/DeleteItem fails with
+//           TransactionConflictException; a TransactWriteItems is cancelled with
+//           TransactionConflict for its item `txconflict:<i>`, 0-based, default 0);
 //           HTTP: a status 400-599 (the service's error body) or `timeout` (no answer)
 //
 // Example: x-local-faults: PutItem#1=throttle,InvokeEndpoint=503
@@ -47,15 +50,19 @@ function parseRule(text, source) {
   if (DYNAMODB.has(target)) {
     const unprocessed = /^unprocessed(?::(\d+))?$/.exec(effect);
     if (unprocessed && !BATCH.has(target)) throw bad(`only ${[...BATCH].join(', ')} leave keys unprocessed`);
-    const conflict = /^conflict(?::(\d+))?$/.exec(effect);
-    if (conflict && !CONDITIONAL.has(target)) throw bad(`only ${[...CONDITIONAL].join(', ')} have a condition to fail`);
+    const conflict = /^(conflict|txconflict)(?::(\d+))?$/.exec(effect);
+    if (conflict && conflict[1] === 'conflict' && !CONDITIONAL.has(target)) throw bad(`only ${[...CONDITIONAL].join(', ')} have a condition to fail`);
+    // DynamoDB refuses a single-item write, or cancels a write transaction, whose item another
+    // request's transaction is writing; reads outside a transaction never conflict ("Transaction
+    // conflict handling in DynamoDB", https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html).
+    if (conflict && conflict[1] === 'txconflict' && !CONDITIONAL.has(target)) throw bad(`only the writes ${[...CONDITIONAL].join(', ')} meet another transaction`);
     if (effect !== 'throttle' && !unprocessed && !conflict) {
-      throw bad('a DynamoDB effect is throttle, unprocessed[:<k>] or conflict[:<i>]');
+      throw bad('a DynamoDB effect is throttle, unprocessed[:<k>], conflict[:<i>] or txconflict[:<i>]');
     }
     return { kind: 'dynamodb', target, table, nth: nth ? Number(nth) : null,
-      effect: unprocessed ? 'unprocessed' : conflict ? 'conflict' : 'throttle',
+      effect: unprocessed ? 'unprocessed' : conflict ? conflict[1] : 'throttle',
       leave: unprocessed && unprocessed[1] ? Number(unprocessed[1]) : Infinity,
-      index: conflict && conflict[1] ? Number(conflict[1]) : 0 };
+      index: conflict && conflict[2] ? Number(conflict[2]) : 0 };
   }
   if (HTTP.has(target)) {
     if (effect !== 'timeout' && !/^[45][0-9][0-9]$/.test(effect)) throw bad('an HTTP effect is a status 400-599 or timeout');

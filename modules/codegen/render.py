@@ -39,6 +39,9 @@ ACTIONS = {
     "BatchGetItem": "dynamodb:BatchGetItem",
     "ConditionCheck": "dynamodb:ConditionCheckItem",
 }
+# The actions of a write: its response template names a TransactionConflict
+# (_macros failure_of_error).
+WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "ConditionCheck"})
 # Terraform reads `${` and `%{` in any string as interpolation: rendered VTL must not hold them.
 _TERRAFORM_SYNTAX = re.compile(r"[$%]\{")
 
@@ -106,6 +109,10 @@ class Plan:
         return out
 
 
+def _writes(access: tuple[Access, ...]) -> bool:
+    return any(a.action in WRITES for a in access)
+
+
 class _Renderer:
     def __init__(self, schema: Schema, table_name: Callable[[Entity], str],
                  ml_values: dict[str, str] | None = None) -> None:
@@ -137,7 +144,8 @@ class _Renderer:
     def function(self, name: str, data_source: str | None, req: str, res: str,
                  access: tuple[Access, ...], **context) -> str:
         self.functions.append(Function(name, data_source, self.render(req, **context),
-                                       self.render(res, **context), access))
+                                       self.render(res, writes=_writes(access), **context),
+                                       access))
         return name
 
     def _auth_check(self, type_: str, field_: str) -> str:
@@ -158,8 +166,8 @@ class _Renderer:
         self.resolvers.append(Resolver(type_, field_,
                                        self._auth_check(type_, field_)
                                        + self.render(req, **context),
-                                       self.render(res, **context), data_source,
-                                       access=access))
+                                       self.render(res, writes=_writes(access), **context),
+                                       data_source, access=access))
 
     # -- operations ----------------------------------------------------------------------
 

@@ -257,7 +257,8 @@ def test_concurrent_alias_sets_never_lose_one_nor_admit_an_unapproved_version(
     """At once: a protected alias to an approved and to a pending version, and other aliases
     to both. Each other alias is kept; the protected alias names the approved version only.
     (The local runtime runs the four transactions one after the other; on AWS DynamoDB may
-    cancel one with TransactionConflict, an error to retry: README, Approval.)"""
+    cancel one, answered as TransactionConflict, an error to retry: README, Concurrent writes,
+    and tests/e2e/test_faults.py, which provokes it.)"""
     alias = protected[0]
     for _ in range(3):
         name, good = version_in(graphql, PROTECTED_VALUE)

@@ -2,7 +2,8 @@
 
 Two sweeps, neither with a list of expected errors:
 - each data-source call of a working request fails in turn (fault injection, local/faults.js):
-  every DynamoDB call throttled and, when it has a condition, lost to a concurrent writer;
+  every DynamoDB call throttled and, when it writes, lost to a concurrent writer (its condition
+  fails) and refused for another request's transaction on its item (TransactionConflict);
   every SageMaker/Bedrock call answered 500 or never; the request must answer a GraphQL error,
   never a partial result, and the tables must hold nothing partial (assert_nothing_partial: the
   schema's membership items and counters, read from DynamoDB itself);
@@ -308,9 +309,9 @@ def _faults_for(res) -> list[str]:
         for n in range(1, count + 1):
             rules.append(f"{op}#{n}=throttle")
             if op in CONDITIONAL:
-                rules.append(f"{op}#{n}=conflict")
-            if op == "TransactWriteItems":  # the second item's condition (the first: above)
-                rules.append(f"{op}#{n}=conflict:1")
+                rules += [f"{op}#{n}=conflict", f"{op}#{n}=txconflict"]
+            if op == "TransactWriteItems":  # the second item's (the first: above)
+                rules += [f"{op}#{n}=conflict:1", f"{op}#{n}=txconflict:1"]
     for call in res.http.get("byCall", {}):
         action = call.removeprefix("SageMaker.")
         action = HTTP_ACTIONS.get(action, action)
@@ -378,6 +379,9 @@ def test_each_call_failing_in_turn_is_a_graphql_error(graphql, stored, name):
         if "=conflict" not in rule:
             assert res.errors, (name, rule, "a failed call must not answer a clean result")
         assert all(e.get("errorType") for e in res.errors), (name, rule, res.errors)
+        if "=txconflict" in rule:  # named, whatever the template: the caller may send it again
+            assert "TransactionConflict" in res.error_types(), (name, rule, res.errors)
+            assert not any(t.startswith("DynamoDB:") for t in res.error_types()), res.errors
         assert_nothing_partial(stored, CREATED)
 
 

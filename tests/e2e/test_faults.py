@@ -165,3 +165,42 @@ def test_a_failed_registration_at_completion_gives_its_number_back(graphql, mode
     versions = graphql.data("query($n: String!) { listModelVersions(modelName: $n) "
                             "{ items { version } } }", {"n": model})
     assert versions["listModelVersions"]["items"] == []
+
+
+# --- a write that meets another request's transaction on its item ----------------------------
+
+def test_a_version_write_meeting_a_transaction_is_named_and_gives_its_number_back(graphql, model):
+    """DynamoDB refuses the PutItem (TransactionConflictException): one named, retryable error,
+    the number given back, and the same request sent again takes number 1."""
+    i = {"modelName": model, "artifactUri": "s3://b/1"}
+    res = graphql.execute(REGISTER, {"i": i}, faults="PutItem=txconflict")
+    assert res.error_types() == ["TransactionConflict"] and "send the request again" in \
+        res.errors[0]["message"]
+    assert graphql.data(LATEST, {"n": model})["getModel"]["latestVersionNumber"] == 0
+    assert graphql.data(REGISTER, {"i": i})["registerModelVersion"]["version"] == 1
+
+
+ALIASES = 'query($n: String!) { getModel(name: $n) { revision aliases { alias version } } }'
+
+
+@pytest.mark.parametrize("query, variables, rule", [
+    ('mutation($n: String!) { setModelAlias(name: $n, alias: "staging", version: 1) { name } }',
+     {}, "TransactWriteItems=txconflict:1"),
+    ('mutation($n: String!) { setModelAlias(name: $n, alias: "staging", version: 1) { name } }',
+     {}, "TransactWriteItems=txconflict:0"),
+    ("mutation($n: String!, $r: Int!, $t: [String!]) { updateModel(input: {name: $n, "
+     "expectedRevision: $r, tags: $t}) { name } }", {"t": ["a"]}, "TransactWriteItems=txconflict"),
+    ('mutation($n: String!, $r: Int!) { updateModel(input: {name: $n, expectedRevision: $r, '
+     'description: "d"}) { name } }', {}, "UpdateItem=txconflict"),
+])
+def test_a_write_meeting_a_transaction_changes_nothing_and_can_be_sent_again(
+        graphql, model, query, variables, rule):
+    graphql.data(REGISTER, {"i": {"modelName": model, "artifactUri": "s3://b/1"}})
+    before = graphql.data(ALIASES, {"n": model})
+    variables = {"n": model, "r": before["getModel"]["revision"], **variables}  # $r: updates
+    res = graphql.execute(query, variables, faults=rule)
+    assert res.error_types() == ["TransactionConflict"], res.errors
+    assert graphql.data(ALIASES, {"n": model}) == before
+    again = graphql.execute(query, variables)
+    assert again.errors == [] and graphql.data(ALIASES, {"n": model})["getModel"]["revision"] == \
+        before["getModel"]["revision"] + 1

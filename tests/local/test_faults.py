@@ -84,6 +84,31 @@ def test_only_the_nth_call_of_a_request_fails(gql):
     assert again.errors == []
 
 
+def test_a_write_meeting_another_transaction_fails_as_dynamodb_says(gql):
+    """`txconflict`: DynamoDB's TransactionConflictException for a single-item write, the call
+    counted and nothing written."""
+    pk = uuid.uuid4().hex
+    res = gql.execute(f'mutation {{ putItem(pk: "{pk}", sk: "1") {{ sk }} }}',
+                      faults="PutItem=txconflict")
+    assert res.error_types() == ["DynamoDB:TransactionConflictException"]
+    assert res.dynamodb["byOperation"] == {"PutItem": 1}
+    assert gql.data(f'{{ getItem(pk: "{pk}", sk: "1") {{ pk }} }}') == {"getItem": None}
+
+
+def test_a_transaction_meeting_another_is_cancelled_naming_the_item(gql):
+    """`txconflict:<i>`: the transaction cancelled with TransactionConflict for item i, in
+    AppSync's shape (the toy's assignOwner lists the reasons' types)."""
+    pk = uuid.uuid4().hex
+    put(gql, pk, "a")
+    gql.data(f'mutation {{ addUser(id: "{pk}", name: "T") {{ id }} }}')
+    res = gql.execute(f'mutation {{ assignOwner(pk: "{pk}", sk: "a", owner: "{pk}") {{ keys }} }}',
+                      faults="TransactWriteItems=txconflict:1")
+    [err] = res.errors
+    assert err["errorType"] == "DynamoDB:TransactionCanceledException"
+    assert err["errorInfo"] == {"cancellationReasons": ["None", "TransactionConflict"]}
+    assert gql.data(f'{{ getItem(pk: "{pk}", sk: "a") {{ owner }} }}')["getItem"] == {"owner": None}
+
+
 def test_a_table_filter_picks_the_table(gql):
     res = gql.execute('{ a: getItem(pk: "x", sk: "y") { pk } }', faults="GetItem@users=throttle")
     assert res.errors == []
@@ -94,6 +119,7 @@ def test_a_table_filter_picks_the_table(gql):
 @pytest.mark.parametrize("spec, says", [
     ("PutItem", "not a rule"),
     ("PutItem=unprocessed", "only BatchGetItem, BatchPutItem, BatchDeleteItem"),
+    ("GetItem=txconflict", "only the writes PutItem, UpdateItem, DeleteItem, TransactWriteItems"),
     ("Frobnicate=throttle", "no operation this runtime knows"),
     ("InvokeEndpoint=throttle", "an HTTP effect is a status 400-599 or timeout"),
 ])
