@@ -310,8 +310,9 @@ def _faults_for(res) -> list[str]:
             rules.append(f"{op}#{n}=throttle")
             if op in CONDITIONAL:
                 rules += [f"{op}#{n}=conflict", f"{op}#{n}=txconflict"]
-            if op == "TransactWriteItems":  # the second item's (the first: above)
-                rules += [f"{op}#{n}=conflict:1", f"{op}#{n}=txconflict:1"]
+            if op == "TransactWriteItems":  # the second item's condition (the first: above);
+                # a TransactionConflict is named whichever item met it (failure_of_error)
+                rules.append(f"{op}#{n}=conflict:1")
     for call in res.http.get("byCall", {}):
         action = call.removeprefix("SageMaker.")
         action = HTTP_ACTIONS.get(action, action)
