@@ -156,7 +156,9 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
     job = JOB_KINDS[op.kind]
     getter = next((o.field for o in r.schema.operations if o.kind == op.kind and o.entity is e
                    and o.parent == "Query" and o.options.get("action") == "refresh"), None)
-    ctx = dict(ctx, job=job, getter=getter)
+    # A resumed registration's claim on a training job (ml/refresh_read.res): an attribute
+    # the schema does not show, and how long it holds.
+    ctx = dict(ctx, job=job, getter=getter, claim="registrationClaimedAt", claim_seconds=60)
     sagemaker = f"sagemaker:{job.create}"
     if action == "start" and op.kind == "transform":
         steps = _transform_start(r, op, ctx, fn, http)
@@ -205,20 +207,33 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
                            "ml/refresh_write.res", (update_job,), **ctx),
             ]
             if op.kind == "training":
+                # A registration that failed once the completion was stored is resumed by the
+                # refresh mutation (ml/refresh_read.res), not by sending the read again.
+                advice = (f"the training job is stored COMPLETED, but registering its version "
+                          f"met another request writing the same item: {refresh_mutation(r, e)} "
+                          f"registers it")
                 steps += [
                     r.function(f"{fn}_allocate", model.type_name, "ml/refresh_allocate.req",
                                "ml/refresh_allocate.res",
-                               (Access("UpdateItem", model.type_name),), **ctx),
+                               (Access("UpdateItem", model.type_name),), resume_advice=advice,
+                               **ctx),
                     # One transaction: the version item and the job's link to it.
                     r.function(f"{fn}_register", versions.type_name,
                                "ml/refresh_register.req", "ml/refresh_register.res",
                                (Access("PutItem", versions.type_name), update_job),
-                               version_defaults=versions.enum_defaults, **ctx),
+                               version_defaults=versions.enum_defaults, resume_advice=advice,
+                               **ctx),
                     # A register that failed gives its number back (counter_release).
                     r.counter_release(f"{fn}_release", model, counter, "$ctx.stash.current",
                                       ["modelName"]),  # the job's field, as allocate reads it
                 ]
     r.pipeline(op.parent, op.field, steps)
+
+
+def refresh_mutation(r: _Renderer, e) -> str:
+    """The Mutation field that refreshes jobs of `e` (the one that resumes a registration)."""
+    return next(o.field for o in r.schema.operations if o.entity is e and o.parent == "Mutation"
+                and o.options.get("action") == "refresh")
 
 
 def _transform_start(r: _Renderer, op: Operation, ctx: dict, fn: str, http) -> list[str]:

@@ -4,6 +4,7 @@ AWS takes under throttling or a failing service, and nothing partial stored."""
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -155,16 +156,39 @@ def test_a_throttled_version_write_gives_its_number_back(graphql, model):
     assert ok["registerModelVersion"]["version"] == 1
 
 
-def test_a_failed_registration_at_completion_gives_its_number_back(graphql, model):
+REFRESH = "mutation($id: ID!) { refreshTrainingJob(id: $id) { status producedVersion } }"
+VERSIONS = "query($n: String!) { listModelVersions(modelName: $n) { items { trainingJobId } } }"
+
+
+@pytest.mark.parametrize("rule, error", [("TransactWriteItems=throttle", THROTTLED),
+                                         ("TransactWriteItems=txconflict", "TransactionConflict"),
+                                         ("UpdateItem#2=txconflict", "TransactionConflict")])
+def test_a_failed_registration_at_completion_gives_its_number_back_and_is_resumed(
+        graphql, model, rule, error):
+    """The completion is stored, then the registration fails (its transaction, or the counter
+    on the model: the second UpdateItem): the number is given back, and refreshTrainingJob
+    registers the version later without asking SageMaker; a read never does."""
     job = graphql.data(START, {"i": start_input(model, registerVersion=True)})["startTrainingJob"]
     assert graphql.data(GET, {"id": job["id"]})["getTrainingJob"]["status"] == "IN_PROGRESS"
-    res = graphql.execute(GET, {"id": job["id"]}, faults="TransactWriteItems=throttle")
-    assert res.error_types() == [THROTTLED]
-    assert res.dynamodb["byOperation"].get("UpdateItem", 0) >= 3  # write, allocate, release
+    res = graphql.execute(GET, {"id": job["id"]}, faults=rule)
+    assert res.error_types() == [error]
+    if error == "TransactionConflict":
+        assert "refreshTrainingJob registers it" in res.errors[0]["message"]
     assert graphql.data(LATEST, {"n": model})["getModel"]["latestVersionNumber"] == 0
-    versions = graphql.data("query($n: String!) { listModelVersions(modelName: $n) "
-                            "{ items { version } } }", {"n": model})
-    assert versions["listModelVersions"]["items"] == []
+    assert graphql.data(VERSIONS, {"n": model})["listModelVersions"]["items"] == []
+    read = graphql.execute(GET, {"id": job["id"]})
+    assert read.data["getTrainingJob"]["status"] == "COMPLETED"
+    assert read.dynamodb["byOperation"] == {"GetItem": 1} and read.http.get("requests", 0) == 0
+    with ThreadPoolExecutor(4) as pool:  # racing resumes: one claims it and numbers a version
+        resumed = list(pool.map(lambda _: graphql.execute(REFRESH, {"id": job["id"]}), range(4)))
+    assert [(r.errors, r.http.get("requests", 0)) for r in resumed] == [([], 0)] * 4
+    assert {"status": "COMPLETED", "producedVersion": 1} in [
+        r.data["refreshTrainingJob"] for r in resumed]
+    assert graphql.data(VERSIONS, {"n": model})["listModelVersions"]["items"] == [
+        {"trainingJobId": job["id"]}]
+    again = graphql.execute(REFRESH, {"id": job["id"]})  # registered: nothing more to do
+    assert again.dynamodb["byOperation"] == {"GetItem": 1}
+    assert graphql.data(LATEST, {"n": model})["getModel"]["latestVersionNumber"] == 1
 
 
 # --- a write that meets another request's transaction on its item ----------------------------
