@@ -111,6 +111,11 @@ PLACEHOLDERS = {
 }
 
 
+# How long a registration's claim on a training job holds (ml/refresh_read.res): longer than a
+# resolver may run (30 s).
+CLAIM_SECONDS = 60
+
+
 def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
     from .render import Access
 
@@ -158,7 +163,8 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
                    and o.parent == "Query" and o.options.get("action") == "refresh"), None)
     # A resumed registration's claim on a training job (ml/refresh_read.res): an attribute
     # the schema does not show, and how long it holds.
-    ctx = dict(ctx, job=job, getter=getter, claim="registrationClaimedAt", claim_seconds=60)
+    ctx = dict(ctx, job=job, getter=getter, claim="registrationClaimedAt",
+               claim_seconds=CLAIM_SECONDS)
     sagemaker = f"sagemaker:{job.create}"
     if action == "start" and op.kind == "transform":
         steps = _transform_start(r, op, ctx, fn, http)
@@ -211,7 +217,7 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
                 # refresh mutation (ml/refresh_read.res), not by sending the read again.
                 advice = (f"the training job is stored COMPLETED, but registering its version "
                           f"met another request writing the same item: {refresh_mutation(r, e)} "
-                          f"registers it")
+                          f"registers it, {CLAIM_SECONDS} s after this attempt")
                 steps += [
                     r.function(f"{fn}_allocate", model.type_name, "ml/refresh_allocate.req",
                                "ml/refresh_allocate.res",

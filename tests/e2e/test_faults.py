@@ -157,6 +157,39 @@ def test_a_throttled_version_write_gives_its_number_back(graphql, model):
 
 
 REFRESH = "mutation($id: ID!) { refreshTrainingJob(id: $id) { status producedVersion } }"
+
+
+def age_claim(local_runtime, job_id: str) -> None:
+    """Sets the job's registration claim (ml/refresh_read.res) 61 s back, in DynamoDB itself:
+    what waiting out the claim would do."""
+    import time  # noqa: PLC0415
+
+    import boto3  # noqa: PLC0415
+
+    from modules.codegen import load  # noqa: PLC0415
+    from tests.conftest import ROOT  # noqa: PLC0415
+    entity = load(ROOT / "schema" / "model_registry.graphql").entities["TrainingJob"]
+    name = next(t for t in local_runtime.info["tables"] if t.endswith(f"-{entity.table}"))
+    boto3.client("dynamodb", endpoint_url=local_runtime.info["dynamodb"],
+                 region_name=local_runtime.info["region"], aws_access_key_id="local",
+                 aws_secret_access_key="local").update_item(
+        TableName=name, Key={entity.key.hash: {"S": job_id}},
+        UpdateExpression="SET registrationClaimedAt = :t",
+        ExpressionAttributeValues={":t": {"N": str(int(time.time()) - 61)}})
+
+
+def test_a_resume_that_finds_the_job_linked_gives_its_number_back(local_runtime, graphql, model):
+    """Another registration linked the job between this resume's claim and its transaction (the
+    job's condition fails, fault conflict:1): the number goes back, no error, no version."""
+    job = graphql.data(START, {"i": start_input(model, registerVersion=True)})["startTrainingJob"]
+    graphql.data(GET, {"id": job["id"]})
+    graphql.execute(GET, {"id": job["id"]}, faults="TransactWriteItems=throttle")
+    age_claim(local_runtime, job["id"])
+    res = graphql.execute(REFRESH, {"id": job["id"]}, faults="TransactWriteItems=conflict:1")
+    assert res.errors == [] and res.data["refreshTrainingJob"]["producedVersion"] is None
+    # Claim, allocate, give back (the counter's two UpdateItems and the job's).
+    assert res.dynamodb["byOperation"] == {"GetItem": 1, "UpdateItem": 3, "TransactWriteItems": 1}
+    assert graphql.data(LATEST, {"n": model})["getModel"]["latestVersionNumber"] == 0
 VERSIONS = "query($n: String!) { listModelVersions(modelName: $n) { items { trainingJobId } } }"
 
 
@@ -164,7 +197,7 @@ VERSIONS = "query($n: String!) { listModelVersions(modelName: $n) { items { trai
                                          ("TransactWriteItems=txconflict", "TransactionConflict"),
                                          ("UpdateItem#2=txconflict", "TransactionConflict")])
 def test_a_failed_registration_at_completion_gives_its_number_back_and_is_resumed(
-        graphql, model, rule, error):
+        local_runtime, graphql, model, rule, error):
     """The completion is stored, then the registration fails (its transaction, or the counter
     on the model: the second UpdateItem): the number is given back, and refreshTrainingJob
     registers the version later without asking SageMaker; a read never does."""
@@ -179,6 +212,10 @@ def test_a_failed_registration_at_completion_gives_its_number_back_and_is_resume
     read = graphql.execute(GET, {"id": job["id"]})
     assert read.data["getTrainingJob"]["status"] == "COMPLETED"
     assert read.dynamodb["byOperation"] == {"GetItem": 1} and read.http.get("requests", 0) == 0
+    # The completion's write claimed the registration for 60 s: a resume now leaves it alone.
+    held = graphql.execute(REFRESH, {"id": job["id"]})
+    assert held.errors == [] and held.dynamodb["byOperation"] == {"GetItem": 1}
+    age_claim(local_runtime, job["id"])
     with ThreadPoolExecutor(4) as pool:  # racing resumes: one claims it and numbers a version
         resumed = list(pool.map(lambda _: graphql.execute(REFRESH, {"id": job["id"]}), range(4)))
     assert [(r.errors, r.http.get("requests", 0)) for r in resumed] == [([], 0)] * 4
