@@ -159,8 +159,7 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
         return
     action = op.options["action"]
     job = JOB_KINDS[op.kind]
-    getter = next((o.field for o in r.schema.operations if o.kind == op.kind and o.entity is e
-                   and o.parent == "Query" and o.options.get("action") == "refresh"), None)
+    getter = refresh_field(r, op.kind, e, "Query")
     # A resumed registration's claim on a training job (ml/refresh_read.res): an attribute
     # the schema does not show, and how long it holds.
     ctx = dict(ctx, job=job, getter=getter, claim="registrationClaimedAt",
@@ -215,9 +214,10 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
             if op.kind == "training":
                 # A registration that failed once the completion was stored is resumed by the
                 # refresh mutation (ml/refresh_read.res), not by sending the read again.
+                mutation = refresh_field(r, op.kind, e)
                 advice = (f"the training job is stored COMPLETED, but registering its version "
-                          f"met another request writing the same item: {refresh_mutation(r, e)} "
-                          f"registers it, {CLAIM_SECONDS} s after this attempt")
+                          f"met another request writing the same item: {mutation} registers "
+                          f"it, {CLAIM_SECONDS} s after this attempt")
                 steps += [
                     r.function(f"{fn}_allocate", model.type_name, "ml/refresh_allocate.req",
                                "ml/refresh_allocate.res",
@@ -236,10 +236,11 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
     r.pipeline(op.parent, op.field, steps)
 
 
-def refresh_mutation(r: _Renderer, e) -> str:
-    """The Mutation field that refreshes jobs of `e` (the one that resumes a registration)."""
-    return next(o.field for o in r.schema.operations if o.entity is e and o.parent == "Mutation"
-                and o.options.get("action") == "refresh")
+def refresh_field(r: _Renderer, kind: str, e, parent: str = "Mutation") -> str | None:
+    """The `parent` field that refreshes jobs of `e` (the Query one reads a job; the Mutation
+    one also resumes a registration), if the schema has one."""
+    return next((o.field for o in r.schema.operations if o.kind == kind and o.entity is e
+                 and o.parent == parent and o.options.get("action") == "refresh"), None)
 
 
 def _transform_start(r: _Renderer, op: Operation, ctx: dict, fn: str, http) -> list[str]:
