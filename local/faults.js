@@ -23,7 +23,9 @@
 //           transaction held the item at that moment: a PutItem/UpdateItem/DeleteItem fails with
 //           TransactionConflictException; a TransactWriteItems is cancelled with
 //           TransactionConflict for its item `txconflict:<i>`, 0-based, default 0);
-//           HTTP: a status 400-599 (the service's error body) or `timeout` (no answer)
+//           HTTP: a status 400-599 (the service's error body), `timeout` (no answer, the
+//           service never called) or `lost` (the service does what was asked, but its answer
+//           never arrives: a timeout after SageMaker accepted)
 //
 // Example: x-local-faults: PutItem#1=throttle,InvokeEndpoint=503
 
@@ -65,7 +67,7 @@ function parseRule(text, source) {
       index: conflict && conflict[2] ? Number(conflict[2]) : 0 };
   }
   if (HTTP.has(target)) {
-    if (effect !== 'timeout' && !/^[45][0-9][0-9]$/.test(effect)) throw bad('an HTTP effect is a status 400-599 or timeout');
+    if (effect !== 'timeout' && effect !== 'lost' && !/^[45][0-9][0-9]$/.test(effect)) throw bad('an HTTP effect is a status 400-599, timeout or lost');
     if (table) throw bad('@table applies to DynamoDB operations only');
     return { kind: 'http', target, nth: nth ? Number(nth) : null, effect };
   }

@@ -131,25 +131,21 @@ class LocalHttpLoader {
     let servedBy = 'moto';
     try {
       const fault = faults.match('http', actionOf(target, payload.resourcePath, this.service, payload.method));
+      if (fault && fault.effect === 'lost') {
+        // The service acts on the call, but its answer never reaches AppSync (a timeout after
+        // SageMaker accepted): what the caller saw and what the service did now differ.
+        await this.answer(payload, path, headers, body, target);
+        servedBy = 'fault';
+        throw this.timedOut();
+      }
       if (fault) {
         servedBy = 'fault';
         if (fault.effect === 'timeout') throw this.timedOut();
         return faultAnswer(Number(fault.effect), Boolean(target), this.service);
       }
-      // S3 refuses a SigV4 request without x-amz-content-sha256 (S3 API Reference, "Common
-      // Request Headers"; "Signature Calculations for the Authorization Header"); moto does not
-      // check it, so the refusal is S3's, here.
-      if (this.service === 's3' && !Object.keys(headers).some((h) => h.toLowerCase() === 'x-amz-content-sha256')) {
-        servedBy = 'local';
-        return s3Error(400, 'InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
-      }
-      const forward = (t, b) => this.send(payload.method, path, { ...headers, 'X-Amz-Target': t }, b);
-      const filled = await filler.fill({ service: this.service, target, body, forward, path: payload.resourcePath });
-      if (filled) {
-        servedBy = filled.servedBy;
-        return filled.response;
-      }
-      return await this.send(payload.method, path, headers, body);
+      const answered = await this.answer(payload, path, headers, body, target);
+      servedBy = answered.servedBy;
+      return answered.response;
     } catch (e) {
       if (e.type === 'LocalFaults') throw e;
       if (servedBy !== 'fault') servedBy = 'none';
@@ -160,6 +156,20 @@ class LocalHttpLoader {
     } finally {
       stats.recordHttp(this.name, call, servedBy);
     }
+  }
+
+  // The service's answer ({servedBy, response}): S3's own refusal, the filler's, or moto's.
+  async answer(payload, path, headers, body, target) {
+    // S3 refuses a SigV4 request without x-amz-content-sha256 (S3 API Reference, "Common
+    // Request Headers"; "Signature Calculations for the Authorization Header"); moto does not
+    // check it, so the refusal is S3's, here.
+    if (this.service === 's3' && !Object.keys(headers).some((h) => h.toLowerCase() === 'x-amz-content-sha256')) {
+      return { servedBy: 'local', response: s3Error(400, 'InvalidRequest', 'Missing required header for this request: x-amz-content-sha256') };
+    }
+    const forward = (t, b) => this.send(payload.method, path, { ...headers, 'X-Amz-Target': t }, b);
+    const filled = await filler.fill({ service: this.service, target, body, forward, path: payload.resourcePath });
+    if (filled) return filled;
+    return { servedBy: 'moto', response: await this.send(payload.method, path, headers, body) };
   }
 }
 

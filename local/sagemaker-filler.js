@@ -7,7 +7,11 @@
 // - CreateTrainingJob: moto accepts a name that exists; SageMaker refuses it (ResourceInUse).
 // - DescribeTrainingJob: moto reports Completed at once; here a job is InProgress (secondary
 //   status Training) on its first Describe and moto's answer afterwards, and Stopped once a
-//   StopTrainingJob was accepted.
+//   StopTrainingJob was accepted. A job SageMaker does not know is ResourceNotFound (moto:
+//   ValidationException), the error the API reference lists
+//   (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeTrainingJob.html#API_DescribeTrainingJob_Errors;
+//   SageMaker itself has been seen answering ValidationException "Requested resource not found",
+//   https://github.com/aws/aws-sdk/issues/165: the templates take both).
 // - StopTrainingJob: moto raises NotImplementedError; here it is accepted for a job that is
 //   InProgress, refused (ValidationException) for one in another status and, for a job SageMaker
 //   does not know, answered ResourceNotFound (HTTP 400), the error the API reference lists for it
@@ -40,7 +44,9 @@ async function sagemaker(target, body, forward) {
   }
   if (target === 'SageMaker.DescribeTrainingJob') {
     const out = await describe();
-    if (out.statusCode !== 200) return { servedBy: 'moto', response: out };
+    if (out.statusCode !== 200) {
+      return { servedBy: 'filler', response: error(400, 'ResourceNotFound', `Requested resource not found: training job ${name}`) };
+    }
     const job = JSON.parse(out.body);
     const s = state(name);
     s.describes += 1;

@@ -114,6 +114,10 @@ PLACEHOLDERS = {
 # How long a registration's claim on a training job holds (ml/refresh_read.res): longer than a
 # resolver may run (30 s).
 CLAIM_SECONDS = 60
+# How old a job stored PENDING without an ARN must be before a refresh asks SageMaker about it
+# by name (ml/refresh_read.res): its start ran out (a resolver runs 30 s at most, so the start's
+# own record can no longer land), having no answer from CreateX (or failing to store it).
+START_SECONDS = 60
 
 
 def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
@@ -163,7 +167,10 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
     # A resumed registration's claim on a training job (ml/refresh_read.res): an attribute
     # the schema does not show, and how long it holds.
     ctx = dict(ctx, job=job, getter=getter, claim="registrationClaimedAt",
-               claim_seconds=CLAIM_SECONDS)
+               claim_seconds=CLAIM_SECONDS, start_seconds=START_SECONDS,
+               refresher=refresh_field(r, op.kind, e))
+    # Who asks SageMaker about a job whose start had no answer (ml/start_create.res).
+    ctx["asked_by"] = " or ".join(f for f in (ctx["refresher"], getter) if f)
     sagemaker = f"sagemaker:{job.create}"
     if action == "start" and op.kind == "transform":
         steps = _transform_start(r, op, ctx, fn, http)
@@ -178,7 +185,7 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
             r.function(f"{fn}_existing", e.type_name, "ml/start_existing.req",
                        "ml/start_existing.res", (get_job,), **ctx),
             http(f"{fn}_create", "start_create", SAGEMAKER, sagemaker,
-                 "ml/start_create.res", volume_gb=VOLUME_SIZE_GB),
+                 "ml/start_create.res", volume_gb=VOLUME_SIZE_GB, starts_job=True),
             r.function(f"{fn}_record", e.type_name, "ml/start_record.req",
                        "ml/start_record.res", (update_job,), **ctx),
         ]
@@ -214,10 +221,9 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
             if op.kind == "training":
                 # A registration that failed once the completion was stored is resumed by the
                 # refresh mutation (ml/refresh_read.res), not by sending the read again.
-                mutation = refresh_field(r, op.kind, e)
                 advice = (f"the training job is stored COMPLETED, but registering its version "
-                          f"met another request writing the same item: {mutation} registers "
-                          f"it, {CLAIM_SECONDS} s after this attempt")
+                          f"met another request writing the same item: {ctx['refresher']} "
+                          f"registers it, {CLAIM_SECONDS} s after this attempt")
                 steps += [
                     r.function(f"{fn}_allocate", model.type_name, "ml/refresh_allocate.req",
                                "ml/refresh_allocate.res",
@@ -272,7 +278,8 @@ def _transform_start(r: _Renderer, op: Operation, ctx: dict, fn: str, http) -> l
              "sagemaker:CreateModel", "ml/start_create.res", arn_param="ModelArn",
              arn_stash="modelArn"),
         http(f"{fn}_create", "transform_create", SAGEMAKER, "sagemaker:CreateTransformJob",
-             "ml/start_create.res", arn_param=ctx["job"].arn_param, arn_stash="jobArn"),
+             "ml/start_create.res", arn_param=ctx["job"].arn_param, arn_stash="jobArn",
+             starts_job=True),
         r.function(f"{fn}_record", e.type_name, "ml/start_record.req",
                    "ml/start_record.res", (Access("UpdateItem", e.type_name),), **ctx),
     ]

@@ -71,6 +71,8 @@ def test_a_partial_tag_page_is_an_error_not_a_short_page(graphql, owned_models):
 
 # --- SageMaker and Bedrock answering an error, or nothing ------------------------------------
 
+from modules.codegen.ml import CLAIM_SECONDS, START_SECONDS  # noqa: E402
+from tests.e2e import test_batch as batch  # noqa: E402
 from tests.e2e.test_ml import GET, PREDICT, START, STOP, start_input  # noqa: E402
 
 
@@ -105,21 +107,22 @@ def test_a_failing_endpoint_is_a_clear_error_and_stores_nothing(graphql, model, 
     assert listed["listPredictions"]["items"] == []
 
 
-def test_a_failed_create_leaves_the_job_failed_with_the_reason(graphql, model):
-    res = graphql.execute(START, {"i": start_input(model)}, faults="CreateTrainingJob=500")
-    assert res.error_types() == ["SageMaker:InternalFailure"]
+def test_a_refused_create_leaves_the_job_failed_with_the_reason(graphql, model):
+    """A 4xx is SageMaker's refusal: no job started, so FAILED (final) is the truth."""
+    res = graphql.execute(START, {"i": start_input(model)}, faults="CreateTrainingJob=429")
+    assert res.error_types() == ["SageMaker:ThrottlingException"]
     job = res.data["startTrainingJob"]
-    assert job["status"] == "FAILED" and "InternalFailure" in job["failureReason"]
+    assert job["status"] == "FAILED" and "ThrottlingException" in job["failureReason"]
     assert graphql.data(GET, {"id": job["id"]})["getTrainingJob"]["status"] == "FAILED"
 
 
 def test_stopping_a_job_sagemaker_never_heard_of_is_resource_not_found(graphql, model):
-    """The create failed and recording that failed too (throttled): the job stays PENDING,
+    """The create got no answer (and SageMaker never heard of it): the job stays PENDING,
     unknown to SageMaker, whose StopTrainingJob answers ResourceNotFound (API reference)."""
     token = uuid.uuid4().hex[:12]
     res = graphql.execute(START, {"i": start_input(model, clientToken=token)},
-                          faults="CreateTrainingJob=500,UpdateItem=throttle")
-    assert res.error_types() == [THROTTLED]
+                          faults="CreateTrainingJob=timeout")
+    assert res.error_types() == ["SageMaker:Unavailable"]
     job = graphql.data(GET, {"id": f"mlapi--{token}"})["getTrainingJob"]
     assert job["status"] == "PENDING"
     stop = graphql.execute(STOP, {"id": job["id"]})
@@ -159,23 +162,39 @@ def test_a_throttled_version_write_gives_its_number_back(graphql, model):
 REFRESH = "mutation($id: ID!) { refreshTrainingJob(id: $id) { status producedVersion } }"
 
 
-def age_claim(local_runtime, job_id: str) -> None:
-    """Sets the job's registration claim (ml/refresh_read.res) 61 s back, in DynamoDB itself:
-    what waiting out the claim would do."""
-    import time  # noqa: PLC0415
-
+def set_stored(local_runtime, type_name: str, item_id: str, attribute: str, value) -> None:
+    """Sets one attribute of a stored item in DynamoDB itself: a time moved back stands for
+    waiting it out."""
     import boto3  # noqa: PLC0415
+    from boto3.dynamodb.types import TypeSerializer  # noqa: PLC0415
 
     from modules.codegen import load  # noqa: PLC0415
     from tests.conftest import ROOT  # noqa: PLC0415
-    entity = load(ROOT / "schema" / "model_registry.graphql").entities["TrainingJob"]
+    entity = load(ROOT / "schema" / "model_registry.graphql").entities[type_name]
     name = next(t for t in local_runtime.info["tables"] if t.endswith(f"-{entity.table}"))
     boto3.client("dynamodb", endpoint_url=local_runtime.info["dynamodb"],
                  region_name=local_runtime.info["region"], aws_access_key_id="local",
                  aws_secret_access_key="local").update_item(
-        TableName=name, Key={entity.key.hash: {"S": job_id}},
-        UpdateExpression="SET registrationClaimedAt = :t",
-        ExpressionAttributeValues={":t": {"N": str(int(time.time()) - 61)}})
+        TableName=name, Key={entity.key.hash: {"S": item_id}},
+        UpdateExpression="SET #a = :v", ExpressionAttributeNames={"#a": attribute},
+        ExpressionAttributeValues={":v": TypeSerializer().serialize(value)})
+
+
+def age_claim(local_runtime, job_id: str) -> None:
+    """The job's registration claim (ml/refresh_read.res) made just older than it holds."""
+    import time  # noqa: PLC0415
+
+    set_stored(local_runtime, "TrainingJob", job_id, "registrationClaimedAt",
+               int(time.time()) - CLAIM_SECONDS - 1)
+
+
+def age_start(local_runtime, type_name: str, job_id: str) -> None:
+    """The job's createdAt made just older than a start may still run (ml/refresh_read.res)."""
+    from datetime import UTC, datetime, timedelta  # noqa: PLC0415
+
+    then = datetime.now(UTC) - timedelta(seconds=START_SECONDS + 1)
+    set_stored(local_runtime, type_name, job_id, "createdAt",
+               then.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
 
 
 def test_a_resume_that_finds_the_job_linked_gives_its_number_back(local_runtime, graphql, model):
@@ -265,3 +284,67 @@ def test_a_write_meeting_a_transaction_changes_nothing_and_can_be_sent_again(
     again = graphql.execute(query, variables)
     assert again.errors == [] and graphql.data(ALIASES, {"n": model})["getModel"]["revision"] == \
         before["getModel"]["revision"] + 1
+
+
+# --- a start whose outcome was never stored ----------------------------------------------------
+
+@pytest.mark.parametrize("rule, error, started", [
+    ("CreateTrainingJob=lost", "SageMaker:Unavailable", True),  # SageMaker started it
+    ("CreateTrainingJob=timeout", "SageMaker:Unavailable", False),
+    ("CreateTrainingJob=500", "SageMaker:InternalFailure", False),
+    ("UpdateItem=throttle", THROTTLED, True),  # started, and its record was refused
+])
+def test_a_start_whose_outcome_is_unknown_is_settled_by_name_once_it_has_run_out(
+        local_runtime, graphql, model, rule, error, started):
+    """No answer from CreateTrainingJob (or SageMaker's own 5xx) may hide a running job, so it
+    is not stored FAILED, a final state nobody asks about again: it stays PENDING without an
+    ARN, as does a job whose answer could not be stored. Once its start has run out, a read asks
+    SageMaker by the job's name: the job gets its ARN, or, unknown to SageMaker, FAILED."""
+    token = uuid.uuid4().hex[:12]
+    job_id = f"mlapi--{token}"
+    i = start_input(model, clientToken=token)
+    res = graphql.execute(START, {"i": i}, faults=rule)
+    assert res.error_types() == [error] and res.data == {"startTrainingJob": None}
+    if error.startswith("SageMaker:"):
+        message = res.errors[0]["message"]
+        assert f"{job_id} started is not known yet; it is stored PENDING" in message
+        assert res.dynamodb["byOperation"] == {"TransactWriteItems": 1}  # nothing recorded
+    young = graphql.execute(GET, {"id": job_id})  # its start may still be running: not asked
+    assert young.data["getTrainingJob"]["status"] == "PENDING"
+    assert young.http.get("requests", 0) == 0
+    again = graphql.execute(START, {"i": i})  # the same clientToken: this job, no second start
+    assert again.data["startTrainingJob"]["id"] == job_id and again.http.get("requests", 0) == 0
+    age_start(local_runtime, "TrainingJob", job_id)
+    asked = graphql.execute(GET, {"id": job_id})
+    assert asked.errors == [] and asked.http["byCall"] == {"SageMaker.DescribeTrainingJob": 1}
+    job = asked.data["getTrainingJob"]
+    if started:
+        assert job["status"] == "IN_PROGRESS" and job["jobArn"].endswith(f"/{job_id}")
+    else:
+        assert job["status"] == "FAILED" and job["jobArn"] is None
+        assert job["failureReason"].startswith(f"SageMaker has no training job named {job_id}")
+        assert graphql.execute(GET, {"id": job_id}).http.get("requests", 0) == 0  # final
+
+
+@pytest.mark.parametrize("effect, started", [("lost", True), ("timeout", False)])
+def test_a_batch_prediction_without_sagemakers_answer_is_settled_by_name(
+        local_runtime, graphql, model, effect, started):
+    batch.register(graphql, model)
+    token = uuid.uuid4().hex[:12]
+    job_id = f"mlapi--{token}"
+    res = graphql.execute(batch.START, {"i": batch.batch_input(model, clientToken=token)},
+                          faults=f"CreateTransformJob={effect}")
+    assert res.error_types() == ["SageMaker:Unavailable"]
+    assert "it is stored PENDING" in res.errors[0]["message"]
+    young = graphql.execute(batch.GET, {"id": job_id})
+    assert young.data["getBatchPrediction"]["status"] == "PENDING"
+    assert young.http.get("requests", 0) == 0
+    age_start(local_runtime, "BatchPrediction", job_id)
+    asked = graphql.execute(batch.REFRESH, {"id": job_id})
+    assert asked.errors == [] and asked.http["byCall"] == {"SageMaker.DescribeTransformJob": 1}
+    bp = asked.data["refreshBatchPrediction"]
+    if started:
+        assert bp["status"] == "IN_PROGRESS" and bp["jobArn"].endswith(f"/{job_id}")
+    else:
+        assert bp["status"] == "FAILED" and bp["jobArn"] is None
+        assert bp["failureReason"].startswith(f"SageMaker has no batch prediction named {job_id}")
