@@ -121,7 +121,7 @@ def test_a_table_filter_picks_the_table(gql):
     ("PutItem=unprocessed", "only BatchGetItem, BatchPutItem, BatchDeleteItem"),
     ("GetItem=txconflict", "only the writes PutItem, UpdateItem, DeleteItem, TransactWriteItems"),
     ("Frobnicate=throttle", "no operation this runtime knows"),
-    ("InvokeEndpoint=throttle", "an HTTP effect is a status 400-599 or timeout"),
+    ("InvokeEndpoint=throttle", "an HTTP effect is a status 400-599, timeout or lost"),
 ])
 def test_a_bad_rule_is_a_clear_error_and_sends_nothing(gql, spec, says):
     res = gql.execute('{ getItem(pk: "x", sk: "y") { pk } }', faults=spec)
