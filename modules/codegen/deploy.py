@@ -35,8 +35,9 @@ HOSTING_ACTIONS = frozenset({
 ENDPOINT_STATUSES = {"Creating": "CREATING", "Updating": "UPDATING",
                      "RollingBack": "ROLLING_BACK", "InService": "IN_SERVICE",
                      "Deleting": "DELETING", "Failed": "FAILED", "UpdateRollbackFailed": "FAILED"}
-# Statuses a refresh leaves alone: final ones (no edge out) and PENDING (deployModelVersion is
-# still running, or stopped before SageMaker heard of it: nothing to ask SageMaker about).
+# Statuses a refresh leaves alone: final ones (no edge out) and PENDING while
+# deployModelVersion may still run (modules/codegen/ml.py START_SECONDS; after it, SageMaker is
+# asked whether the start's endpoint call reached it: deploy/refresh_read.res).
 UNREFRESHED = ("PENDING",)
 # One production variant takes all traffic (CreateEndpointConfig, ProductionVariant).
 VARIANT = "AllTraffic"
@@ -98,8 +99,10 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
             sagemaker(f"{fn}_create_model", "start_create_model", ["sagemaker:CreateModel"]),
             sagemaker(f"{fn}_create_config", "start_create_config",
                       ["sagemaker:CreateEndpointConfig"]),
+            # Without its answer the endpoint may be on its way: the deployment stays PENDING.
             sagemaker(f"{fn}_endpoint", "start_endpoint",
-                      ["sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint"]),
+                      ["sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint"],
+                      outcome_call=True),
             r.function(f"{fn}_record", e.type_name, "deploy/start_record.req",
                        "deploy/start_record.res", (update,), **ctx),
         ]

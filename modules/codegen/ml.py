@@ -114,20 +114,26 @@ PLACEHOLDERS = {
 # How long a registration's claim on a training job holds (ml/refresh_read.res): longer than a
 # resolver may run (30 s).
 CLAIM_SECONDS = 60
-# How old a job stored PENDING without an ARN must be before a refresh asks SageMaker about it
-# by name (ml/refresh_read.res): its start ran out (a resolver runs 30 s at most, so the start's
-# own record can no longer land), having no answer from CreateX (or failing to store it).
+# How long a job or deployment stored PENDING must have been unwritten before a refresh asks
+# SageMaker about it by name (ml/_http.vtl.j2 ask_after_start): its start has run out (a resolver
+# runs 30 s at most, so the start's own record can no longer land), having had no answer from
+# the call that starts it (or having failed to store the answer).
 START_SECONDS = 60
 
 
 def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
     from .render import Access
 
+    e = op.entity
+    # A start without SageMaker's answer leaves its job PENDING, and these fields ask
+    # SageMaker about it once the start has run out (ml/start_create.res, deploy/call.res).
+    getter, refresher = refresh_field(r, op.kind, e, "Query"), refresh_field(r, op.kind, e)
+    ctx = dict(ctx, getter=getter, refresher=refresher, start_seconds=START_SECONDS,
+               asked_by=" or ".join(f for f in (refresher, getter) if f))
     if op.kind == "deploy":  # SageMaker hosting: modules/codegen/deploy.py
         from .deploy import operation as deploy
         deploy(r, op, ctx)
         return
-    e = op.entity
     model, versions = op.options["model"], op.options["versions"]
     counter = next((o.counter[1] for o in r.schema.operations
                     if o.counter and o.entity is versions), None)
@@ -163,14 +169,9 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
         return
     action = op.options["action"]
     job = JOB_KINDS[op.kind]
-    getter = refresh_field(r, op.kind, e, "Query")
     # A resumed registration's claim on a training job (ml/refresh_read.res): an attribute
     # the schema does not show, and how long it holds.
-    ctx = dict(ctx, job=job, getter=getter, claim="registrationClaimedAt",
-               claim_seconds=CLAIM_SECONDS, start_seconds=START_SECONDS,
-               refresher=refresh_field(r, op.kind, e))
-    # Who asks SageMaker about a job whose start had no answer (ml/start_create.res).
-    ctx["asked_by"] = " or ".join(f for f in (ctx["refresher"], getter) if f)
+    ctx = dict(ctx, job=job, claim="registrationClaimedAt", claim_seconds=CLAIM_SECONDS)
     sagemaker = f"sagemaker:{job.create}"
     if action == "start" and op.kind == "transform":
         steps = _transform_start(r, op, ctx, fn, http)
@@ -185,7 +186,7 @@ def operation(r: _Renderer, op: Operation, ctx: dict) -> None:
             r.function(f"{fn}_existing", e.type_name, "ml/start_existing.req",
                        "ml/start_existing.res", (get_job,), **ctx),
             http(f"{fn}_create", "start_create", SAGEMAKER, sagemaker,
-                 "ml/start_create.res", volume_gb=VOLUME_SIZE_GB, starts_job=True),
+                 "ml/start_create.res", volume_gb=VOLUME_SIZE_GB, outcome_call=True),
             r.function(f"{fn}_record", e.type_name, "ml/start_record.req",
                        "ml/start_record.res", (update_job,), **ctx),
         ]
@@ -279,7 +280,7 @@ def _transform_start(r: _Renderer, op: Operation, ctx: dict, fn: str, http) -> l
              arn_stash="modelArn"),
         http(f"{fn}_create", "transform_create", SAGEMAKER, "sagemaker:CreateTransformJob",
              "ml/start_create.res", arn_param=ctx["job"].arn_param, arn_stash="jobArn",
-             starts_job=True),
+             outcome_call=True),
         r.function(f"{fn}_record", e.type_name, "ml/start_record.req",
                    "ml/start_record.res", (Access("UpdateItem", e.type_name),), **ctx),
     ]

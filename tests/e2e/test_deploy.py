@@ -9,7 +9,8 @@ take a deployment to IN_SERVICE.
 
 A SageMaker call that fails leaves the deployment stored FAILED with SageMaker's message (as
 startTrainingJob does): the deployment is written PENDING before SageMaker hears of it, so
-nothing SageMaker hosts is unknown to the API.
+nothing SageMaker hosts is unknown to the API. An endpoint call without an answer (or answered
+5xx) leaves it PENDING until a refresh asks SageMaker (tests/e2e/test_faults.py).
 """
 
 from __future__ import annotations
@@ -274,7 +275,7 @@ def test_a_name_that_is_no_endpoint_name_gets_a_safe_one(graphql):
 
 
 @pytest.mark.parametrize("call, status", [
-    ("CreateModel", 500), ("CreateEndpointConfig", 400), ("CreateEndpoint", "timeout"),
+    ("CreateModel", 500), ("CreateEndpointConfig", 400), ("CreateEndpoint", 429),
     ("DescribeEndpoint", 503),
 ])
 def test_a_sagemaker_failure_is_stored_failed_with_its_reason(graphql, model, call, status):

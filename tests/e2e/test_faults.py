@@ -73,6 +73,7 @@ def test_a_partial_tag_page_is_an_error_not_a_short_page(graphql, owned_models):
 
 from modules.codegen.ml import CLAIM_SECONDS, START_SECONDS  # noqa: E402
 from tests.e2e import test_batch as batch  # noqa: E402
+from tests.e2e import test_deploy as deploy  # noqa: E402
 from tests.e2e.test_ml import GET, PREDICT, START, STOP, start_input  # noqa: E402
 
 
@@ -189,11 +190,12 @@ def age_claim(local_runtime, job_id: str) -> None:
 
 
 def age_start(local_runtime, type_name: str, job_id: str) -> None:
-    """The job's createdAt made just older than a start may still run (ml/refresh_read.res)."""
+    """The job's last write (updatedAt, its start's put) made just older than a start may still
+    run (ml/_http.vtl.j2 ask_after_start)."""
     from datetime import UTC, datetime, timedelta  # noqa: PLC0415
 
     then = datetime.now(UTC) - timedelta(seconds=START_SECONDS + 1)
-    set_stored(local_runtime, type_name, job_id, "createdAt",
+    set_stored(local_runtime, type_name, job_id, "updatedAt",
                then.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
 
 
@@ -348,3 +350,50 @@ def test_a_batch_prediction_without_sagemakers_answer_is_settled_by_name(
     else:
         assert bp["status"] == "FAILED" and bp["jobArn"] is None
         assert bp["failureReason"].startswith(f"SageMaker has no batch prediction named {job_id}")
+
+
+@pytest.mark.parametrize("rule, settled", [
+    ("CreateEndpoint=lost", "CREATING"),  # SageMaker is creating the endpoint
+    ("CreateEndpoint=timeout", "FAILED"),
+    ("CreateEndpoint=500", "FAILED"),
+    ("UpdateItem=throttle", "CREATING"),  # created, and its record was refused
+    ("UpdateEndpoint=lost", "UPDATING"),  # a second deployment, the endpoint's pending config
+    ("UpdateEndpoint=timeout", "FAILED"),
+])
+def test_a_deployment_without_its_endpoint_calls_answer_is_settled_once_its_start_ran_out(
+        local_runtime, graphql, model, rule, settled):
+    """As a training start: no answer from CreateEndpoint/UpdateEndpoint (or a 5xx) may hide an
+    endpoint on its way, so the deployment stays PENDING; once its start has run out a read asks
+    SageMaker about the endpoint: it runs or deploys this deployment's config, or not (FAILED)."""
+    deploy.register(graphql, model)
+    first = None
+    if rule.startswith("UpdateEndpoint"):
+        first = deploy.in_service(graphql, graphql.data(
+            deploy.DEPLOY, {"i": deploy.deploy_input(model, 1)})["deployModelVersion"])
+    token = uuid.uuid4().hex[:12]
+    job_id = f"mlapi--{token}"
+    i = deploy.deploy_input(model, 1, clientToken=token)
+    res = graphql.execute(deploy.DEPLOY, {"i": i}, faults=rule)
+    assert res.errors and res.data == {"deployModelVersion": None}
+    if "=throttle" not in rule:
+        assert "is not known yet; it is stored PENDING" in res.errors[0]["message"]
+    young = graphql.execute(deploy.GET, {"id": job_id})
+    assert young.data["getDeployment"]["status"] == "PENDING"
+    assert young.http.get("requests", 0) == 0
+    again = graphql.execute(deploy.DEPLOY, {"i": i})  # the same clientToken: no second start
+    assert again.data["deployModelVersion"]["id"] == job_id
+    assert again.http.get("requests", 0) == 0
+    age_start(local_runtime, "Deployment", job_id)
+    asked = graphql.execute(deploy.GET, {"id": job_id})
+    assert asked.errors == [] and asked.http["byCall"] == {"SageMaker.DescribeEndpoint": 1}
+    d = asked.data["getDeployment"]
+    assert d["status"] == settled
+    if settled == "FAILED":
+        assert "did not reach SageMaker" in d["failureReason"]
+        assert graphql.execute(deploy.GET, {"id": job_id}).http.get("requests", 0) == 0
+        serving = first["id"] if first else None
+    else:  # on its way: the next read finds it serving (the filler's second Describe)
+        done = graphql.execute(deploy.GET, {"id": job_id})
+        assert done.errors == [] and done.data["getDeployment"]["status"] == "IN_SERVICE"
+        serving = job_id
+    assert graphql.data(deploy.MODEL, {"m": model})["getModel"]["servingDeployment"] == serving
