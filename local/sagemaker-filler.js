@@ -44,9 +44,10 @@ async function sagemaker(target, body, forward) {
   }
   if (target === 'SageMaker.DescribeTrainingJob') {
     const out = await describe();
-    if (out.statusCode !== 200) {
+    if (out.statusCode !== 200 && /Could not find/.test(out.body)) {
       return { servedBy: 'filler', response: error(400, 'ResourceNotFound', `Requested resource not found: training job ${name}`) };
     }
+    if (out.statusCode !== 200) return { servedBy: 'moto', response: out };
     const job = JSON.parse(out.body);
     const s = state(name);
     s.describes += 1;

@@ -328,7 +328,8 @@ def test_a_start_whose_outcome_is_unknown_is_settled_by_name_once_it_has_run_out
         assert graphql.execute(GET, {"id": job_id}).http.get("requests", 0) == 0  # final
 
 
-@pytest.mark.parametrize("effect, started", [("lost", True), ("timeout", False)])
+@pytest.mark.parametrize("effect, started", [("lost", True), ("timeout", False),
+                                            ("500", False)])
 def test_a_batch_prediction_without_sagemakers_answer_is_settled_by_name(
         local_runtime, graphql, model, effect, started):
     batch.register(graphql, model)
@@ -336,7 +337,8 @@ def test_a_batch_prediction_without_sagemakers_answer_is_settled_by_name(
     job_id = f"mlapi--{token}"
     res = graphql.execute(batch.START, {"i": batch.batch_input(model, clientToken=token)},
                           faults=f"CreateTransformJob={effect}")
-    assert res.error_types() == ["SageMaker:Unavailable"]
+    assert res.error_types() == [
+        "SageMaker:InternalFailure" if effect == "500" else "SageMaker:Unavailable"]
     assert "it is stored PENDING" in res.errors[0]["message"]
     young = graphql.execute(batch.GET, {"id": job_id})
     assert young.data["getBatchPrediction"]["status"] == "PENDING"
@@ -352,12 +354,39 @@ def test_a_batch_prediction_without_sagemakers_answer_is_settled_by_name(
         assert bp["failureReason"].startswith(f"SageMaker has no batch prediction named {job_id}")
 
 
+def test_a_job_stopped_before_its_start_was_settled_is_refreshed_by_name(
+        local_runtime, graphql, model):
+    """SageMaker started it, the start stored no answer, and a stop by name reached it: STOPPING
+    without an ARN is still asked about (by name), and gets its ARN and STOPPED."""
+    token = uuid.uuid4().hex[:12]
+    job_id = f"mlapi--{token}"
+    res = graphql.execute(START, {"i": start_input(model, clientToken=token)},
+                          faults="CreateTrainingJob=lost")
+    assert res.error_types() == ["SageMaker:Unavailable"]
+    stopped = graphql.execute(STOP, {"id": job_id})
+    assert stopped.errors == [] and stopped.data["stopTrainingJob"]["status"] == "STOPPING"
+    job = graphql.data(GET, {"id": job_id})["getTrainingJob"]
+    assert job["status"] == "STOPPED" and job["jobArn"].endswith(f"/{job_id}")
+
+
+def test_a_recorded_job_is_never_asked_about(local_runtime, graphql, model):
+    """createTrainingJob records a job this API did not start (no "<prefix>--" id, nothing in
+    SageMaker, which IAM would not let the data source describe): PENDING however old."""
+    job = graphql.data("mutation($m: String!) { createTrainingJob(input: {modelName: $m}) "
+                       "{ id status } }", {"m": model})["createTrainingJob"]
+    assert job["status"] == "PENDING" and not job["id"].startswith("mlapi--")
+    age_start(local_runtime, "TrainingJob", job["id"])
+    read = graphql.execute(GET, {"id": job["id"]})
+    assert read.errors == [] and read.data["getTrainingJob"]["status"] == "PENDING"
+    assert read.http.get("requests", 0) == 0
+
+
 @pytest.mark.parametrize("rule, settled", [
     ("CreateEndpoint=lost", "CREATING"),  # SageMaker is creating the endpoint
     ("CreateEndpoint=timeout", "FAILED"),
     ("CreateEndpoint=500", "FAILED"),
     ("UpdateItem=throttle", "CREATING"),  # created, and its record was refused
-    ("UpdateEndpoint=lost", "UPDATING"),  # a second deployment, the endpoint's pending config
+    ("UpdateEndpoint=lost", "IN_SERVICE"),  # a second deployment, serving by now
     ("UpdateEndpoint=timeout", "FAILED"),
 ])
 def test_a_deployment_without_its_endpoint_calls_answer_is_settled_once_its_start_ran_out(
@@ -383,17 +412,24 @@ def test_a_deployment_without_its_endpoint_calls_answer_is_settled_once_its_star
     again = graphql.execute(deploy.DEPLOY, {"i": i})  # the same clientToken: no second start
     assert again.data["deployModelVersion"]["id"] == job_id
     assert again.http.get("requests", 0) == 0
+    if first:  # its read meanwhile is the filler's first Describe: the update is under way
+        assert graphql.data(deploy.GET, {"id": first["id"]})["getDeployment"]["status"] == \
+            "IN_SERVICE"
     age_start(local_runtime, "Deployment", job_id)
     asked = graphql.execute(deploy.GET, {"id": job_id})
     assert asked.errors == [] and asked.http["byCall"] == {"SageMaker.DescribeEndpoint": 1}
     d = asked.data["getDeployment"]
     assert d["status"] == settled
     if settled == "FAILED":
-        assert "did not reach SageMaker" in d["failureReason"]
+        assert "never started" in d["failureReason"]
         assert graphql.execute(deploy.GET, {"id": job_id}).http.get("requests", 0) == 0
         serving = first["id"] if first else None
-    else:  # on its way: the next read finds it serving (the filler's second Describe)
-        done = graphql.execute(deploy.GET, {"id": job_id})
-        assert done.errors == [] and done.data["getDeployment"]["status"] == "IN_SERVICE"
+    else:  # in service at once, or on its way: the next read finds it serving
+        if settled != "IN_SERVICE":  # the filler's second Describe
+            done = graphql.execute(deploy.GET, {"id": job_id})
+            assert done.errors == [] and done.data["getDeployment"]["status"] == "IN_SERVICE"
         serving = job_id
     assert graphql.data(deploy.MODEL, {"m": model})["getModel"]["servingDeployment"] == serving
+    if first and serving == job_id:  # the one it replaced, marked so (refresh_retire)
+        assert graphql.data(deploy.GET, {"id": first["id"]})["getDeployment"]["status"] == \
+            "REPLACED"
