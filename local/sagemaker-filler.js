@@ -63,7 +63,8 @@ async function sagemaker(target, body, forward) {
   }
   if (target === 'SageMaker.StopTrainingJob') {
     const out = await describe();
-    if (out.statusCode !== 200) return { servedBy: 'filler', response: error(400, 'ResourceNotFound', `Requested resource not found: training job ${name}`) };
+    if (out.statusCode !== 200 && /Could not find/.test(out.body)) return { servedBy: 'filler', response: error(400, 'ResourceNotFound', `Requested resource not found: training job ${name}`) };
+    if (out.statusCode !== 200) return { servedBy: 'moto', response: out };
     const s = state(name);
     if (s.stopped || s.describes > 1) {
       const status = s.stopped ? 'Stopped' : JSON.parse(out.body).TrainingJobStatus;
@@ -115,9 +116,10 @@ async function transform(target, request, body, forward) {
     return { servedBy: 'moto', response: await forward(target, body) };
   }
   const out = await describe();
-  if (out.statusCode !== 200) {
+  if (out.statusCode !== 200 && /Could not find/.test(out.body)) {
     return { servedBy: 'filler', response: error(400, 'ResourceNotFound', `Requested resource not found: transform job ${name}`) };
   }
+  if (out.statusCode !== 200) return { servedBy: 'moto', response: out };
   const s = stateIn(transforms, name);
   if (target === 'SageMaker.DescribeTransformJob') {
     const job = JSON.parse(out.body);

@@ -369,6 +369,23 @@ def test_a_job_stopped_before_its_start_was_settled_is_refreshed_by_name(
     assert job["status"] == "STOPPED" and job["jobArn"].endswith(f"/{job_id}")
 
 
+def test_a_job_moved_on_that_sagemaker_never_had_is_failed_by_name(graphql, model):
+    """A start that reached nothing, then moved on by updateTrainingJob without SageMaker: asked
+    by name at the next read, it is FAILED rather than an error at every read."""
+    token = uuid.uuid4().hex[:12]
+    job_id = f"mlapi--{token}"
+    res = graphql.execute(START, {"i": start_input(model, clientToken=token)},
+                          faults="CreateTrainingJob=timeout")
+    assert res.error_types() == ["SageMaker:Unavailable"]
+    graphql.data("mutation($i: UpdateTrainingJobInput!) { updateTrainingJob(input: $i) { id } }",
+                 {"i": {"id": job_id, "modelName": model, "status": "IN_PROGRESS"}})
+    read = graphql.execute(GET, {"id": job_id})
+    assert read.errors == [] and read.http["byCall"] == {"SageMaker.DescribeTrainingJob": 1}
+    job = read.data["getTrainingJob"]
+    assert job["status"] == "FAILED" and job["failureReason"].startswith(
+        f"SageMaker has no training job named {job_id}")
+
+
 def test_a_recorded_job_is_never_asked_about(local_runtime, graphql, model):
     """createTrainingJob records a job this API did not start (no "<prefix>--" id, nothing in
     SageMaker, which IAM would not let the data source describe): PENDING however old."""
