@@ -290,6 +290,15 @@ def test_a_write_meeting_a_transaction_changes_nothing_and_can_be_sent_again(
 
 # --- a start whose outcome was never stored ----------------------------------------------------
 
+def assert_settled(item: dict, job_id: str, started: bool, noun: str) -> None:
+    """What a read asking SageMaker by name stored: the job's ARN, or FAILED (unknown there)."""
+    if started:
+        assert item["status"] == "IN_PROGRESS" and item["jobArn"].endswith(f"/{job_id}")
+    else:
+        assert item["status"] == "FAILED" and item["jobArn"] is None
+        assert item["failureReason"].startswith(f"SageMaker has no {noun} named {job_id}")
+
+
 @pytest.mark.parametrize("rule, error, started", [
     ("CreateTrainingJob=lost", "SageMaker:Unavailable", True),  # SageMaker started it
     ("CreateTrainingJob=timeout", "SageMaker:Unavailable", False),
@@ -319,13 +328,9 @@ def test_a_start_whose_outcome_is_unknown_is_settled_by_name_once_it_has_run_out
     age_start(local_runtime, "TrainingJob", job_id)
     asked = graphql.execute(GET, {"id": job_id})
     assert asked.errors == [] and asked.http["byCall"] == {"SageMaker.DescribeTrainingJob": 1}
-    job = asked.data["getTrainingJob"]
-    if started:
-        assert job["status"] == "IN_PROGRESS" and job["jobArn"].endswith(f"/{job_id}")
-    else:
-        assert job["status"] == "FAILED" and job["jobArn"] is None
-        assert job["failureReason"].startswith(f"SageMaker has no training job named {job_id}")
-        assert graphql.execute(GET, {"id": job_id}).http.get("requests", 0) == 0  # final
+    assert_settled(asked.data["getTrainingJob"], job_id, started, "training job")
+    if not started:  # final
+        assert graphql.execute(GET, {"id": job_id}).http.get("requests", 0) == 0
 
 
 @pytest.mark.parametrize("effect, started", [("lost", True), ("timeout", False),
@@ -346,12 +351,7 @@ def test_a_batch_prediction_without_sagemakers_answer_is_settled_by_name(
     age_start(local_runtime, "BatchPrediction", job_id)
     asked = graphql.execute(batch.REFRESH, {"id": job_id})
     assert asked.errors == [] and asked.http["byCall"] == {"SageMaker.DescribeTransformJob": 1}
-    bp = asked.data["refreshBatchPrediction"]
-    if started:
-        assert bp["status"] == "IN_PROGRESS" and bp["jobArn"].endswith(f"/{job_id}")
-    else:
-        assert bp["status"] == "FAILED" and bp["jobArn"] is None
-        assert bp["failureReason"].startswith(f"SageMaker has no batch prediction named {job_id}")
+    assert_settled(asked.data["refreshBatchPrediction"], job_id, started, "batch prediction")
 
 
 def test_a_job_stopped_before_its_start_was_settled_is_refreshed_by_name(
