@@ -29,6 +29,15 @@ const state = (name) => stateIn(jobs, name);
 const json = (statusCode, body) => ({ statusCode, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(body) });
 const error = (statusCode, type, message) => json(statusCode, { __type: type, message });
 
+// A describe of a job moto does not know answers ValidationException "Could not find ..."; the
+// API reference lists ResourceNotFound (HTTP 400). `out`: moto's describe. The answer to send
+// instead (that one, or moto's other error as it is), or null when moto found the job.
+const describeFailure = (out, kind, name) => {
+  if (out.statusCode === 200) return null;
+  if (!/Could not find/.test(out.body)) return { servedBy: 'moto', response: out };
+  return { servedBy: 'filler', response: error(400, 'ResourceNotFound', `Requested resource not found: ${kind} ${name}`) };
+};
+
 // `forward(target, body)` sends a SageMaker call to moto and resolves to {statusCode, body}.
 async function sagemaker(target, body, forward) {
   const request = body ? JSON.parse(body) : {};
@@ -44,10 +53,8 @@ async function sagemaker(target, body, forward) {
   }
   if (target === 'SageMaker.DescribeTrainingJob') {
     const out = await describe();
-    if (out.statusCode !== 200 && /Could not find/.test(out.body)) {
-      return { servedBy: 'filler', response: error(400, 'ResourceNotFound', `Requested resource not found: training job ${name}`) };
-    }
-    if (out.statusCode !== 200) return { servedBy: 'moto', response: out };
+    const failed = describeFailure(out, 'training job', name);
+    if (failed) return failed;
     const job = JSON.parse(out.body);
     const s = state(name);
     s.describes += 1;
@@ -63,8 +70,8 @@ async function sagemaker(target, body, forward) {
   }
   if (target === 'SageMaker.StopTrainingJob') {
     const out = await describe();
-    if (out.statusCode !== 200 && /Could not find/.test(out.body)) return { servedBy: 'filler', response: error(400, 'ResourceNotFound', `Requested resource not found: training job ${name}`) };
-    if (out.statusCode !== 200) return { servedBy: 'moto', response: out };
+    const failed = describeFailure(out, 'training job', name);
+    if (failed) return failed;
     const s = state(name);
     if (s.stopped || s.describes > 1) {
       const status = s.stopped ? 'Stopped' : JSON.parse(out.body).TrainingJobStatus;
@@ -116,10 +123,8 @@ async function transform(target, request, body, forward) {
     return { servedBy: 'moto', response: await forward(target, body) };
   }
   const out = await describe();
-  if (out.statusCode !== 200 && /Could not find/.test(out.body)) {
-    return { servedBy: 'filler', response: error(400, 'ResourceNotFound', `Requested resource not found: transform job ${name}`) };
-  }
-  if (out.statusCode !== 200) return { servedBy: 'moto', response: out };
+  const failed = describeFailure(out, 'transform job', name);
+  if (failed) return failed;
   const s = stateIn(transforms, name);
   if (target === 'SageMaker.DescribeTransformJob') {
     const job = JSON.parse(out.body);
