@@ -28,6 +28,9 @@ $(shell mkdir -p $(STAMPS) && { printf 'MODEL_API_CONFIG=%s\n' '$(MODEL_API_CONF
 SYNTH_INPUTS := main.py cdktf.json $(SETTINGS_STAMP) $(shell find modules templates schema \
 	-type f -not -path '*/__pycache__/*' 2>/dev/null)
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test` (auto: one per CPU; 0: a single process). Tests that
+# share a session fixture stay on one worker (tests/conftest.py groups them).
+PYTEST_WORKERS ?= auto
 
 # Node 22 from npm first on PATH: jsii is silent on it (Node 20 prints an end-of-life banner).
 export PATH := $(CURDIR)/$(NODE_BIN):$(PATH)
@@ -69,7 +72,7 @@ $(SYNTH_OUT) $(MODULE_FILES) &: $(INSTALL_STAMP) $(SYNTH_INPUTS)
 .PRECIOUS: $(SYNTH_OUT) $(MODULE_FILES)
 
 test: $(INSTALL_STAMP) lint synth $(TEST_DEPS) ## Lint, then every test tier (codegen, synth, plan, scan, end-to-end)
-	$(VENV_PY) -m pytest $(PYTEST_ARGS) tests
+	$(VENV_PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS) tests
 
 lint: $(INSTALL_STAMP) ## ruff over the Python code
 	$(VENV)/bin/ruff check .

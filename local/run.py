@@ -134,6 +134,26 @@ def stack_region(stack: dict) -> str:
     return region if isinstance(region, str) and "${" not in region else "us-east-1"
 
 
+def untrack_dynamodb_models() -> None:
+    """moto's BaseModel.__new__ keeps every instance of every model for good (instances_tracked,
+    read only by moto's dashboard, /moto-api/data.json, and its reset), and DynamoDB makes
+    instances on every read: each Scan or Query deep-copies each item it reads. A test session
+    grew to 2 GB that way, its reads slowed down by garbage collection over a growing heap,
+    and its stop outlasted the harness's 20 s. This runtime serves neither the dashboard nor a
+    reset, so DynamoDB's instances are left untracked; the other services' stay tracked
+    (moto's S3 reset disposes of its keys through that list)."""
+    from moto.core.common_models import BaseModel  # noqa: PLC0415 - moto only when serving
+
+    tracked = BaseModel.__new__
+
+    def new(cls, *args, **kwargs):
+        if cls.__module__.startswith("moto.dynamodb."):
+            return super(BaseModel, cls).__new__(cls)
+        return tracked(cls, *args, **kwargs)
+
+    BaseModel.__new__ = staticmethod(new)
+
+
 def node_binary() -> str:
     local = ROOT / "node_modules" / ".bin" / "node"
     found = str(local) if local.exists() else shutil.which("node")
@@ -176,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         import boto3  # noqa: PLC0415 - heavy imports only once the arguments are fine
         from moto.server import ThreadedMotoServer  # noqa: PLC0415
 
+        untrack_dynamodb_models()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
 
         moto_port = free_port(args.host)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -20,6 +21,23 @@ def node_env() -> dict[str, str]:
     return env
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Units of work for pytest-xdist (`make test`: --dist loadgroup): what shares a session
+    fixture runs on one worker, so nothing expensive is set up twice. A tier's tests go
+    together (its toy runtime, its plans); so do the end-to-end tests of the shared runtime
+    (test_error_sites.py reads what all of them fired, which needs them in one session); an
+    end-to-end test with a runtime of its own (its own synth) is a unit of its own, for the
+    other worker to take meanwhile."""
+    for item in items:
+        tier = Path(str(item.fspath)).relative_to(ROOT / "tests").parts[0]
+        if tier == "e2e" and "local_runtime" not in item.fixturenames:
+            group = item.nodeid.split("::")[0]
+        else:
+            group = tier
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="session")
 def synth_dir() -> Path:
     """cdktf.out/, brought up to date by `make synth` (a no-op when nothing changed).
@@ -27,7 +45,12 @@ def synth_dir() -> Path:
     settings instead (tests/e2e/test_own_type.py runs the tiers on a copy that way)."""
     if os.environ.get("MODEL_API_SYNTH_DIR"):
         return Path(os.environ["MODEL_API_SYNTH_DIR"])
-    subprocess.run(["make", "-s", "synth"], cwd=ROOT, check=True, env=node_env())
+    # One at a time: pytest-xdist's workers each ask, and two synths would write cdktf.out/ at
+    # once; in turn, the second finds it up to date and does nothing.
+    (ROOT / ".make").mkdir(exist_ok=True)
+    with open(ROOT / ".make" / "synth.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        subprocess.run(["make", "-s", "synth"], cwd=ROOT, check=True, env=node_env())
     return ROOT / "cdktf.out"
 
 
