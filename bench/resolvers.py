@@ -658,6 +658,7 @@ def load_lines(rt: Runtime) -> list[str]:
         "| p99 ms (min / median / max) | requests | errors |",
         "|---|---|---|---|---|---|",
     ]
+    moto_before = rss_mb(rt.local.proc.pid)
     for name, query in queries.items():
         print(f"load: {name} x{RUNS}", file=sys.stderr)
         runs = []
@@ -674,4 +675,14 @@ def load_lines(rt: Runtime) -> list[str]:
 
         lines.append(f"| {name} | {mmm('rps')} | {mmm('p50', 1000)} | {mmm('p99', 1000)} "
                      f"| {sum(r['requests'] for r in runs)} | {sum(r['errors'] for r in runs)} |")
+    lines += ["", f"Resident memory of the process serving moto (`local/run.py`): "
+              f"{moto_before:.0f} MB before the load, {rss_mb(rt.local.proc.pid):.0f} MB after "
+              "(after the resolver section's requests; moto keeps no copy of what a read returns: "
+              "`untrack_dynamodb_models`)."]
     return lines
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of one process (Linux /proc), in MB."""
+    pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
