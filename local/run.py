@@ -136,12 +136,12 @@ def stack_region(stack: dict) -> str:
 
 def untrack_dynamodb_models() -> None:
     """moto's BaseModel.__new__ keeps every instance of every model for good (instances_tracked,
-    read only by moto's dashboard, /moto-api/data.json, and its reset), and DynamoDB makes
+    read only by moto's dashboard, /moto-api/data.json, and its S3 reset), and DynamoDB makes
     instances on every read: each Scan or Query deep-copies each item it reads. A test session
     grew to 2 GB that way, its reads slowed down by garbage collection over a growing heap,
-    and its stop outlasted the harness's 20 s. This runtime serves neither the dashboard nor a
-    reset, so DynamoDB's instances are left untracked; the other services' stay tracked
-    (moto's S3 reset disposes of its keys through that list)."""
+    and its stop outlasted the harness's 20 s. Nothing here reads that list (moto still serves
+    /moto-api/ at its endpoint; data.json no longer lists DynamoDB there), so DynamoDB's
+    instances are left untracked; the other services' stay tracked."""
     from moto.core.common_models import BaseModel  # noqa: PLC0415 - moto only when serving
 
     tracked = BaseModel.__new__

@@ -30,12 +30,11 @@ def pytest_collection_modifyitems(config, items):
     end-to-end test with a runtime of its own (its own synth) is a unit of its own, for the
     other worker to take meanwhile."""
     for item in items:
-        tier = Path(str(item.fspath)).relative_to(ROOT / "tests").parts[0]
+        module = item.nodeid.split("::")[0]
+        tier = module.split("/")[1] if module.startswith("tests/") else module
         if tier == "e2e" and "local_runtime" not in item.fixturenames:
-            group = item.nodeid.split("::")[0]
-        else:
-            group = tier
-        item.add_marker(pytest.mark.xdist_group(group))
+            tier = module
+        item.add_marker(pytest.mark.xdist_group(tier))
 
 
 @pytest.fixture(scope="session")
