@@ -199,9 +199,11 @@ def main(argv: list[str] | None = None) -> int:
         untrack_dynamodb_models()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
 
-        moto_port = free_port(args.host)
-        moto = ThreadedMotoServer(ip_address=args.host, port=moto_port, verbose=False)
+        # Port 0: the kernel's free port, taken at once (a port picked first and bound later
+        # could go to another runtime starting meanwhile, as test workers do).
+        moto = ThreadedMotoServer(ip_address=args.host, port=0, verbose=False)
         moto.start()
+        moto_port = moto.get_host_and_port()[1]
         endpoint = f"http://{args.host}:{moto_port}"
         client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=region,
                               **FAKE_CREDENTIALS)
