@@ -207,11 +207,7 @@ class Runtime:
 
     def table_sizes(self) -> dict[str, tuple[int, int]]:
         """Items and approximate bytes of every table (for Amplify's Scan cost)."""
-        import boto3
-
-        client = boto3.client("dynamodb", endpoint_url=self.info["dynamodb"],
-                              region_name=self.info["region"], aws_access_key_id="local",
-                              aws_secret_access_key="local")
+        client = self.local.dynamodb()
         out = {}
         for table in self.info["tables"]:
             items = [i for page in client.get_paginator("scan").paginate(TableName=table)

@@ -89,6 +89,19 @@ class LocalRuntime:
     def stats(self) -> str:
         return self.info["stats"]
 
+    def dynamodb(self):
+        """A boto3 client of the runtime's DynamoDB (moto): what a test or the bench reads or
+        writes behind the API."""
+        import boto3  # noqa: PLC0415 - only its callers need boto3
+
+        return boto3.client("dynamodb", endpoint_url=self.info["dynamodb"],
+                            region_name=self.info["region"], aws_access_key_id="local",
+                            aws_secret_access_key="local")
+
+    def table(self, suffix: str) -> str:
+        """The full name of the stack's table `<name_prefix>-<suffix>`."""
+        return next(t for t in self.info["tables"] if t.endswith(f"-{suffix}"))
+
     def stop(self, timeout: float = 20) -> int | None:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)

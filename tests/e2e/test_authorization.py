@@ -178,11 +178,7 @@ def tables_of():
 
 def _tables(runtime):
     """snapshot() of every table's items; .client and .names for fixtures."""
-    import boto3
-
-    ddb = boto3.client("dynamodb", endpoint_url=runtime.info["dynamodb"],
-                       region_name=runtime.info.get("region", "us-east-1"),
-                       aws_access_key_id="local", aws_secret_access_key="local")
+    ddb = runtime.dynamodb()
     names = runtime.info["tables"]
     names = list(names.values()) if isinstance(names, dict) else list(names)
 

@@ -158,12 +158,7 @@ def test_a_second_version_updates_the_endpoint_blue_green(graphql, model):
 @pytest.fixture
 def models_table(local_runtime):
     """Writes the model's item directly (as a racing writer would have)."""
-    import boto3  # noqa: PLC0415
-
-    client = boto3.client("dynamodb", endpoint_url=local_runtime.info["dynamodb"],
-                          region_name=local_runtime.info["region"],
-                          aws_access_key_id="local", aws_secret_access_key="local")
-    name = next(t for t in local_runtime.info["tables"] if t.endswith("-models"))
+    client, name = local_runtime.dynamodb(), local_runtime.table("models")
 
     def set_serving_since(model: str, since: str) -> None:
         client.update_item(TableName=name, Key={"name": {"S": model}},

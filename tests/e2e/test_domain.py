@@ -194,13 +194,10 @@ def test_delete_refuses_versions_through_the_counter_alone(graphql, local_runtim
     `latestVersionNumber` (deleteModel's `unless`), so the delete's condition refuses a model
     with versions without Querying them. A version written outside the API (a restored backup)
     must move that counter too: then it is refused like any other, in one DeleteItem."""
-    import boto3
 
     name = unique("orphan")
     create_model(graphql, name)
-    client = boto3.client("dynamodb", endpoint_url=local_runtime.info["dynamodb"],
-                          region_name="us-east-1", aws_access_key_id="local",
-                          aws_secret_access_key="local")
+    client = local_runtime.dynamodb()
     client.put_item(TableName="mlapi-model_versions",
                     Item={"modelName": {"S": name}, "version": {"N": "7"}})
     client.update_item(TableName="mlapi-models", Key={"name": {"S": name}},

@@ -325,21 +325,17 @@ def stored(local_runtime):
     """Reads DynamoDB (moto) directly: what the API cannot show, such as an orphan item.
     stored(table, {attribute: string}) is every item whose key has those values: a Query, never
     a Scan, so a check costs the same however much the session has stored."""
-    import boto3  # noqa: PLC0415
     from boto3.dynamodb.types import TypeDeserializer  # noqa: PLC0415
 
-    client = boto3.client("dynamodb", endpoint_url=local_runtime.info["dynamodb"],
-                          region_name=local_runtime.info["region"],
-                          aws_access_key_id="local", aws_secret_access_key="local")
+    client = local_runtime.dynamodb()
     plain = TypeDeserializer().deserialize
-    tables = local_runtime.info["tables"]
 
     def items(table: str, key: dict[str, str]) -> list[dict]:
-        name = next(t for t in tables if t.endswith(f"-{table}"))
         names = {f"#k{i}": attr for i, attr in enumerate(key)}
         values = {f":k{i}": {"S": value} for i, value in enumerate(key.values())}
         pages = client.get_paginator("query").paginate(
-            TableName=name, ConsistentRead=True, ExpressionAttributeNames=names,
+            TableName=local_runtime.table(table), ConsistentRead=True,
+            ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
             KeyConditionExpression=" AND ".join(f"#k{i} = :k{i}" for i in range(len(key))))
         return [{k: plain(v) for k, v in i.items()} for p in pages for i in p["Items"]]
@@ -374,14 +370,7 @@ def assert_nothing_partial(stored, models: list[str]) -> None:
 def test_the_partial_check_sees_a_lost_membership_and_a_stale_counter(graphql, stored,
                                                                       local_runtime):
     """assert_nothing_partial can fail: each invariant broken by hand in DynamoDB is caught."""
-    import boto3  # noqa: PLC0415
-
-    db = boto3.client("dynamodb", endpoint_url=local_runtime.info["dynamodb"],
-                      region_name=local_runtime.info["region"], aws_access_key_id="local",
-                      aws_secret_access_key="local")
-    table = {t: next(n for n in local_runtime.info["tables"] if n.endswith(f"-{t}"))
-             for t in {e.table for e in IR.entities.values()} | {
-                 m.table for e in IR.entities.values() for m in e.memberships}}
+    db, table = local_runtime.dynamodb(), local_runtime.table
     # What _model and _version make: a model tagged with its own name, and its version 1.
     ms = next(m for m in IR.entities["Model"].memberships if m.field == "tags")
     op = next(o for o in IR.operations if o.counter and o.counter[0].type_name == "Model")
@@ -390,15 +379,15 @@ def test_the_partial_check_sees_a_lost_membership_and_a_stale_counter(graphql, s
     assert_nothing_partial(stored, [name])
 
     element = stored(ms.table, {ms.key.hash: name, ms.key.range: name})[0]
-    db.delete_item(TableName=table[ms.table], Key={ms.key.hash: {"S": name},
+    db.delete_item(TableName=table(ms.table), Key={ms.key.hash: {"S": name},
                                                    ms.key.range: {"S": name}})
     with pytest.raises(AssertionError, match=ms.ident):
         assert_nothing_partial(stored, [name])
-    db.put_item(TableName=table[ms.table], Item={k: {"S": v} for k, v in element.items()})
+    db.put_item(TableName=table(ms.table), Item={k: {"S": v} for k, v in element.items()})
     assert_nothing_partial(stored, [name])
 
     def bump(by: int) -> None:
-        db.update_item(TableName=table[parent.table], Key={parent.key.hash: {"S": name}},
+        db.update_item(TableName=table(parent.table), Key={parent.key.hash: {"S": name}},
                        UpdateExpression="SET #c = #c + :by",
                        ExpressionAttributeNames={"#c": counter},
                        ExpressionAttributeValues={":by": {"N": str(by)}})

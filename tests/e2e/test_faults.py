@@ -166,17 +166,13 @@ REFRESH = "mutation($id: ID!) { refreshTrainingJob(id: $id) { status producedVer
 def set_stored(local_runtime, type_name: str, item_id: str, attribute: str, value) -> None:
     """Sets one attribute of a stored item in DynamoDB itself: a time moved back stands for
     waiting it out."""
-    import boto3  # noqa: PLC0415
     from boto3.dynamodb.types import TypeSerializer  # noqa: PLC0415
 
     from modules.codegen import load  # noqa: PLC0415
     from tests.conftest import ROOT  # noqa: PLC0415
     entity = load(ROOT / "schema" / "model_registry.graphql").entities[type_name]
-    name = next(t for t in local_runtime.info["tables"] if t.endswith(f"-{entity.table}"))
-    boto3.client("dynamodb", endpoint_url=local_runtime.info["dynamodb"],
-                 region_name=local_runtime.info["region"], aws_access_key_id="local",
-                 aws_secret_access_key="local").update_item(
-        TableName=name, Key={entity.key.hash: {"S": item_id}},
+    local_runtime.dynamodb().update_item(
+        TableName=local_runtime.table(entity.table), Key={entity.key.hash: {"S": item_id}},
         UpdateExpression="SET #a = :v", ExpressionAttributeNames={"#a": attribute},
         ExpressionAttributeValues={":v": TypeSerializer().serialize(value)})
 

@@ -225,14 +225,12 @@ def test_a_cascade_beyond_one_transaction_is_refused_and_deletes_nothing(api):
     """DynamoDB takes at most 100 items in one TransactWriteItems: a delete that needs more
     is refused whole, from the write step (model + 2 tags + 98 datasets) or already from the
     look-up (100 datasets or more)."""
-    import boto3
 
     graphql, rt = api
     name = "m-big"
     graphql.data('mutation { createModel(input: {name: "m-big", tags: ["t1", "t2"]}) '
                  "{ name } }")
-    db = boto3.client("dynamodb", endpoint_url=rt.info["dynamodb"], region_name="us-east-1",
-                      aws_access_key_id="local", aws_secret_access_key="local")
+    db = rt.dynamodb()
 
     def seed(names):
         items = [{"PutRequest": {"Item": {"modelName": {"S": name}, "name": {"S": n},
